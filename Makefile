@@ -1,0 +1,61 @@
+# The course's commands. Each one sets up what it needs from nothing: a virtual environment
+# in .venv with the course and its tools installed (only Python >= 3.10 and make needed).
+#
+#   make lab        install, then open the course in JupyterLab
+#   make test       install, then run every test (unit, claims, notebooks, browser)
+#   make bench      install, then run the speed and latency benchmarks
+#   make notebooks  re-execute every notebook in place in a fresh kernel
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(sorted $(wildcard notebooks/*.ipynb))
+PYTEST_FLAGS ?=
+
+.PHONY: lab test unit claims nbval browser bench notebooks clean help
+
+help:
+	@sed -n '2,9p' Makefile
+
+$(PY):
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 needed, found " + sys.version.split()[0]' \
+	  || { echo "make: set PYTHON=/path/to/python3.10+ (e.g. make test PYTHON=python3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall when the package description changes.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[lab,test]'
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_FLAGS) -p no:cacheprovider tests/unit tests/claims
+	$(PY) -m pytest $(PYTEST_FLAGS) -p no:cacheprovider --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
+	$(PY) tests/browser/run.py $(PYTEST_FLAGS)
+
+unit: $(STAMP)
+	$(PY) -m pytest $(PYTEST_FLAGS) -p no:cacheprovider tests/unit
+
+claims: $(STAMP)
+	$(PY) -m pytest $(PYTEST_FLAGS) -p no:cacheprovider tests/claims
+
+nbval: $(STAMP)
+	$(PY) -m pytest $(PYTEST_FLAGS) -p no:cacheprovider --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
+
+browser: $(STAMP)
+	$(PY) tests/browser/run.py $(PYTEST_FLAGS)
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+notebooks: $(STAMP)
+	$(PY) scripts/execute_notebooks.py $(NOTEBOOKS)
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

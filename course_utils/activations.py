@@ -1,0 +1,136 @@
+"""Activation functions: one registry, so a function and its derivative cannot drift apart.
+
+    act = get("relu")
+    A = act.forward(Z)            # any shape
+    dZ = act.backward(dA, Z)      # dA * f'(Z), same shape
+
+Derivatives at a kink follow the seed: ReLU'(0) = 0, leaky ReLU'(0) = slope.
+PReLU (learned slope) and RReLU (random slope) are layers, in `course_utils.layers`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from scipy.special import expit  # the sigmoid, computed without overflow for any z
+
+from ._validate import from_registry, positive_number
+
+# SELU's constants (Klambauer et al., 2017): with LeCun-normal weights they keep
+# activations near mean 0 and variance 1 from layer to layer.
+SELU_ALPHA = 1.6732632423543772
+SELU_SCALE = 1.0507009873554805
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A named activation f with its derivative f'. `hyper` holds e.g. the leaky slope."""
+
+    name: str
+    f: Callable[[np.ndarray], np.ndarray]
+    df: Callable[[np.ndarray], np.ndarray]
+    formula: str
+    hyper: dict = field(default_factory=dict)
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        """A = f(Z), elementwise."""
+        return self.f(Z)
+
+    def derivative(self, Z: np.ndarray) -> np.ndarray:
+        """f'(Z), elementwise."""
+        return self.df(Z)
+
+    def backward(self, dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
+        """Chain rule through the activation: dZ = dA * f'(Z)."""
+        return dA * self.df(Z)
+
+
+def _sigmoid():
+    def df(Z):
+        s = expit(Z)
+        return s * (1 - s)
+    return Activation("sigmoid", expit, df, "1 / (1 + exp(-z))")
+
+
+def _tanh():
+    def df(Z):
+        return 1 - np.tanh(Z) ** 2
+    return Activation("tanh", np.tanh, df, "tanh(z)")
+
+
+def _relu():
+    def f(Z):
+        return np.maximum(Z, 0)
+
+    def df(Z):
+        return Z > 0  # a bool array: multiplying by it is the cheapest mask
+    return Activation("relu", f, df, "max(0, z)")
+
+
+def _leaky_relu(slope: float = 0.01):
+    positive_number(slope, "slope")
+
+    def f(Z):
+        return np.where(Z > 0, Z, slope * Z)
+
+    def df(Z):
+        return np.where(Z > 0, 1.0, slope)
+    return Activation("leaky_relu", f, df, f"max({slope:g} z, z)", {"slope": slope})
+
+
+def _elu(alpha: float = 1.0):
+    positive_number(alpha, "alpha")
+
+    def f(Z):
+        # expm1 of min(Z, 0): no overflow for large positive z, exact near 0.
+        return np.where(Z > 0, Z, alpha * np.expm1(np.minimum(Z, 0)))
+
+    def df(Z):
+        return np.where(Z > 0, 1.0, alpha * np.exp(np.minimum(Z, 0)))
+    return Activation("elu", f, df, f"z if z > 0 else {alpha:g} (exp(z) - 1)", {"alpha": alpha})
+
+
+def _selu():
+    def f(Z):
+        return SELU_SCALE * np.where(Z > 0, Z, SELU_ALPHA * np.expm1(np.minimum(Z, 0)))
+
+    def df(Z):
+        return SELU_SCALE * np.where(Z > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(Z, 0)))
+    return Activation("selu", f, df, "1.0507 (z if z > 0 else 1.6733 (exp(z) - 1))")
+
+
+def _softplus():
+    def f(Z):
+        return np.logaddexp(0, Z)  # log(1 + exp(z)) without overflow
+    return Activation("softplus", f, expit, "log(1 + exp(z))")
+
+
+def _linear():
+    def f(Z):
+        return Z
+
+    def df(Z):
+        return np.ones_like(Z)
+    return Activation("linear", f, df, "z")
+
+
+_REGISTRY = {
+    "sigmoid": _sigmoid,
+    "tanh": _tanh,
+    "relu": _relu,
+    "leaky_relu": _leaky_relu,
+    "elu": _elu,
+    "selu": _selu,
+    "softplus": _softplus,
+    "linear": _linear,
+}
+
+NAMES = tuple(_REGISTRY)
+
+
+def get(name, **hyper) -> Activation:
+    """The activation called `name` (one of NAMES), with hyperparameters such as slope=0.01
+    for leaky_relu or alpha=1.0 for elu. An Activation passes through unchanged."""
+    return from_registry(_REGISTRY, "activation", name, hyper, Activation)

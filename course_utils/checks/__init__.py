@@ -1,0 +1,6 @@
+"""Exercise graders: `cu.checks.<exercise>(your_function)` says what is right and, if
+something is wrong, what differs and a hint. One module per notebook."""
+
+from ._core import Feedback, describe_difference, grade
+
+__all__ = ["Feedback", "grade", "describe_difference"]

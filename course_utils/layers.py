@@ -1,0 +1,211 @@
+"""Layers, each a forward/backward pair (the CS231n layer contract).
+
+    out, cache = <layer>_forward(x, ...)
+    dx, ...    = <layer>_backward(dout, cache)
+
+Column layout throughout: activations have shape (n, m), one column per example.
+The 1/m of the mean cost is already in the incoming gradient (the loss puts it there, as
+in the seed), so no layer divides by m.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import activations
+from ._validate import as_rng, fraction
+
+# ---------------------------------------------------------------- dense (affine) layer
+
+
+def dense_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray | None):
+    """Affine step of one layer: Z = W @ A_prev + b.
+
+    Shapes: A_prev (n_prev, m), W (n, n_prev), b (n, 1) or None -> Z (n, m).
+    Returns Z and the cache that dense_backward needs.
+    """
+    Z = W @ A_prev
+    if b is not None:
+        Z += b  # in place: Z is a fresh array, so this saves one temporary
+    return Z, (A_prev, W)
+
+
+def dense_backward(dZ: np.ndarray, cache, need_dA_prev: bool = True):
+    """Gradients of the affine step. dZ (n, m) -> dA_prev (n_prev, m), dW (n, n_prev), db (n, 1).
+
+    The first layer's dA_prev would be the gradient with respect to the data X, which
+    training never uses: need_dA_prev=False skips that product (dA_prev is then None).
+    """
+    A_prev, W = cache
+    dW = dZ @ A_prev.T
+    db = dZ.sum(axis=1, keepdims=True)
+    dA_prev = W.T @ dZ if need_dA_prev else None
+    return dA_prev, dW, db
+
+
+# ---------------------------------------------------------------- activation layer
+
+
+def activation_forward(Z: np.ndarray, activation):
+    """A = f(Z) for a registry activation (name or Activation). Returns A and the cache."""
+    act = activation if isinstance(activation, activations.Activation) else activations.get(activation)
+    return act.f(Z), (Z, act)
+
+
+def activation_backward(dA: np.ndarray, cache) -> np.ndarray:
+    """dZ = dA * f'(Z)."""
+    Z, act = cache
+    return dA * act.df(Z)
+
+
+# ---------------------------------------------------------------- PReLU: a learned slope
+
+PRELU_INIT = 0.25  # He et al. (2015) start every slope at 0.25
+
+
+def prelu_forward(Z: np.ndarray, alpha: np.ndarray):
+    """Parametric ReLU: A = Z where Z > 0, alpha * Z elsewhere.
+
+    alpha has shape (n, 1) (one slope per unit) or (1, 1) (one slope shared by the layer);
+    it is learned like a weight. Returns A and the cache.
+    """
+    negative = Z <= 0
+    A = np.where(negative, alpha * Z, Z)
+    return A, (Z, alpha, negative)
+
+
+def prelu_backward(dA: np.ndarray, cache):
+    """dZ = dA * (1 or alpha); dalpha = sum of dA * Z over the negative side, shaped like alpha."""
+    Z, alpha, negative = cache
+    dZ = np.where(negative, alpha * dA, dA)
+    dalpha_per_unit = (dA * Z * negative).sum(axis=1, keepdims=True)
+    if alpha.shape[0] == 1:  # one shared slope collects the gradient of every unit
+        return dZ, dalpha_per_unit.sum(keepdims=True).reshape(1, 1)
+    return dZ, dalpha_per_unit
+
+
+# ---------------------------------------------------------------- RReLU: a random slope
+
+RRELU_LOWER, RRELU_UPPER = 1 / 8, 1 / 3
+
+
+def rrelu_forward(Z: np.ndarray, train: bool, rng=None, lower: float = RRELU_LOWER,
+                  upper: float = RRELU_UPPER):
+    """Randomized leaky ReLU (Xu et al., 2015).
+
+    Training: each negative entry gets its own slope drawn from U(lower, upper).
+    Evaluation: the mean slope (lower + upper) / 2, so predictions are deterministic.
+    Returns A and the cache (which holds the slopes used).
+    """
+    if train:
+        slope = as_rng(rng).uniform(lower, upper, size=Z.shape)
+    else:
+        slope = np.full(Z.shape, (lower + upper) / 2)
+    negative = Z <= 0
+    A = np.where(negative, slope * Z, Z)
+    return A, (negative, slope)
+
+
+def rrelu_backward(dA: np.ndarray, cache) -> np.ndarray:
+    """dZ = dA * (1 or the slope drawn in the forward pass)."""
+    negative, slope = cache
+    return np.where(negative, slope * dA, dA)
+
+
+# ---------------------------------------------------------------- inverted dropout
+
+
+def dropout_forward(A: np.ndarray, keep_prob: float, train: bool, rng=None,
+                    mask: np.ndarray | None = None):
+    """Inverted dropout: keep each unit with probability keep_prob and divide by keep_prob,
+    so the expected activation is unchanged and evaluation needs no rescaling.
+
+    A fresh mask is drawn from `rng` on every call in training (pass `mask` to fix it, e.g.
+    for gradient checking). In evaluation, or with keep_prob = 1, it is the identity.
+    Returns the output and the cache (the mask, or None).
+    """
+    keep_prob = fraction(keep_prob, "keep_prob", 0.0, 1.0)
+    if not train or keep_prob == 1.0:
+        return A, None
+    if mask is None:
+        mask = as_rng(rng).random(A.shape) < keep_prob
+    elif mask.shape != A.shape:
+        raise ValueError(f"mask must have the activations' shape {A.shape}, got {mask.shape}")
+    return A * mask / keep_prob, (mask, keep_prob)
+
+
+def dropout_backward(dout: np.ndarray, cache) -> np.ndarray:
+    """Units dropped in the forward pass get no gradient; kept ones are scaled the same way."""
+    if cache is None:
+        return dout
+    mask, keep_prob = cache
+    return dout * mask / keep_prob
+
+
+# ---------------------------------------------------------------- batch normalization
+
+BN_MOMENTUM = 0.1  # PyTorch's convention (see update_running_stats)
+BN_EPS = 1e-5
+
+
+def batchnorm_forward(Z: np.ndarray, gamma: np.ndarray, beta: np.ndarray, train: bool,
+                      running_mean: np.ndarray | None = None,
+                      running_var: np.ndarray | None = None, eps: float = BN_EPS):
+    """Batch normalization of pre-activations, per unit (row), over the batch (columns).
+
+    Training: Z_hat = (Z - mu_B) / sqrt(var_B + eps) with the batch's own mean and (biased)
+    variance; evaluation: the running mean and variance instead. Then out = gamma * Z_hat + beta.
+    Only gamma and beta are learned; the running statistics are state, not parameters.
+    Shapes: Z (n, m); gamma, beta, running_mean, running_var (n, 1).
+    Returns out and the cache (which holds the batch mean and variance in training).
+    """
+    if train:
+        m = Z.shape[1]
+        if m < 2:
+            raise ValueError("batch norm in training needs a batch of at least 2 examples "
+                             f"(a batch of {m} has no variance); use evaluation mode or larger batches")
+        mean = Z.mean(axis=1, keepdims=True)
+        var = Z.var(axis=1, keepdims=True)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch norm in evaluation mode needs running_mean and running_var")
+        mean, var = running_mean, running_var
+    inv_std = 1.0 / np.sqrt(var + eps)
+    Z_hat = (Z - mean) * inv_std
+    out = gamma * Z_hat + beta
+    return out, (Z_hat, gamma, inv_std, mean, var, train)
+
+
+def batchnorm_backward(dout: np.ndarray, cache):
+    """Compact closed-form backward of batch norm in training mode.
+
+    With Z_hat the normalized input and m the batch size:
+        dgamma = sum_j dout * Z_hat,   dbeta = sum_j dout
+        dZ = gamma * inv_std * (dout - mean_j(dout) - Z_hat * mean_j(dout * Z_hat))
+    (derived step by step in 06_batch_normalization). In evaluation mode the statistics are
+    constants, so dZ = gamma * inv_std * dout.
+    Returns dZ (n, m), dgamma (n, 1), dbeta (n, 1).
+    """
+    Z_hat, gamma, inv_std, _, _, train = cache
+    dgamma = (dout * Z_hat).sum(axis=1, keepdims=True)
+    dbeta = dout.sum(axis=1, keepdims=True)
+    if not train:
+        return gamma * inv_std * dout, dgamma, dbeta
+    m = dout.shape[1]
+    dZ = gamma * inv_std * (dout - dbeta / m - Z_hat * (dgamma / m))
+    return dZ, dgamma, dbeta
+
+
+def update_running_stats(running_mean, running_var, batch_mean, batch_var, m: int,
+                         momentum: float = BN_MOMENTUM):
+    """Exponential moving averages of the batch statistics, PyTorch's convention:
+
+        running = (1 - momentum) * running + momentum * batch,   momentum = 0.1,
+
+    with the unbiased batch variance (times m / (m - 1)). Keras writes the same average with
+    its `momentum` = 1 - ours (0.99). Returns new arrays; the inputs are not changed.
+    """
+    unbiased_var = batch_var * m / (m - 1)
+    new_mean = (1 - momentum) * running_mean + momentum * batch_mean
+    new_var = (1 - momentum) * running_var + momentum * unbiased_var
+    return new_mean, new_var

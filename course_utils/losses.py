@@ -1,0 +1,87 @@
+"""Costs, computed stably from the logits Z of the output layer, and weight penalties.
+
+Each returns (value, gradient). For the cross-entropies the gradient is dZ, the gradient
+with respect to the logits, already divided by m (as in the seed's dz3 = 1/m (a3 - Y)).
+
+Why from logits: the seed computes sigmoid(z) first and then log(sigmoid(z)). For z = -40,
+sigmoid(z) rounds to 0 in float64 and log(0) = -inf: the cost is inf although the true
+value is 40. From the logit, -log(sigmoid(z)) = log(1 + exp(-z)) = logaddexp(0, -z), which is
+40 exactly, with no overflow for any z.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, log_softmax, softmax
+
+
+def binary_cross_entropy(Z: np.ndarray, Y: np.ndarray):
+    """Mean binary cross-entropy of a sigmoid output, from its logits.
+
+    Z, Y: (1, m), Y in {0, 1}. cost = mean(log(1 + exp(z)) - y z); dZ = (sigmoid(z) - y) / m.
+    """
+    m = Y.shape[1]
+    # sum then divide, and y.z as one dot product: the same value as np.mean(...) in fewer
+    # passes over the data (this runs at every training step).
+    cost = (float(np.logaddexp(0, Z).sum()) - float(np.vdot(Y, Z))) / m
+    dZ = expit(Z)
+    dZ -= Y
+    dZ /= m
+    return cost, dZ
+
+
+def softmax_cross_entropy(Z: np.ndarray, Y: np.ndarray):
+    """Mean cross-entropy of a softmax output, from its logits.
+
+    Z, Y: (K, m), Y one-hot. cost = -mean over examples of sum_k y_k log softmax(z)_k;
+    dZ = (softmax(z) - y) / m.
+    """
+    m = Y.shape[1]
+    cost = float(-np.sum(Y * log_softmax(Z, axis=0)) / m)
+    dZ = (softmax(Z, axis=0) - Y) / m
+    return cost, dZ
+
+
+def mean_squared_error(Z: np.ndarray, Y: np.ndarray):
+    """Half the mean squared error of a linear output: cost = sum (z - y)^2 / (2m); dZ = (z - y)/m."""
+    m = Y.shape[1]
+    diff = Z - Y
+    return float(np.sum(diff * diff) / (2 * m)), diff / m
+
+
+def weight_keys(params: dict) -> list[str]:
+    """The weight matrices W1..WL: penalties apply to them only, not to biases, batch-norm
+    scales and shifts, or PReLU slopes (the source course's convention)."""
+    return [k for k in params if k.startswith("W")]
+
+
+def l2_penalty(params: dict, lambd: float, m: int):
+    """L2: lambda / (2m) * sum_l ||W_l||^2, with m the number of training examples.
+
+    Returns (value, grads) with grads["dWl"] = lambda / m * W_l. (Seed 004 calls m "the
+    number of weights"; it is the number of examples, as in the cost it is added to.)
+    """
+    value = lambd / (2 * m) * sum(float(np.sum(params[k] ** 2)) for k in weight_keys(params))
+    grads = {"d" + k: (lambd / m) * params[k] for k in weight_keys(params)}
+    return value, grads
+
+
+def l1_penalty(params: dict, lambd: float, m: int):
+    """L1: lambda / m * sum_l |W_l|.
+
+    Returns (value, grads) with grads["dWl"] = lambda / m * sign(W_l). |w| has no derivative
+    at 0; we use the subgradient 0 there (np.sign(0) = 0), so a weight that is exactly zero
+    stays zero unless the data push it. Plain (sub)gradient steps make weights hover around
+    zero rather than reach it; `soft_threshold` is the step that gives exact zeros.
+    """
+    value = lambd / m * sum(float(np.sum(np.abs(params[k]))) for k in weight_keys(params))
+    grads = {"d" + k: (lambd / m) * np.sign(params[k]) for k in weight_keys(params)}
+    return value, grads
+
+
+def soft_threshold(W: np.ndarray, threshold: float) -> np.ndarray:
+    """The proximal step of L1: shrink every weight towards 0 by `threshold`, and set the
+    ones within `threshold` of 0 to exactly 0. After a gradient step on the data cost with
+    learning rate lr, soft_threshold(W, lr * lambda / m) is one step of proximal gradient
+    descent (ISTA) on cost + L1."""
+    return np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)

@@ -1,0 +1,368 @@
+"""A fully connected network of any depth, in three separate pieces:
+
+- `Spec`: the architecture (layer sizes, per-layer activation, output, batch norm, dropout),
+  a small frozen dataclass;
+- `params`: the learned arrays, a plain dict with the seed's keys "W1", "b1", ..., plus
+  "gamma{l}", "beta{l}" (batch norm) and "alpha{l}" (PReLU);
+- `state`: what is not learned but remembered, batch norm's running statistics
+  ("running_mean{l}", "running_var{l}"). Optimizers and penalties never see it.
+
+Hidden layer l (1 <= l < L):  Z = W A_prev + b -> [batch norm] -> activation -> [dropout]
+Output layer L:               Z_L = W_L A_{L-1} + b_L, the logits; the loss reads them directly.
+A batch-norm layer has no bias b{l}: beta{l} takes its place (a bias before batch norm is
+subtracted away with the mean and would get a zero gradient).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+import numpy as np
+from scipy.special import expit, softmax
+
+from . import activations as _activations
+from . import initializers as _initializers
+from . import layers, losses
+from ._validate import as_rng, fraction, one_of, positive_int
+
+LAYER_ACTIVATIONS = ("prelu", "rrelu")  # activations that are layers (a parameter or randomness)
+OUTPUTS = {
+    "sigmoid": losses.binary_cross_entropy,
+    "softmax": losses.softmax_cross_entropy,
+    "linear": losses.mean_squared_error,
+}
+
+
+def _per_hidden_layer(value, n_hidden: int, name: str) -> tuple:
+    """A single value for every hidden layer, or a sequence with one value per hidden layer."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n_hidden:
+            raise ValueError(f"{name} must have one entry per hidden layer ({n_hidden}), "
+                             f"got {len(value)}")
+        return tuple(value)
+    return (value,) * n_hidden
+
+
+@dataclass(frozen=True)
+class Spec:
+    """The architecture of a fully connected network.
+
+    layer_sizes: (n_x, n_1, ..., n_L), e.g. (2, 10, 5, 1) for the seed's network.
+    activation:  hidden activation(s): one name for all hidden layers or one per layer; a
+                 registry name (course_utils.activations.NAMES) or "prelu" / "rrelu".
+    output:      "sigmoid" (binary cross-entropy), "softmax" (K classes) or "linear" (MSE).
+    batch_norm:  bool, or one per hidden layer: batch norm before the activation.
+    keep_prob:   float in (0, 1], or one per hidden layer: inverted dropout after the
+                 activation (1.0 = no dropout).
+    prelu_shared: PReLU learns one slope per layer instead of one per unit.
+    """
+
+    layer_sizes: tuple
+    activation: tuple | str = "relu"
+    output: str = "sigmoid"
+    batch_norm: tuple | bool = False
+    keep_prob: tuple | float = 1.0
+    prelu_shared: bool = False
+
+    def __post_init__(self):
+        sizes = self.layer_sizes
+        if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
+            raise ValueError("layer_sizes must list at least the input and output sizes, "
+                             f"e.g. (2, 10, 5, 1); got {sizes!r}")
+        sizes = tuple(positive_int(n, f"layer_sizes[{i}]") for i, n in enumerate(sizes))
+        n_hidden = len(sizes) - 2
+        acts = _per_hidden_layer(self.activation, n_hidden, "activation")
+        known = _activations.NAMES + LAYER_ACTIVATIONS
+        for a in acts:
+            one_of(a, "activation", known)
+        one_of(self.output, "output", tuple(OUTPUTS))
+        bn = tuple(bool(b) for b in _per_hidden_layer(self.batch_norm, n_hidden, "batch_norm"))
+        keep = tuple(fraction(k, "keep_prob", 0.0, 1.0)
+                     for k in _per_hidden_layer(self.keep_prob, n_hidden, "keep_prob"))
+        # A frozen dataclass sets its normalized fields through object.__setattr__.
+        object.__setattr__(self, "layer_sizes", sizes)
+        object.__setattr__(self, "activation", acts)
+        object.__setattr__(self, "batch_norm", bn)
+        object.__setattr__(self, "keep_prob", keep)
+
+    @property
+    def n_layers(self) -> int:
+        """L, the number of layers with weights (the seed's network has L = 3)."""
+        return len(self.layer_sizes) - 1
+
+    @cached_property
+    def activation_fns(self) -> tuple:
+        """The registry Activation of each hidden layer (None for the PReLU/RReLU layers),
+        looked up once rather than at every step."""
+        return tuple(None if a in LAYER_ACTIVATIONS else _activations.get(a)
+                     for a in self.activation)
+
+    @cached_property
+    def needs_rng(self) -> bool:
+        """True when training draws random numbers (dropout masks, RReLU slopes)."""
+        return any(k < 1 for k in self.keep_prob) or "rrelu" in self.activation
+
+
+# ---------------------------------------------------------------- parameters and state
+
+
+def init_params(spec: Spec, init="he_normal", rng=None, gain: float = 1.0) -> dict:
+    """Fresh parameters for `spec`.
+
+    init: an initializer name or Initializer (course_utils.initializers), or one per layer.
+    gain multiplies the initializer's standard deviation. Biases and batch-norm shifts start
+    at 0, batch-norm scales at 1, PReLU slopes at 0.25.
+    """
+    rng = as_rng(rng)
+    L = spec.n_layers
+    inits = init if isinstance(init, (list, tuple)) else [init] * L
+    if len(inits) != L:
+        raise ValueError(f"init must be one initializer or one per layer ({L}), got {len(inits)}")
+    params = {}
+    for l in range(1, L + 1):
+        n, n_prev = spec.layer_sizes[l], spec.layer_sizes[l - 1]
+        params[f"W{l}"] = _initializers.get(inits[l - 1])(n_prev, n, rng, gain)
+        hidden = l < L
+        if hidden and spec.batch_norm[l - 1]:
+            params[f"gamma{l}"] = np.ones((n, 1))
+            params[f"beta{l}"] = np.zeros((n, 1))
+        else:
+            params[f"b{l}"] = np.zeros((n, 1))
+        if hidden and spec.activation[l - 1] == "prelu":
+            params[f"alpha{l}"] = np.full((1 if spec.prelu_shared else n, 1), layers.PRELU_INIT)
+    return params
+
+
+def init_state(spec: Spec) -> dict:
+    """Batch norm's running statistics, mean 0 and variance 1 (PyTorch's start); {} without BN."""
+    state = {}
+    for l in range(1, spec.n_layers):
+        if spec.batch_norm[l - 1]:
+            n = spec.layer_sizes[l]
+            state[f"running_mean{l}"] = np.zeros((n, 1))
+            state[f"running_var{l}"] = np.ones((n, 1))
+    return state
+
+
+@lru_cache(maxsize=64)
+def expected_shapes(spec: Spec) -> dict:
+    """The shape of every parameter of `spec`, by key."""
+    return {k: v.shape for k, v in init_params(spec, "zeros", rng=0).items()}
+
+
+def check_params(spec: Spec, params: dict) -> None:
+    """Raise a ValueError naming the first parameter that is missing or has the wrong shape."""
+    if not isinstance(params, dict):
+        raise TypeError(f"params must be a dict of arrays, got {type(params).__name__}")
+    for key, shape in expected_shapes(spec).items():
+        if key not in params:
+            raise ValueError(f"params is missing {key!r} (expected shape {shape})")
+        if np.shape(params[key]) != shape:
+            raise ValueError(f"params[{key!r}] must have shape {shape}, got {np.shape(params[key])}")
+
+
+def check_data(spec: Spec, X, Y=None, name_X: str = "X", name_Y: str = "Y") -> None:
+    """Raise a clear error if X (n_x, m) or Y (n_L, m) do not fit `spec` or are not finite."""
+    from ._validate import finite_array
+
+    finite_array(X, name_X)
+    n_x = spec.layer_sizes[0]
+    if X.shape[0] != n_x:
+        raise ValueError(f"{name_X} must have shape ({n_x}, m) (features x examples) for "
+                         f"layer_sizes {spec.layer_sizes}, got {X.shape}")
+    if Y is None:
+        return
+    finite_array(Y, name_Y)
+    n_out = spec.layer_sizes[-1]
+    if Y.shape != (n_out, X.shape[1]):
+        raise ValueError(f"{name_Y} must have shape ({n_out}, {X.shape[1]}) to match {name_X} "
+                         f"{X.shape}, got {Y.shape}")
+
+
+# ---------------------------------------------------------------- forward and backward
+
+
+@dataclass
+class ForwardCache:
+    """What backward needs, plus what a notebook may want to look at.
+
+    layers: per layer, the caches of its steps; hidden: the hidden activations A_1..A_{L-1}
+    (after dropout); pre: the pre-activations Z_1..Z_{L-1} (after batch norm, when used);
+    state: the state after this pass (running statistics updated in training mode with batch
+    norm, otherwise unchanged); logits: Z_L.
+    """
+
+    layers: list
+    hidden: list
+    pre: list
+    state: dict
+    train: bool = False
+    logits: np.ndarray | None = None
+
+
+def _hidden_layer_forward(spec, params, l, A_prev, state, new_state, train, rng, masks):
+    """One hidden layer: dense -> [batch norm] -> activation -> [dropout]."""
+    bn = spec.batch_norm[l - 1]
+    Z, dense_cache = layers.dense_forward(A_prev, params[f"W{l}"], None if bn else params[f"b{l}"])
+    bn_cache = None
+    if bn:
+        Z_in = Z
+        Z, bn_cache = layers.batchnorm_forward(
+            Z_in, params[f"gamma{l}"], params[f"beta{l}"], train,
+            state.get(f"running_mean{l}"), state.get(f"running_var{l}"))
+        if train:
+            batch_mean, batch_var = bn_cache[3], bn_cache[4]
+            new_state[f"running_mean{l}"], new_state[f"running_var{l}"] = layers.update_running_stats(
+                state[f"running_mean{l}"], state[f"running_var{l}"], batch_mean, batch_var,
+                Z_in.shape[1])
+    name = spec.activation[l - 1]
+    if name == "prelu":
+        A, act_cache = layers.prelu_forward(Z, params[f"alpha{l}"])
+    elif name == "rrelu":
+        A, act_cache = layers.rrelu_forward(Z, train, rng)
+    else:
+        A, act_cache = layers.activation_forward(Z, spec.activation_fns[l - 1])
+    drop_cache = None
+    keep_prob = spec.keep_prob[l - 1]
+    if train and keep_prob < 1:
+        mask = None if masks is None else masks.get(l)
+        A, drop_cache = layers.dropout_forward(A, keep_prob, train, rng, mask)
+    return Z, A, (dense_cache, bn_cache, act_cache, drop_cache)
+
+
+def forward(spec: Spec, params: dict, X: np.ndarray, state: dict | None = None,
+            train: bool = False, rng=None, masks: dict | None = None):
+    """Forward pass. X (n_x, m) -> logits Z_L (n_L, m) and a ForwardCache.
+
+    train: training mode (batch statistics, dropout, random RReLU slopes) or evaluation mode
+    (running statistics, no dropout, mean RReLU slope). rng is needed only in training mode
+    with dropout or RReLU; masks {l: bool array} fixes dropout masks (for gradient checking).
+    """
+    check_params(spec, params)
+    check_data(spec, X)
+    return forward_unchecked(spec, params, X, state, train, rng, masks)
+
+
+def forward_unchecked(spec: Spec, params: dict, X: np.ndarray, state: dict | None = None,
+                      train: bool = False, rng=None, masks: dict | None = None):
+    """`forward` without the argument checks: the training loop checks once, then calls this
+    at every step."""
+    if state is None:
+        state = init_state(spec)  # batch norm starts from mean 0, variance 1, as in PyTorch
+    if train and spec.needs_rng and rng is None and masks is None:
+        raise ValueError("forward in training mode with dropout or RReLU needs rng "
+                         "(a numpy Generator or an int seed)")
+    rng = as_rng(rng) if rng is not None else None
+    new_state = dict(state)
+    cache = ForwardCache([], [], [], new_state, train)
+    A = X
+    for l in range(1, spec.n_layers):
+        Z, A, layer_cache = _hidden_layer_forward(spec, params, l, A, state, new_state,
+                                                  train, rng, masks)
+        cache.layers.append(layer_cache)
+        cache.pre.append(Z)
+        cache.hidden.append(A)
+    L = spec.n_layers
+    Z_L, dense_cache = layers.dense_forward(A, params[f"W{L}"], params[f"b{L}"])
+    cache.layers.append((dense_cache,))
+    cache.logits = Z_L
+    return Z_L, cache
+
+
+def backward_from_logits(spec: Spec, params: dict, cache: ForwardCache, dZ_L: np.ndarray) -> dict:
+    """Backward pass from the gradient of the cost with respect to the logits.
+    Returns grads keyed "dW1", "db1", ..., "dgamma{l}", "dbeta{l}", "dalpha{l}"."""
+    grads = {}
+    L = spec.n_layers
+    dA, grads[f"dW{L}"], grads[f"db{L}"] = layers.dense_backward(dZ_L, cache.layers[-1][0],
+                                                                 need_dA_prev=L > 1)
+    for l in range(L - 1, 0, -1):
+        dense_cache, bn_cache, act_cache, drop_cache = cache.layers[l - 1]
+        dA = layers.dropout_backward(dA, drop_cache)
+        name = spec.activation[l - 1]
+        if name == "prelu":
+            dZ, grads[f"dalpha{l}"] = layers.prelu_backward(dA, act_cache)
+        elif name == "rrelu":
+            dZ = layers.rrelu_backward(dA, act_cache)
+        else:
+            dZ = layers.activation_backward(dA, act_cache)
+        if bn_cache is not None:
+            dZ, grads[f"dgamma{l}"], grads[f"dbeta{l}"] = layers.batchnorm_backward(dZ, bn_cache)
+        dA, grads[f"dW{l}"], db = layers.dense_backward(dZ, dense_cache, need_dA_prev=l > 1)
+        if bn_cache is None:
+            grads[f"db{l}"] = db
+    return grads
+
+
+def output_loss(spec: Spec):
+    """The cost function of spec's output, called as loss(Z_L, Y) -> (cost, dZ_L)."""
+    return OUTPUTS[spec.output]
+
+
+def backward(spec: Spec, params: dict, cache: ForwardCache, Y: np.ndarray) -> dict:
+    """Gradients of the mean cost (no penalty) with respect to every parameter."""
+    _, dZ_L = output_loss(spec)(cache.logits, Y)
+    return backward_from_logits(spec, params, cache, dZ_L)
+
+
+def loss_and_grads(spec: Spec, params: dict, X: np.ndarray, Y: np.ndarray,
+                   state: dict | None = None, train: bool = True, rng=None,
+                   l2: float = 0.0, l1: float = 0.0, masks: dict | None = None,
+                   check: bool = True):
+    """Forward, cost and backward in one call.
+
+    Returns (cost, grads, cache): the mean cost plus the L2 penalty l2/(2m) sum||W||^2 and
+    the L1 penalty l1/m sum|W| (m = number of examples in X), its gradients, and the cache
+    (cache.state is the state after the pass). check=False skips the argument checks (the
+    training loop checks once, then calls this at every step).
+    """
+    run_forward = forward if check else forward_unchecked
+    Z_L, cache = run_forward(spec, params, X, state, train, rng, masks)
+    cost, dZ_L = output_loss(spec)(Z_L, Y)
+    grads = backward_from_logits(spec, params, cache, dZ_L)
+    m = X.shape[1]
+    for lambd, penalty in ((l2, losses.l2_penalty), (l1, losses.l1_penalty)):
+        if lambd:
+            value, penalty_grads = penalty(params, lambd, m)
+            cost += value
+            for k, g in penalty_grads.items():
+                grads[k] = grads[k] + g
+    return cost, grads, cache
+
+
+# ---------------------------------------------------------------- predictions
+
+
+def predict_proba(spec: Spec, params: dict, X: np.ndarray, state: dict | None = None) -> np.ndarray:
+    """Evaluation-mode outputs: P(y=1) (1, m) for sigmoid, class probabilities (K, m) for
+    softmax, the value for a linear output."""
+    Z_L, _ = forward(spec, params, X, state, train=False)
+    if spec.output == "sigmoid":
+        return expit(Z_L)
+    if spec.output == "softmax":
+        return softmax(Z_L, axis=0)
+    return Z_L
+
+
+def predict(spec: Spec, params: dict, X: np.ndarray, state: dict | None = None) -> np.ndarray:
+    """Predicted labels (1, m): 0/1 for sigmoid (threshold 0.5), class index for softmax."""
+    if spec.output == "linear":
+        raise ValueError("predict gives class labels; a linear output has none (use predict_proba)")
+    Z_L, _ = forward(spec, params, X, state, train=False)
+    if spec.output == "sigmoid":
+        return (Z_L > 0).astype(int)  # sigmoid(z) > 0.5 exactly when z > 0
+    return Z_L.argmax(axis=0).reshape(1, -1)
+
+
+def accuracy(spec: Spec, params: dict, X: np.ndarray, Y: np.ndarray, state: dict | None = None) -> float:
+    """Fraction of examples classified correctly (Y as 0/1 (1, m) or one-hot (K, m))."""
+    labels = Y if spec.output == "sigmoid" else Y.argmax(axis=0).reshape(1, -1)
+    return float(np.mean(predict(spec, params, X, state) == labels))
+
+
+def hidden_activations(spec: Spec, params: dict, X: np.ndarray, state: dict | None = None):
+    """Evaluation-mode pre-activations and activations of every hidden layer:
+    two lists, Z_1..Z_{L-1} and A_1..A_{L-1}, each (n_l, m)."""
+    _, cache = forward(spec, params, X, state, train=False)
+    return cache.pre, cache.hidden

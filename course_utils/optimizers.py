@@ -1,0 +1,345 @@
+"""Optimizers as (init, update) pairs, in the style of JAX's example optimizers:
+
+    opt = adam(lr=0.001)
+    opt_state = opt.init(params)
+    params, opt_state = opt.update(params, grads, opt_state)
+
+Hyperparameters live in the closure; the state (step count, moving averages) is a dict that
+update returns. Nothing is changed in place: update returns new arrays. grads are keyed like
+the parameters with a "d" prefix ("dW1" for "W1").
+
+`lr` is a number or a schedule: a function of the step t = 0, 1, 2, ... (the number of
+updates done before this one), such as `exponential_decay(0.1, 0.999)` below.
+
+Conventions (and where others differ) are in each constructor's docstring. In the formulas
+g is the gradient, p a parameter, t the step; eps is added outside the square root.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ._validate import fraction, positive_number
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """An optimizer: `init(params) -> state`, `update(params, grads, state) -> (params, state)`."""
+
+    name: str
+    init: Callable[[dict], dict]
+    update: Callable[[dict, dict, dict], tuple]
+    hyper: dict = field(default_factory=dict)
+
+    def __repr__(self):
+        settings = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                             for k, v in self.hyper.items())
+        return f"{self.name}({settings})"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _check_lr(lr):
+    """lr is a positive number or a schedule (a callable of the step)."""
+    if callable(lr):
+        positive_number(lr(0), "lr(0) (the schedule's first learning rate)")
+        return lr
+    return positive_number(lr, "lr")
+
+
+def _lr_at(lr, step: int) -> float:
+    return lr(step) if callable(lr) else lr
+
+
+def _grad(grads: dict, key: str) -> np.ndarray:
+    try:
+        return grads["d" + key]
+    except KeyError:
+        raise ValueError(f"grads has no 'd{key}' for parameter {key!r}") from None
+
+
+def _check_grads(params: dict, grads: dict) -> None:
+    """Every parameter needs its gradient (checked once per step, not once per key)."""
+    if len(grads) < len(params):
+        missing = [k for k in params if "d" + k not in grads]
+        raise ValueError(f"grads has no {', '.join('d' + k for k in missing)}")
+
+
+def _zeros_like(params: dict) -> dict:
+    return {k: np.zeros_like(v) for k, v in params.items()}
+
+
+def _is_weight(key: str) -> bool:
+    """Weight decay, like the L2 penalty, applies to the weight matrices W1..WL only."""
+    return key.startswith("W")
+
+
+# ---------------------------------------------------------------- the optimizers
+
+
+def sgd(lr=0.01, weight_decay: float = 0.0) -> Optimizer:
+    """Gradient descent: p <- p - lr * g, the seed's update_parameters.
+
+    weight_decay (decoupled, as in SGDW): p <- p - lr * weight_decay * p - lr * g on the
+    weights W only. With plain SGD this is exactly the L2 penalty lambda/(2m) ||W||^2 when
+    weight_decay = lambda / m. (PyTorch's SGD(weight_decay=) adds weight_decay * p to the
+    gradient and decays every parameter in the group, biases included.)
+    """
+    lr = _check_lr(lr)
+    weight_decay = positive_number(weight_decay, "weight_decay", allow_zero=True)
+
+    def init(params):
+        return {"step": 0}
+
+    def update(params, grads, state):
+        rate = _lr_at(lr, state["step"])
+        _check_grads(params, grads)
+        if not weight_decay:
+            new = {k: p - rate * grads["d" + k] for k, p in params.items()}
+        else:
+            new = {k: p - rate * grads["d" + k] - (rate * weight_decay * p if _is_weight(k) else 0)
+                   for k, p in params.items()}
+        return new, {"step": state["step"] + 1}
+
+    return Optimizer("sgd", init, update, {"lr": lr, "weight_decay": weight_decay})
+
+
+def momentum(lr=0.01, beta: float = 0.9) -> Optimizer:
+    """Momentum, the source course's form: v <- beta v + (1 - beta) g;  p <- p - lr v.
+
+    v is an exponential average of past gradients, a ball that keeps rolling. PyTorch writes
+    v <- beta v + g (no 1 - beta): the same path with lr scaled by 1 / (1 - beta).
+    """
+    lr = _check_lr(lr)
+    beta = fraction(beta, "beta", 0.0, 1.0, closed_low=True, closed_high=False)
+
+    def init(params):
+        return {"step": 0, "v": _zeros_like(params)}
+
+    def update(params, grads, state):
+        rate = _lr_at(lr, state["step"])
+        v = {k: beta * state["v"][k] + (1 - beta) * _grad(grads, k) for k in params}
+        new = {k: params[k] - rate * v[k] for k in params}
+        return new, {"step": state["step"] + 1, "v": v}
+
+    return Optimizer("momentum", init, update, {"lr": lr, "beta": beta})
+
+
+def nesterov(lr=0.01, beta: float = 0.9) -> Optimizer:
+    """Nesterov momentum in the look-ahead form, with the same averaging as `momentum`:
+
+        v <- beta v + (1 - beta) g;   p <- p - lr (beta v + (1 - beta) g)
+
+    The step uses the velocity one step ahead. PyTorch (nesterov=True) writes
+    v <- beta v + g; p <- p - lr (g + beta v): the same with lr scaled by 1 / (1 - beta).
+    """
+    lr = _check_lr(lr)
+    beta = fraction(beta, "beta", 0.0, 1.0, closed_low=True, closed_high=False)
+
+    def init(params):
+        return {"step": 0, "v": _zeros_like(params)}
+
+    def update(params, grads, state):
+        rate = _lr_at(lr, state["step"])
+        v, new = {}, {}
+        for k, p in params.items():
+            g = _grad(grads, k)
+            v[k] = beta * state["v"][k] + (1 - beta) * g
+            new[k] = p - rate * (beta * v[k] + (1 - beta) * g)
+        return new, {"step": state["step"] + 1, "v": v}
+
+    return Optimizer("nesterov", init, update, {"lr": lr, "beta": beta})
+
+
+def adagrad(lr=0.01, eps: float = 1e-8) -> Optimizer:
+    """AdaGrad: G <- G + g^2;  p <- p - lr g / (sqrt(G) + eps).
+
+    G only grows, so every parameter's step shrinks forever. (PyTorch's Adagrad is the same.)
+    """
+    lr = _check_lr(lr)
+    eps = positive_number(eps, "eps")
+
+    def init(params):
+        return {"step": 0, "G": _zeros_like(params)}
+
+    def update(params, grads, state):
+        rate = _lr_at(lr, state["step"])
+        G, new = {}, {}
+        for k, p in params.items():
+            g = _grad(grads, k)
+            G[k] = state["G"][k] + g * g
+            new[k] = p - rate * g / (np.sqrt(G[k]) + eps)
+        return new, {"step": state["step"] + 1, "G": G}
+
+    return Optimizer("adagrad", init, update, {"lr": lr, "eps": eps})
+
+
+def rmsprop(lr=0.001, beta: float = 0.9, eps: float = 1e-8) -> Optimizer:
+    """RMSProp: s <- beta s + (1 - beta) g^2;  p <- p - lr g / (sqrt(s) + eps).
+
+    Like AdaGrad, but an exponential average forgets old gradients, so the step does not
+    shrink forever. PyTorch calls beta `alpha` and defaults it to 0.99.
+    """
+    lr = _check_lr(lr)
+    beta = fraction(beta, "beta", 0.0, 1.0, closed_low=True, closed_high=False)
+    eps = positive_number(eps, "eps")
+
+    def init(params):
+        return {"step": 0, "s": _zeros_like(params)}
+
+    def update(params, grads, state):
+        rate = _lr_at(lr, state["step"])
+        s, new = {}, {}
+        for k, p in params.items():
+            g = _grad(grads, k)
+            s[k] = beta * state["s"][k] + (1 - beta) * g * g
+            new[k] = p - rate * g / (np.sqrt(s[k]) + eps)
+        return new, {"step": state["step"] + 1, "s": s}
+
+    return Optimizer("rmsprop", init, update, {"lr": lr, "beta": beta, "eps": eps})
+
+
+def _adam_step(params, grads, state, rate, beta1, beta2, eps, bias_correction):
+    """The Adam step shared by adam and adamw. Returns new params, m, v."""
+    t = state["step"] + 1  # the number of gradients averaged so far, this one included
+    c1 = 1 - beta1 ** t if bias_correction else 1.0
+    c2 = 1 - beta2 ** t if bias_correction else 1.0
+    m, v, new = {}, {}, {}
+    for k, p in params.items():
+        g = _grad(grads, k)
+        m[k] = beta1 * state["m"][k] + (1 - beta1) * g
+        v[k] = beta2 * state["v"][k] + (1 - beta2) * g * g
+        new[k] = p - rate * (m[k] / c1) / (np.sqrt(v[k] / c2) + eps)
+    return new, m, v
+
+
+def adam(lr=0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+         bias_correction: bool = True) -> Optimizer:
+    """Adam = momentum + RMSProp, with bias correction:
+
+        m <- beta1 m + (1 - beta1) g;      v <- beta2 v + (1 - beta2) g^2
+        m_hat = m / (1 - beta1^t);         v_hat = v / (1 - beta2^t)      (t = 1, 2, ...)
+        p <- p - lr m_hat / (sqrt(v_hat) + eps)
+
+    m and v start at 0, so early averages are too small; dividing by 1 - beta^t undoes that.
+    bias_correction=False switches it off (for the ablation in 05_optimizers). Same as
+    PyTorch's Adam with weight_decay=0.
+    """
+    lr = _check_lr(lr)
+    beta1 = fraction(beta1, "beta1", 0.0, 1.0, closed_low=True, closed_high=False)
+    beta2 = fraction(beta2, "beta2", 0.0, 1.0, closed_low=True, closed_high=False)
+    eps = positive_number(eps, "eps")
+
+    def init(params):
+        return {"step": 0, "m": _zeros_like(params), "v": _zeros_like(params)}
+
+    def update(params, grads, state):
+        rate = _lr_at(lr, state["step"])
+        new, m, v = _adam_step(params, grads, state, rate, beta1, beta2, eps, bias_correction)
+        return new, {"step": state["step"] + 1, "m": m, "v": v}
+
+    return Optimizer("adam", init, update, {"lr": lr, "beta1": beta1, "beta2": beta2,
+                                            "eps": eps, "bias_correction": bias_correction})
+
+
+def adamw(lr=0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+          weight_decay: float = 0.01) -> Optimizer:
+    """AdamW (Loshchilov & Hutter): decay the weights, then take the Adam step.
+
+        p <- p - lr * weight_decay * p        (weights W only)
+        then the `adam` step on the gradient of the cost alone.
+
+    PyTorch's AdamW decays this way (p.mul_(1 - lr * weight_decay)), but every parameter in
+    the group, biases included. Adding an L2 penalty to the cost instead ("Adam + L2") puts
+    the decay through Adam's per-parameter scaling, which weakens it where gradients are large.
+    """
+    lr = _check_lr(lr)
+    weight_decay = positive_number(weight_decay, "weight_decay", allow_zero=True)
+    base = adam(lr, beta1, beta2, eps)
+
+    def update(params, grads, state):
+        rate = _lr_at(lr, state["step"])
+        decayed = {k: p - rate * weight_decay * p if _is_weight(k) else p
+                   for k, p in params.items()}
+        new, m, v = _adam_step(decayed, grads, state, rate, beta1, beta2, eps, True)
+        return new, {"step": state["step"] + 1, "m": m, "v": v}
+
+    return Optimizer("adamw", base.init, update, {"lr": lr, "beta1": beta1, "beta2": beta2,
+                                                  "eps": eps, "weight_decay": weight_decay})
+
+
+NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
+
+
+def get(name: str, **hyper) -> Optimizer:
+    """The optimizer called `name` (one of NAMES), e.g. get("adam", lr=0.01)."""
+    constructors = {"sgd": sgd, "momentum": momentum, "nesterov": nesterov, "adagrad": adagrad,
+                    "rmsprop": rmsprop, "adam": adam, "adamw": adamw}
+    if name not in constructors:
+        raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(NAMES)}")
+    return constructors[name](**hyper)
+
+
+# ---------------------------------------------------------------- learning-rate schedules
+
+
+def step_decay(lr0: float, drop: float = 0.5, every: int = 1000) -> Callable[[int], float]:
+    """lr(t) = lr0 * drop ** floor(t / every): cut by `drop` every `every` steps."""
+    positive_number(lr0, "lr0")
+    drop = fraction(drop, "drop", 0.0, 1.0)
+    positive_number(every, "every")
+    return lambda t: lr0 * drop ** (t // every)
+
+
+def exponential_decay(lr0: float, rate: float = 0.999) -> Callable[[int], float]:
+    """lr(t) = lr0 * rate ** t."""
+    positive_number(lr0, "lr0")
+    rate = fraction(rate, "rate", 0.0, 1.0)
+    return lambda t: lr0 * rate ** t
+
+
+def inverse_time_decay(lr0: float, decay_rate: float = 1.0, every: int = 1) -> Callable[[int], float]:
+    """lr(t) = lr0 / (1 + decay_rate * floor(t / every)), the source course's 1/t decay
+    (with `every` = the number of steps per epoch it decays once per epoch)."""
+    positive_number(lr0, "lr0")
+    positive_number(decay_rate, "decay_rate", allow_zero=True)
+    positive_number(every, "every")
+    return lambda t: lr0 / (1 + decay_rate * (t // every))
+
+
+def cosine_decay(lr0: float, total_steps: int, lr_min: float = 0.0) -> Callable[[int], float]:
+    """lr(t) = lr_min + (lr0 - lr_min) (1 + cos(pi t / total_steps)) / 2, then lr_min."""
+    positive_number(lr0, "lr0")
+    positive_number(total_steps, "total_steps")
+    positive_number(lr_min, "lr_min", allow_zero=True)
+    return lambda t: lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * min(t, total_steps) / total_steps)) / 2
+
+
+# ---------------------------------------------------------------- gradient clipping
+
+
+def clip_by_value(grads: dict, clip_value: float) -> dict:
+    """Clip every gradient entry to [-clip_value, clip_value]. Changes the direction."""
+    clip_value = positive_number(clip_value, "clip_value")
+    return {k: np.clip(g, -clip_value, clip_value) for k, g in grads.items()}
+
+
+def global_norm(grads: dict) -> float:
+    """sqrt of the sum of squares of every gradient entry, all blocks together."""
+    return math.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
+
+
+def clip_by_norm(grads: dict, max_norm: float) -> dict:
+    """Rescale all gradients together so that their global norm is at most max_norm.
+    Keeps the direction, unlike clip_by_value."""
+    max_norm = positive_number(max_norm, "max_norm")
+    norm = global_norm(grads)
+    if norm <= max_norm or not np.isfinite(norm):
+        return grads
+    scale = max_norm / norm
+    return {k: g * scale for k, g in grads.items()}

@@ -1,0 +1,306 @@
+"""The training loop: `train(spec, params, X, Y, optimizer, steps=...) -> History`.
+
+One loop for every notebook: full batch or minibatches, L1/L2 penalties, gradient clipping,
+early stopping on a validation set, per-layer statistics on request, and a callback every
+k steps that dashboards use to draw while training runs (and that may stop the run).
+A run whose cost becomes NaN or inf stops and says "diverged at step k".
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import losses
+from . import network as net
+from . import optimizers as opt
+from ._validate import as_rng, positive_int, positive_number
+
+PROGRESS_AFTER_SECONDS = 2.0  # runs shorter than this never show a progress bar
+
+
+@dataclass
+class History:
+    """What happened during a run.
+
+    costs: the cost at every step, before that step's update (penalties included).
+    params, state: the final parameters and state (the best ones with early stopping).
+    diverged_at: the step whose cost was NaN or inf, else None.
+    evals: records every `eval_every` steps: {"step", "train_cost", "train_acc", "val_cost",
+        "val_acc"} lists (val_* only with a validation set).
+    layer_stats: records every `record_every` steps: {"step": (R,), "act_mean", "act_std":
+        (R, L-1) per hidden layer, "grad_norm": (R, L) of each dW}.
+    """
+
+    costs: np.ndarray | list = field(default_factory=list)
+    params: dict = field(default_factory=dict)
+    state: dict = field(default_factory=dict)
+    steps: int = 0
+    diverged_at: int | None = None
+    stopped_early: bool = False
+    stopped_by_callback: bool = False
+    best_step: int | None = None
+    evals: dict = field(default_factory=dict)
+    layer_stats: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def final_cost(self) -> float:
+        return float(self.costs[-1]) if len(self.costs) else float("nan")
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+    @property
+    def blew_up_at(self) -> int | None:
+        """The step of the peak cost when a finite run's cost rose over 100 times its start
+        (weights exploded, and often the network died after), else None."""
+        costs = np.asarray(self.costs, dtype=float)
+        if self.diverged or costs.size < 2 or not costs[0] > 0:
+            return None
+        peak = int(np.argmax(costs))
+        return peak if costs[peak] > 100 * costs[0] else None
+
+    @property
+    def stalled(self) -> bool:
+        """True when the cost did not move (relative change < 1e-6 over the whole run)."""
+        costs = np.asarray(self.costs, dtype=float)
+        if self.diverged or costs.size < 2:
+            return False
+        return bool(np.ptp(costs) <= 1e-6 * max(abs(costs[0]), 1e-12))
+
+    def status(self) -> str:
+        """One sentence on how the run ended, for printing or a dashboard's status line:
+        diverged (NaN/inf), blew up (a finite cost rose 100-fold), stalled, or trained."""
+        costs = np.asarray(self.costs, dtype=float)
+        if self.diverged:
+            what = "NaN" if np.isnan(costs[-1]) else "inf"
+            return f"diverged at step {self.diverged_at:,}: the cost became {what}"
+        if not costs.size:
+            return "not trained (0 steps)"
+        if self.stalled:
+            return f"stalled: the cost stayed at {costs[0]:.4f} for {self.steps:,} steps"
+        text = f"trained {self.steps:,} steps, cost {costs[0]:.4g} -> {costs[-1]:.4g}"
+        if self.blew_up_at is not None:
+            text = (f"the cost blew up to {costs[self.blew_up_at]:.1e} at step "
+                    f"{self.blew_up_at:,}; after {self.steps:,} steps it is {costs[-1]:.4g}")
+        if self.stopped_early:
+            text += f"; stopped early, best validation cost at step {self.best_step:,}"
+        if self.stopped_by_callback:
+            text += " (stopped by the callback)"
+        return text
+
+
+def minibatches(X: np.ndarray, Y: np.ndarray, batch_size: int, rng) -> list:
+    """Shuffle the examples with `rng` and cut them into batches of `batch_size` (the last
+    one may be smaller): the source course's random_mini_batches, with an explicit rng.
+    X (n_x, m), Y (n_y, m) -> list of (X_batch, Y_batch)."""
+    m = X.shape[1]
+    order = as_rng(rng).permutation(m)
+    X, Y = X[:, order], Y[:, order]
+    return [(X[:, k:k + batch_size], Y[:, k:k + batch_size]) for k in range(0, m, batch_size)]
+
+
+def _batches(X, Y, batch_size, rng):
+    """Endless stream of batches: the full batch every step, or a reshuffle every epoch."""
+    m = X.shape[1]
+    if batch_size is None or batch_size >= m:
+        while True:
+            yield X, Y
+    while True:
+        yield from minibatches(X, Y, batch_size, rng)
+
+
+def _record_layer_stats(stats: dict, step: int, cache, grads: dict, L: int) -> None:
+    stats["step"].append(step)
+    stats["act_mean"].append([float(A.mean()) for A in cache.hidden])
+    stats["act_std"].append([float(A.std()) for A in cache.hidden])
+    stats["grad_norm"].append([float(np.linalg.norm(grads[f"dW{l}"])) for l in range(1, L + 1)])
+
+
+def _evaluate(spec, params, state, X, Y, X_val, Y_val) -> dict:
+    """Evaluation-mode costs and accuracies on the training and validation sets."""
+    def cost_on(Xs, Ys):
+        Z_L, _ = net.forward_unchecked(spec, params, Xs, state, train=False)
+        cost, _ = net.output_loss(spec)(Z_L, Ys)
+        return cost
+
+    record = {"train_cost": cost_on(X, Y)}
+    if spec.output != "linear":
+        record["train_acc"] = net.accuracy(spec, params, X, Y, state)
+    if X_val is not None:
+        record["val_cost"] = cost_on(X_val, Y_val)
+        if spec.output != "linear":
+            record["val_acc"] = net.accuracy(spec, params, X_val, Y_val, state)
+    return record
+
+
+def _append_eval(evals: dict, step: int, record: dict) -> None:
+    evals["step"].append(step)
+    for k, v in record.items():
+        evals.setdefault(k, []).append(v)
+
+
+class _Progress:
+    """A tqdm bar that appears only once a run has taken PROGRESS_AFTER_SECONDS, and is
+    removed at the end (leave=False), so stored notebooks keep no timing text."""
+
+    def __init__(self, total: int, mode):
+        self.total, self.mode, self.bar, self.start = total, mode, None, time.perf_counter()
+
+    def update(self, step: int):
+        if self.mode is False:
+            return
+        if self.bar is None:
+            if self.mode is True or time.perf_counter() - self.start > PROGRESS_AFTER_SECONDS:
+                from tqdm.auto import tqdm
+                self.bar = tqdm(total=self.total, initial=step, leave=False, desc="training")
+            return
+        self.bar.update(step - self.bar.n)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _validate_train_args(spec, params, X, Y, steps, epochs, batch_size, X_val, Y_val):
+    net.check_params(spec, params)
+    net.check_data(spec, X, Y)
+    if X_val is not None or Y_val is not None:
+        if X_val is None or Y_val is None:
+            raise ValueError("give both X_val and Y_val, or neither")
+        net.check_data(spec, X_val, Y_val, "X_val", "Y_val")
+    if (steps is None) == (epochs is None):
+        raise ValueError("give exactly one of steps (updates) or epochs (passes over the data)")
+    if batch_size is not None:
+        positive_int(batch_size, "batch_size")
+    m = X.shape[1]
+    per_epoch = 1 if batch_size is None else -(-m // batch_size)  # ceil(m / batch_size)
+    total = positive_int(steps, "steps", 0) if steps is not None else positive_int(epochs, "epochs", 0) * per_epoch
+    return total
+
+
+def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
+          optimizer: opt.Optimizer, *, steps: int | None = None, epochs: int | None = None,
+          batch_size: int | None = None, rng=None, state: dict | None = None,
+          l2: float = 0.0, l1: float = 0.0, l1_proximal: bool = False,
+          clip_value: float | None = None, clip_norm: float | None = None,
+          X_val: np.ndarray | None = None, Y_val: np.ndarray | None = None,
+          eval_every: int | None = None, patience: int | None = None,
+          record_every: int | None = None,
+          callback: Callable | None = None, callback_every: int = 100,
+          progress="auto") -> History:
+    """Train `params` (not changed: the result is in History.params).
+
+    steps / epochs: how long (exactly one). Full batch unless batch_size is given; then each
+        epoch reshuffles with `rng` (also used for dropout masks and RReLU slopes).
+    l2, l1: penalty strengths lambda (cost + lambda/(2m) sum||W||^2, + lambda/m sum|W|).
+        l1_proximal: apply L1 as a soft-threshold after each update (exact zeros) instead
+        of through its subgradient.
+    clip_value / clip_norm: gradient clipping, by entry or by global norm.
+    X_val, Y_val, eval_every: evaluate every eval_every steps (costs and accuracies).
+    patience: early stopping after `patience` evaluations without a better validation cost;
+        the best parameters are restored.
+    record_every: per-layer activation mean/std and gradient norms every k steps.
+    callback(history, step, params, state): called every callback_every steps while training
+        (history.costs is the list so far); return True to stop the run.
+    progress: "auto" (a bar only for runs longer than a few seconds), True or False.
+    """
+    total = _validate_train_args(spec, params, X, Y, steps, epochs, batch_size, X_val, Y_val)
+    # Contiguous float copies: int labels would be converted at every step, and products
+    # with a transposed view are slower.
+    X, Y = np.ascontiguousarray(X, dtype=float), np.ascontiguousarray(Y, dtype=float)
+    if not isinstance(optimizer, opt.Optimizer):
+        raise TypeError("optimizer must be an Optimizer, e.g. cu.optimizers.sgd(lr=0.01), "
+                        f"got {type(optimizer).__name__}")
+    positive_number(l2, "l2", allow_zero=True)
+    positive_number(l1, "l1", allow_zero=True)
+    if patience is not None and X_val is None:
+        raise ValueError("early stopping (patience) needs a validation set X_val, Y_val")
+    if patience is not None and eval_every is None:
+        eval_every = 100
+    for value, name in ((eval_every, "eval_every"), (record_every, "record_every"),
+                        (callback_every, "callback_every"), (patience, "patience")):
+        if value is not None:
+            positive_int(value, name)
+    rng = as_rng(rng) if (rng is not None or batch_size is not None or spec.needs_rng) else None
+
+    hist = History(params=params, state=dict(state) if state is not None else net.init_state(spec))
+    if eval_every:
+        hist.evals = {"step": []}
+        _append_eval(hist.evals, 0, _evaluate(spec, params, hist.state, X, Y, X_val, Y_val))
+    if record_every:
+        hist.layer_stats = {"step": [], "act_mean": [], "act_std": [], "grad_norm": []}
+    costs = hist.costs
+    opt_state = optimizer.init(params)
+    L = spec.n_layers
+    best_val, evals_since_best = np.inf, 0
+    batches = _batches(X, Y, batch_size, rng)
+    bar = _Progress(total, progress)
+    start = time.perf_counter()
+    # Overflow in a diverging run is expected and reported in words (History.status()),
+    # so numpy's overflow warnings are silenced inside the loop.
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            for step in range(total):
+                Xb, Yb = next(batches)
+                m = Xb.shape[1]
+                cost, grads, cache = net.loss_and_grads(
+                    spec, params, Xb, Yb, hist.state, True, rng, l2,
+                    0.0 if l1_proximal else l1, check=False)
+                if l1 and l1_proximal:  # in the cost, but applied by soft-thresholding below
+                    cost += losses.l1_penalty(params, l1, m)[0]
+                costs.append(cost)
+                if not math.isfinite(cost):
+                    hist.diverged_at = step
+                    break
+
+                if record_every and step % record_every == 0:
+                    _record_layer_stats(hist.layer_stats, step, cache, grads, L)
+                if clip_value is not None:
+                    grads = opt.clip_by_value(grads, clip_value)
+                if clip_norm is not None:
+                    grads = opt.clip_by_norm(grads, clip_norm)
+
+                if l1 and l1_proximal:
+                    lr_now = opt._lr_at(optimizer.hyper["lr"], opt_state["step"])
+                params, opt_state = optimizer.update(params, grads, opt_state)
+                if l1 and l1_proximal:
+                    threshold = lr_now * l1 / m
+                    params = {k: losses.soft_threshold(p, threshold) if k.startswith("W") else p
+                              for k, p in params.items()}
+                hist.state = cache.state
+                hist.params, hist.steps = params, step + 1
+
+                if eval_every and (step + 1) % eval_every == 0:
+                    record = _evaluate(spec, params, hist.state, X, Y, X_val, Y_val)
+                    _append_eval(hist.evals, step + 1, record)
+                    if patience is not None:
+                        if record["val_cost"] < best_val:
+                            best_val, evals_since_best = record["val_cost"], 0
+                            hist.best_step, best = step + 1, (params, hist.state)
+                        else:
+                            evals_since_best += 1
+                            if evals_since_best >= patience:
+                                hist.stopped_early = True
+                                break
+                if callback is not None and (step + 1) % callback_every == 0:
+                    if callback(hist, step + 1, params, hist.state):
+                        hist.stopped_by_callback = True
+                        break
+                bar.update(step + 1)
+        finally:
+            bar.close()
+
+    if patience is not None and hist.best_step is not None:
+        hist.params, hist.state = best  # early stopping returns the best parameters seen
+    hist.seconds = time.perf_counter() - start
+    hist.costs = np.asarray(costs, dtype=float)
+    if hist.layer_stats:
+        hist.layer_stats = {k: np.asarray(v) for k, v in hist.layer_stats.items()}
+    return hist
