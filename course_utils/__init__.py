@@ -7,14 +7,15 @@
     hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.01), steps=15_000)
 
 One concept per module: datasets, activations, initializers, layers, network, losses,
-optimizers, training, gradcheck, plotting, checks (exercise graders), widgets (dashboards,
+optimizers, training, gradcheck, theory (what the variance formulas predict), plotting,
+checks (exercise graders), widgets (dashboards,
 imported on first use) and init_utils (the seed's own module, mirrored).
 """
 
 from importlib import import_module
 
 from . import (activations, checks, datasets, gradcheck, init_utils, initializers, layers,
-               losses, network, optimizers, plotting, training)
+               losses, network, optimizers, plotting, theory, training)
 from .network import (Spec, accuracy, forward, init_params, init_state, loss_and_grads, predict,
                       predict_proba)
 from .training import History, train

@@ -33,6 +33,9 @@ class Activation:
     df: Callable[[np.ndarray], np.ndarray]
     formula: str
     hyper: dict = field(default_factory=dict)
+    # f' written with the output A = f(Z), where that is cheaper than from Z: tanh' = 1 - A^2,
+    # sigmoid' = A (1 - A). Saves computing tanh/exp a second time in the backward pass.
+    df_from_output: Callable[[np.ndarray], np.ndarray] | None = None
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         """A = f(Z), elementwise."""
@@ -51,13 +54,14 @@ def _sigmoid():
     def df(Z):
         s = expit(Z)
         return s * (1 - s)
-    return Activation("sigmoid", expit, df, "1 / (1 + exp(-z))")
+    return Activation("sigmoid", expit, df, "1 / (1 + exp(-z))",
+                      df_from_output=lambda A: A * (1 - A))
 
 
 def _tanh():
     def df(Z):
         return 1 - np.tanh(Z) ** 2
-    return Activation("tanh", np.tanh, df, "tanh(z)")
+    return Activation("tanh", np.tanh, df, "tanh(z)", df_from_output=lambda A: 1 - A * A)
 
 
 def _relu():

@@ -49,12 +49,15 @@ def dense_backward(dZ: np.ndarray, cache, need_dA_prev: bool = True):
 def activation_forward(Z: np.ndarray, activation):
     """A = f(Z) for a registry activation (name or Activation). Returns A and the cache."""
     act = activation if isinstance(activation, activations.Activation) else activations.get(activation)
-    return act.f(Z), (Z, act)
+    A = act.f(Z)
+    return A, (Z, A, act)
 
 
 def activation_backward(dA: np.ndarray, cache) -> np.ndarray:
-    """dZ = dA * f'(Z)."""
-    Z, act = cache
+    """dZ = dA * f'(Z), with f' computed from the output A where that is cheaper (tanh, sigmoid)."""
+    Z, A, act = cache
+    if act.df_from_output is not None:
+        return dA * act.df_from_output(A)
     return dA * act.df(Z)
 
 

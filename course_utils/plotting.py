@@ -152,24 +152,27 @@ def histogram(values: np.ndarray, bins: np.ndarray) -> np.ndarray:
 
 
 def plot_layer_histograms(activations: list, ax=None, bins=None, spacing: float = 1.0,
-                          labels: bool = True):
+                          labels: bool = True, positive_only: bool = False):
     """Histograms of each layer's activations, stacked bottom (layer 1) to top (a ridgeline).
 
     activations: list of arrays (n_l, m). bins: edges (default 61 from -1 to 1, values
     outside are counted in the end bins). Each histogram is scaled to its own peak.
+    positive_only: leave out values <= 0 (for ReLU, whose exact zeros, about half of all
+    values, would dwarf the rest).
     Returns the list of StepPatch artists (update with `set_data(values, edges, baseline)`).
     """
     ax = _axes(ax)
     bins = np.linspace(-1, 1, 62) if bins is None else np.asarray(bins)
     patches = []
     for i, A in enumerate(activations):
+        if positive_only:
+            A = A[A > 0]
         heights = ridge_heights(A, bins, spacing)
         patch = ax.stairs(heights + i * spacing, bins, baseline=i * spacing, fill=True, alpha=0.8)
         patches.append(patch)
     ax.set_ylim(0, len(activations) * spacing + 0.2)
-    if labels:
-        ax.set_yticks(np.arange(len(activations)) * spacing + 0.3 * spacing)
-        ax.set_yticklabels([f"layer {i + 1}" for i in range(len(activations))])
+    ax.set_yticks(np.arange(len(activations)) * spacing + 0.3 * spacing)
+    ax.set_yticklabels([f"layer {i + 1}" for i in range(len(activations))] if labels else [])
     ax.set_xlabel("activation value")
     return patches
 

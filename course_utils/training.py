@@ -20,7 +20,10 @@ from . import network as net
 from . import optimizers as opt
 from ._validate import as_rng, positive_int, positive_number
 
-PROGRESS_AFTER_SECONDS = 2.0  # runs shorter than this never show a progress bar
+# A progress bar appears only for runs projected to take over PROGRESS_OVER_SECONDS (judged
+# after PROGRESS_AFTER_SECONDS), so the short runs of the notebooks never show one.
+PROGRESS_AFTER_SECONDS = 2.0
+PROGRESS_OVER_SECONDS = 15.0
 
 
 @dataclass
@@ -147,17 +150,23 @@ def _append_eval(evals: dict, step: int, record: dict) -> None:
 
 
 class _Progress:
-    """A tqdm bar that appears only once a run has taken PROGRESS_AFTER_SECONDS, and is
-    removed at the end (leave=False), so stored notebooks keep no timing text."""
+    """A tqdm bar for long runs only (see PROGRESS_OVER_SECONDS), removed at the end
+    (leave=False), so stored notebooks keep no timing text."""
 
     def __init__(self, total: int, mode):
         self.total, self.mode, self.bar, self.start = total, mode, None, time.perf_counter()
+
+    def _long_run(self, step: int) -> bool:
+        elapsed = time.perf_counter() - self.start
+        if elapsed < PROGRESS_AFTER_SECONDS or step == 0:
+            return False
+        return elapsed * self.total / step > PROGRESS_OVER_SECONDS
 
     def update(self, step: int):
         if self.mode is False:
             return
         if self.bar is None:
-            if self.mode is True or time.perf_counter() - self.start > PROGRESS_AFTER_SECONDS:
+            if self.mode is True or self._long_run(step):
                 from tqdm.auto import tqdm
                 self.bar = tqdm(total=self.total, initial=step, leave=False, desc="training")
             return

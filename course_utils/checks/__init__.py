@@ -2,5 +2,7 @@
 something is wrong, what differs and a hint. One module per notebook."""
 
 from ._core import Feedback, describe_difference, grade
+from .initialization import he_init, layer5_std, xavier_uniform_bound
 
-__all__ = ["Feedback", "grade", "describe_difference"]
+__all__ = ["Feedback", "grade", "describe_difference",
+           "he_init", "layer5_std", "xavier_uniform_bound"]

@@ -71,8 +71,8 @@ def grade(title: str, cases, answer, stop_at_first_failure: bool = True) -> Feed
             ok, message, hint = case(answer)
         except Exception as error:  # the reader's code failed: report it, don't raise
             last = traceback.extract_tb(error.__traceback__)[-1]
-            ok, message = False, (f"your code raised {type(error).__name__}: {error} "
-                                  f"(line {last.lineno}: {last.line})")
+            where = f" (line {last.lineno}: {last.line.strip()})" if last.line else ""
+            ok, message = False, f"your code raised {type(error).__name__}: {error}{where}"
             hint = "run your function by itself on a small input and read the error"
         feedback.results.append((ok, message))
         if not ok:
@@ -92,7 +92,9 @@ def describe_difference(name: str, got, expected, rtol: float = 1e-6, atol: floa
         return False, f"{name} has shape {got.shape}, expected {expected.shape}"
     if np.allclose(got, expected, rtol=rtol, atol=atol):
         return True, f"{name} is right"
+    if got.ndim == 0:
+        return False, f"{name}: you have {float(got):.6g}, expected {float(expected):.6g}"
     diff = np.abs(got - expected)
-    where = np.unravel_index(int(np.nanargmax(diff)), diff.shape) if diff.ndim else ()
+    where = np.unravel_index(int(np.nanargmax(diff)), diff.shape)
     return False, (f"{name} differs: at {tuple(int(i) for i in where)} you have "
                    f"{got[where]:.6g}, expected {expected[where]:.6g}")
