@@ -4,5 +4,7 @@ This is the only package that imports ipywidgets."""
 
 from ._base import Dashboard, FigureView
 from .initialization import InitializationDashboard, initialization_dashboard
+from .start_here import LearningRateDemo, learning_rate_demo
 
-__all__ = ["Dashboard", "FigureView", "InitializationDashboard", "initialization_dashboard"]
+__all__ = ["Dashboard", "FigureView", "InitializationDashboard", "initialization_dashboard",
+           "LearningRateDemo", "learning_rate_demo"]
