@@ -102,6 +102,7 @@ class Dashboard:
         self.box = None
         self.timings: list[dict] = []
         self._update_started = None
+        self._hold = False  # True while several controls change at once (see set)
 
     # ---------------------------------------------------------------- layout and display
 
@@ -149,10 +150,36 @@ class Dashboard:
                              "frames": len(frames)})
         self._update_started = None
 
+    # ---------------------------------------------------------------- controls
+
+    def _watch_controls(self) -> None:
+        """Redraw when any control changes (unless several are being set at once)."""
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+
+    def _on_change(self, change) -> None:
+        if not self._hold:
+            self.update()
+
+    def update(self) -> None:  # pragma: no cover - every dashboard defines it
+        raise NotImplementedError
+
     def set(self, **values) -> None:
-        """Change controls by name, one after another, as a reader would."""
-        for name, value in values.items():
-            if name not in self.controls:
-                raise ValueError(f"unknown control {name!r}; this dashboard has: "
-                                 f"{', '.join(self.controls)}")
-            self.controls[name].value = value
+        """Change controls by name, then update once (as if a reader had set them all)."""
+        unknown = [name for name in values if name not in self.controls]
+        if unknown:
+            raise ValueError(f"unknown control {', '.join(map(repr, unknown))}; this dashboard "
+                             f"has: {', '.join(self.controls)}")
+        changed = [name for name, value in values.items() if self.controls[name].value != value]
+        self._hold = True
+        try:
+            for name in changed:
+                self.controls[name].value = values[name]
+        finally:
+            self._hold = False
+        if changed:
+            self.update()
+
+    def state(self) -> dict:
+        """The value of every control, e.g. to come back to this setting with set(**state)."""
+        return {name: control.value for name, control in self.controls.items()}

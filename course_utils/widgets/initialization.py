@@ -71,7 +71,6 @@ class InitializationDashboard(Dashboard):
         self.resolution = resolution
         self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
-        self._hold = False
         self._build_controls(initializer, activation, gain, depth)
         self._build_figure(depth)
         self.update()
@@ -97,8 +96,7 @@ class InitializationDashboard(Dashboard):
         self.he_button = widgets.Button(description="He scale", tooltip="He initializer, gain 1")
         self.xavier_button.on_click(lambda _: self.snap("Xavier"))
         self.he_button.on_click(lambda _: self.snap("He"))
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
+        self._watch_controls()
         c = self.controls
         self._layout(
             [[c["initializer"], c["gain"], self.xavier_button, self.he_button],
@@ -111,17 +109,7 @@ class InitializationDashboard(Dashboard):
     def snap(self, family: str) -> None:
         """Set the Xavier or He initializer (same normal/uniform shape as now) at gain 1."""
         shape = "uniform" if "uniform" in self.controls["initializer"].value else "normal"
-        self._hold = True
-        try:
-            self.controls["initializer"].value = f"{family} {shape}"
-            self.controls["gain"].value = 1.0
-        finally:
-            self._hold = False
-        self.update()
-
-    def _on_change(self, change) -> None:
-        if not self._hold:
-            self.update()
+        self.set(initializer=f"{family} {shape}", gain=1.0)
 
     # ---------------------------------------------------------------- figure
 

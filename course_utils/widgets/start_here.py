@@ -27,7 +27,7 @@ class LearningRateDemo(Dashboard):
                                                       readout_format=".3g",
                                                       style={"description_width": "initial"},
                                                       layout=widgets.Layout(width="420px"))}
-        self.controls["lr"].observe(lambda change: self.update(), names="value")
+        self._watch_controls()
         ax = self.figure.subplots()
         (self.line,) = ax.plot([], [])
         self.note = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", color="#c62828")

@@ -1,0 +1,34 @@
+"""make bench: every benchmark in one run, printed as a report (never asserted in tests).
+
+Runs bench_training.py (the seed's loop vs course_utils) and every bench_dashboard_*.py
+(headless response times), then the browser latencies if Chromium is present.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pathlib
+import sys
+
+HERE = pathlib.Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+
+def main() -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    training = importlib.import_module("bench_training")
+    print(training.report(training.run()), "\n", flush=True)
+    from dashboard_latency import report
+    for path in sorted(HERE.glob("bench_dashboard_*.py")):
+        module = importlib.import_module(path.stem)
+        name = path.stem.removeprefix("bench_dashboard_").replace("_", " ").capitalize()
+        print(report(name, module.run()), "\n", flush=True)
+    browser = HERE / "bench_browser.py"
+    if browser.exists():
+        module = importlib.import_module("bench_browser")
+        print(module.report(module.run()), flush=True)
+
+
+if __name__ == "__main__":
+    main()
