@@ -1,9 +1,16 @@
 """Exercise graders: `cu.checks.<exercise>(your_function)` says what is right and, if
-something is wrong, what differs and a hint. One module per notebook."""
+something is wrong, what differs and a hint. One module per notebook; every grader is
+available directly as cu.checks.<name>."""
 
+from . import (activations, batchnorm, gradcheck, gradients, initialization, normalization,
+               optimizers, regularization, start_here)
 from ._core import Feedback, describe_difference, grade
+from .activations import *  # noqa: F401,F403  (each module lists its graders in __all__)
+from .batchnorm import *  # noqa: F401,F403
+from .gradcheck import *  # noqa: F401,F403
+from .gradients import *  # noqa: F401,F403
 from .initialization import he_init, layer5_std, xavier_uniform_bound
+from .normalization import *  # noqa: F401,F403
+from .optimizers import *  # noqa: F401,F403
+from .regularization import *  # noqa: F401,F403
 from .start_here import sigmoid
-
-__all__ = ["Feedback", "grade", "describe_difference", "sigmoid",
-           "he_init", "layer5_std", "xavier_uniform_bound"]

@@ -1,0 +1,3 @@
+"""Graders for the exercises of the regularization notebook (to be written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""The dashboard(s) of the activations notebook (to be written)."""
+
+__all__: list = []

@@ -1,0 +1,3 @@
+"""The dashboard(s) of the optimizers notebook (to be written)."""
+
+__all__: list = []

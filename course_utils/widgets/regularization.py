@@ -1,0 +1,3 @@
+"""The dashboard(s) of the regularization notebook (to be written)."""
+
+__all__: list = []
