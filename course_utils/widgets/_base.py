@@ -110,8 +110,9 @@ class Dashboard:
         """rows: lists of widgets, one HBox each, above a sentence of guidance, the status
         line and the figure."""
         help_line = widgets.HTML(f"<span style='color:#555'>{guidance}</span>")
-        self.box = widgets.VBox([*(widgets.HBox(row) for row in rows), help_line, self.status,
-                                 self.view.image])
+        row_layout = widgets.Layout(flex_flow="row wrap", align_items="center")
+        self.box = widgets.VBox([*(widgets.HBox(row, layout=row_layout) for row in rows),
+                                 help_line, self.status, self.view.image])
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         bundle = self.box._repr_mimebundle_(include=include, exclude=exclude, **kwargs)

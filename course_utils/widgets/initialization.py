@@ -83,7 +83,7 @@ class InitializationDashboard(Dashboard):
                                             description="initializer"),
             "activation": widgets.ToggleButtons(options=ACTIVATIONS, value=activation,
                                                 description="activation",
-                                                style={"button_width": "70px"}),
+                                                style={"button_width": "78px"}),
             "gain": widgets.FloatLogSlider(value=gain, base=10, min=-2, max=2, step=0.1,
                                            description="gain", continuous_update=False,
                                            readout_format=".3g"),
