@@ -160,7 +160,16 @@ class Dashboard:
 
     def _on_change(self, change) -> None:
         if not self._hold:
+            self._update_or_say_why()
+
+    def _update_or_say_why(self) -> None:
+        """update(), but if it fails the status line says so (the traceback itself goes to
+        JupyterLab's log console, where a reader would not look)."""
+        try:
             self.update()
+        except Exception as error:
+            self.say(f"Something went wrong: {type(error).__name__}: {error}", "bad")
+            raise
 
     def update(self) -> None:  # pragma: no cover - every dashboard defines it
         raise NotImplementedError
