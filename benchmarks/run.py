@@ -24,6 +24,10 @@ def main() -> None:
         module = importlib.import_module(path.stem)
         name = path.stem.removeprefix("bench_dashboard_").replace("_", " ").capitalize()
         print(report(name, module.run()), "\n", flush=True)
+    import resource
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process after driving every dashboard: {peak_mb:.0f} MB "
+          "(a notebook's kernel must stay under 1 GB)\n", flush=True)
     browser = HERE / "bench_browser.py"
     if browser.exists():
         module = importlib.import_module("bench_browser")

@@ -71,3 +71,10 @@ def test_learning_rate_demo_reports_divergence():
     assert "diverged at step" in demo.status_text()
     demo.set(lr=1.0)
     assert "trained 300 steps" in demo.status_text()
+
+
+def test_cache_is_bounded():
+    dashboard = cu.widgets.initialization_dashboard(cache_size=3, steps=50)
+    for gain in (0.5, 2.0, 4.0, 8.0):
+        dashboard.set(gain=gain)
+    assert len(dashboard._cache) == 3
