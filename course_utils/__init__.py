@@ -8,14 +8,28 @@
 
 One concept per module: datasets, activations, initializers, layers, network, losses,
 optimizers, training, gradcheck, theory (what the variance formulas predict), plotting,
-checks (exercise graders), widgets (dashboards,
-imported on first use) and init_utils (the seed's own module, mirrored).
+checks (exercise graders), widgets (dashboards, imported on first use) and init_utils
+(the seed's own module, mirrored). Modules that serve one notebook: scaling (01),
+gradient_flow (02), diagnostics (04), landscapes (05), bugs (08).
 """
 
 from importlib import import_module
 
+from threadpoolctl import threadpool_limits
+
+# One BLAS thread. The course's matrices are small (tens to a few hundred units), and
+# several OpenBLAS threads mostly wait for each other: measured on a 2-core machine,
+# matrix products and whole notebooks ran 2 to 25 times slower with the default threads.
+# This is the one setting course_utils changes in the process that imports it.
+threadpool_limits(1, user_api="blas")
+
 from . import (activations, checks, datasets, gradcheck, init_utils, initializers, layers,
                losses, network, optimizers, plotting, theory, training)
+from . import bugs  # 08_gradient_checking: a hand-written backward pass with planted bugs
+from . import diagnostics  # 04_activation_functions: dead units, layer moments, activation cost
+from . import gradient_flow  # 02_vanishing_exploding_gradients: per-layer signal and gradient sizes
+from . import landscapes  # 05_optimizers: 2-D test functions and optimizer paths on them
+from . import scaling  # 01_input_normalization: standardization, the two-feature cost
 from .network import (Spec, accuracy, forward, init_params, init_state, loss_and_grads, predict,
                       predict_proba)
 from .training import History, train

@@ -147,3 +147,34 @@ def load_wine(test_size: float = 0.25, random_state: int = 0):
     """sklearn's bundled wine set: 13 raw features, 3 classes. X (13, m); Y one-hot (3, m)."""
     bunch = sklearn.datasets.load_wine()
     return _split_bundled(bunch, test_size, random_state, n_classes=3)
+
+
+OVERFIT_2D_FILE = "overfit_2d.csv"
+
+
+def load_overfit_2d(validation: bool = False):
+    """A small noisy 2-D set that a large network overfits (07_regularization).
+
+    Read from the course's data/overfit_2d.csv, written once by scripts/make_overfit_data.py:
+    points uniform in [-1, 1]^2, class 1 mostly above the curve x2 = 0.4 sin(pi x1), with
+    noisy labels near the curve and 10% wrong labels far from it (predicting by the curve
+    is right about 90% of the time). 200 training, 200 validation and 1,000 test points.
+
+    Returns (X, Y, X_test, Y_test), or with validation=True
+    (X, Y, X_val, Y_val, X_test, Y_test): X (2, m) float, Y (1, m) int labels.
+    """
+    import pathlib
+
+    path = pathlib.Path(__file__).parents[1] / "data" / OVERFIT_2D_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run scripts/make_overfit_data.py from the "
+                                "course's folder (the file ships with the course)")
+    table = np.genfromtxt(path, delimiter=",", names=True, dtype=None, encoding="utf-8")
+    splits = {}
+    for split in ("train", "val", "test"):
+        rows = table[table["split"] == split]
+        X = np.ascontiguousarray(np.stack([rows["x1"], rows["x2"]]).astype(float))
+        splits[split] = (X, rows["y"].astype(int).reshape(1, -1))
+    if validation:
+        return (*splits["train"], *splits["val"], *splits["test"])
+    return (*splits["train"], *splits["test"])

@@ -184,3 +184,69 @@ def check_network(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
 
     _, grads, _ = net.loss_and_grads(spec, params, X, Y, state, True, seed, l2, l1)
     return check(cost, grads, params, eps, n_per_block, rng=seed)
+
+
+# ---------------------------------------------------------------- one-sided differences, eps sweeps
+# (08_gradient_checking compares the two methods and sweeps eps; nothing above changes.)
+
+METHODS = ("two-sided", "one-sided")
+
+
+def finite_differences(f: Callable[[dict], float], params: dict, eps: float = 1e-6,
+                       method: str = "two-sided", indices: dict | None = None) -> dict:
+    """Finite-difference gradient of the scalar f(params), keyed "d" + key, by `method`:
+
+        two-sided:  (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps),  error O(eps^2)
+        one-sided:  (J(theta + eps e_i) - J(theta)) / eps,                error O(eps)
+
+    Two-sided is numerical_gradient; one-sided costs one evaluation per entry instead of two
+    (plus one for J(theta)) and is far less accurate. indices as in numerical_gradient (the
+    entries not checked are NaN); params is not changed.
+    """
+    from ._validate import one_of
+
+    one_of(method, "method", METHODS)
+    if method == "two-sided":
+        return numerical_gradient(f, params, eps, indices)
+    positive_number(eps, "eps")
+    work = {k: np.array(v, copy=True) for k, v in params.items()}  # perturb copies only
+    at_theta = f(work)
+    grads = {}
+    for key, theta in work.items():
+        g_num = np.full(theta.shape, np.nan) if indices is not None else np.empty(theta.shape)
+        todo = indices.get(key, []) if indices is not None else np.ndindex(theta.shape)
+        for i in todo:
+            i = tuple(i)
+            original = theta[i]
+            theta[i] = original + eps
+            plus = f(work)
+            theta[i] = original
+            g_num[i] = (plus - at_theta) / eps
+        grads["d" + key] = g_num
+    return grads
+
+
+def eps_sweep(f: Callable[[dict], float], grads: dict, params: dict, eps_values,
+              method: str = "two-sided", indices: dict | None = None) -> np.ndarray:
+    """The largest per-block relative error (Report.max_error) of `grads` at each eps.
+
+    Plotted against eps on log axes it is V-shaped: truncation error (falling as eps^2,
+    or eps one-sided) on the right, round-off (growing as 1/eps) on the left.
+    """
+    return np.array([compare(grads, finite_differences(f, params, eps, method, indices),
+                             eps).max_error for eps in eps_values])
+
+
+def scale_factor(g: np.ndarray, g_num: np.ndarray) -> tuple[float, float]:
+    """(c, residual): the number c that makes c * g_num closest to g (least squares), and the
+    relative error left after that. A residual near 0 means g is g_num times a constant: a
+    gradient doubled (c = 2), a 1/m missing (c = m) or applied twice (c = 1/m), a sign (-1).
+    """
+    g, g_num = np.asarray(g, dtype=float).ravel(), np.asarray(g_num, dtype=float).ravel()
+    checked = ~np.isnan(g_num)
+    g, g_num = g[checked], g_num[checked]
+    norm2 = float(g_num @ g_num)
+    if norm2 == 0:
+        return float("nan"), float("nan")
+    c = float(g @ g_num) / norm2
+    return c, relative_error(g, c * g_num)

@@ -212,3 +212,67 @@ def update_running_stats(running_mean, running_var, batch_mean, batch_var, m: in
     new_mean = (1 - momentum) * running_mean + momentum * batch_mean
     new_var = (1 - momentum) * running_var + momentum * unbiased_var
     return new_mean, new_var
+
+
+# ---------------------------------------------------------------- batch norm, node by node
+
+
+def batchnorm_forward_steps(Z: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
+                            eps: float = BN_EPS):
+    """Batch norm in training mode as a computation graph, one elementary step per node
+    (06_batch_normalization derives the backward pass from it). Same result as
+    batchnorm_forward(Z, gamma, beta, train=True, eps=eps).
+
+        mu      = mean_j Z              (n, 1)
+        Z_mu    = Z - mu                (n, m)
+        sq      = Z_mu ** 2             (n, m)
+        var     = mean_j sq             (n, 1)   the biased batch variance
+        std     = sqrt(var + eps)       (n, 1)
+        inv_std = 1 / std               (n, 1)
+        Z_hat   = Z_mu * inv_std        (n, m)
+        out     = gamma * Z_hat + beta  (n, m)
+
+    Shapes: Z (n, m); gamma, beta (n, 1). Returns out and a dict of every node (the cache).
+    """
+    m = Z.shape[1]
+    if m < 2:
+        raise ValueError("batch norm in training needs a batch of at least 2 examples "
+                         f"(a batch of {m} has no variance); use evaluation mode or larger batches")
+    mu = Z.sum(axis=1, keepdims=True) / m
+    Z_mu = Z - mu
+    sq = Z_mu ** 2
+    var = sq.sum(axis=1, keepdims=True) / m
+    std = np.sqrt(var + eps)
+    inv_std = 1.0 / std
+    Z_hat = Z_mu * inv_std
+    out = gamma * Z_hat + beta
+    cache = {"Z_mu": Z_mu, "var": var, "std": std, "inv_std": inv_std, "Z_hat": Z_hat,
+             "gamma": gamma, "m": m}
+    return out, cache
+
+
+def batchnorm_backward_steps(dout: np.ndarray, cache: dict):
+    """The backward pass of batchnorm_forward_steps, node by node in reverse: each line is
+    the chain rule through one node, and a node used twice (Z_mu feeds sq and Z_hat) adds
+    the gradients of both paths. Equal to batchnorm_backward, which collapses these steps
+    into one formula. Returns dZ (n, m), dgamma (n, 1), dbeta (n, 1).
+    """
+    Z_mu, std, inv_std = cache["Z_mu"], cache["std"], cache["inv_std"]
+    Z_hat, gamma, m = cache["Z_hat"], cache["gamma"], cache["m"]
+    # out = gamma * Z_hat + beta
+    dbeta = dout.sum(axis=1, keepdims=True)
+    dgamma = (dout * Z_hat).sum(axis=1, keepdims=True)
+    dZ_hat = dout * gamma
+    # Z_hat = Z_mu * inv_std  (inv_std is shared by the row: its gradient sums over j)
+    dinv_std = (dZ_hat * Z_mu).sum(axis=1, keepdims=True)
+    dZ_mu = dZ_hat * inv_std                      # path 1 into Z_mu
+    # inv_std = 1 / std;  std = sqrt(var + eps)
+    dstd = -dinv_std / std ** 2
+    dvar = dstd * 0.5 / std                       # d sqrt(x) / dx = 1 / (2 sqrt(x))
+    # var = mean_j sq;  sq = Z_mu ** 2
+    dsq = np.ones_like(Z_mu) * dvar / m
+    dZ_mu = dZ_mu + 2 * Z_mu * dsq                # path 2 into Z_mu
+    # Z_mu = Z - mu;  mu = mean_j Z
+    dmu = -dZ_mu.sum(axis=1, keepdims=True)
+    dZ = dZ_mu + np.ones_like(Z_mu) * dmu / m
+    return dZ, dgamma, dbeta

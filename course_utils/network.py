@@ -309,19 +309,20 @@ def backward(spec: Spec, params: dict, cache: ForwardCache, Y: np.ndarray) -> di
 def loss_and_grads(spec: Spec, params: dict, X: np.ndarray, Y: np.ndarray,
                    state: dict | None = None, train: bool = True, rng=None,
                    l2: float = 0.0, l1: float = 0.0, masks: dict | None = None,
-                   check: bool = True):
+                   check: bool = True, n_examples: int | None = None):
     """Forward, cost and backward in one call.
 
     Returns (cost, grads, cache): the mean cost plus the L2 penalty l2/(2m) sum||W||^2 and
     the L1 penalty l1/m sum|W| (m = number of examples in X), its gradients, and the cache
     (cache.state is the state after the pass). check=False skips the argument checks (the
-    training loop checks once, then calls this at every step).
+    training loop checks once, then calls this at every step). n_examples: the m of the
+    penalties when X is a minibatch of a larger training set (default: X's own size).
     """
     run_forward = forward if check else forward_unchecked
     Z_L, cache = run_forward(spec, params, X, state, train, rng, masks)
     cost, dZ_L = output_loss(spec)(Z_L, Y)
     grads = backward_from_logits(spec, params, cache, dZ_L)
-    m = X.shape[1]
+    m = X.shape[1] if n_examples is None else n_examples
     for lambd, penalty in ((l2, losses.l2_penalty), (l1, losses.l1_penalty)):
         if lambd:
             value, penalty_grads = penalty(params, lambd, m)

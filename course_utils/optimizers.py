@@ -36,8 +36,11 @@ class Optimizer:
     hyper: dict = field(default_factory=dict)
 
     def __repr__(self):
-        settings = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                             for k, v in self.hyper.items())
+        def show(value):
+            if callable(value):
+                return "schedule"  # a lambda's repr would print a memory address
+            return f"{value:g}" if isinstance(value, float) else str(value)
+        settings = ", ".join(f"{k}={show(v)}" for k, v in self.hyper.items())
         return f"{self.name}({settings})"
 
 
@@ -282,6 +285,12 @@ def get(name: str, **hyper) -> Optimizer:
                     "rmsprop": rmsprop, "adam": adam, "adamw": adamw}
     if name not in constructors:
         raise ValueError(f"unknown optimizer {name!r}; known: {', '.join(NAMES)}")
+    import inspect  # a hyperparameter of another optimizer (beta for adam) is named clearly
+    allowed = inspect.signature(constructors[name]).parameters
+    unknown = sorted(set(hyper) - set(allowed))
+    if unknown:
+        raise TypeError(f"{name} has no hyperparameter {', '.join(unknown)}; it takes: "
+                        f"{', '.join(allowed)}")
     return constructors[name](**hyper)
 
 

@@ -23,7 +23,7 @@ from ._validate import as_rng, positive_int, positive_number
 # A progress bar appears only for runs projected to take over PROGRESS_OVER_SECONDS (judged
 # after PROGRESS_AFTER_SECONDS), so the short runs of the notebooks never show one.
 PROGRESS_AFTER_SECONDS = 2.0
-PROGRESS_OVER_SECONDS = 15.0
+PROGRESS_OVER_SECONDS = 60.0  # notebook runs stay far below, even on a busy machine
 
 
 @dataclass
@@ -208,7 +208,8 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
 
     steps / epochs: how long (exactly one). Full batch unless batch_size is given; then each
         epoch reshuffles with `rng` (also used for dropout masks and RReLU slopes).
-    l2, l1: penalty strengths lambda (cost + lambda/(2m) sum||W||^2, + lambda/m sum|W|).
+    l2, l1: penalty strengths lambda (cost + lambda/(2m) sum||W||^2, + lambda/m sum|W|, with
+        m the number of training examples, also when training on minibatches).
         l1_proximal: apply L1 as a soft-threshold after each update (exact zeros) instead
         of through its subgradient.
     clip_value / clip_norm: gradient clipping, by entry or by global norm.
@@ -248,6 +249,7 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
     costs = hist.costs
     opt_state = optimizer.init(params)
     L = spec.n_layers
+    m_train = X.shape[1]
     best_val, evals_since_best = np.inf, 0
     batches = _batches(X, Y, batch_size, rng)
     bar = _Progress(total, progress)
@@ -259,11 +261,13 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
             for step in range(total):
                 Xb, Yb = next(batches)
                 m = Xb.shape[1]
+                # Penalties use m = the whole training set's size, also on a minibatch: the
+                # minibatch gradient is then an unbiased estimate of the full objective's.
                 cost, grads, cache = net.loss_and_grads(
                     spec, params, Xb, Yb, hist.state, True, rng, l2,
-                    0.0 if l1_proximal else l1, check=False)
+                    0.0 if l1_proximal else l1, check=False, n_examples=m_train)
                 if l1 and l1_proximal:  # in the cost, but applied by soft-thresholding below
-                    cost += losses.l1_penalty(params, l1, m)[0]
+                    cost += losses.l1_penalty(params, l1, m_train)[0]
                 costs.append(cost)
                 if not math.isfinite(cost):
                     hist.diverged_at = step
@@ -280,7 +284,7 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
                     lr_now = opt._lr_at(optimizer.hyper["lr"], opt_state["step"])
                 params, opt_state = optimizer.update(params, grads, opt_state)
                 if l1 and l1_proximal:
-                    threshold = lr_now * l1 / m
+                    threshold = lr_now * l1 / m_train
                     params = {k: losses.soft_threshold(p, threshold) if k.startswith("W") else p
                               for k, p in params.items()}
                 hist.state = cache.state

@@ -1,3 +1,225 @@
-"""Graders for the exercises of the activations notebook (to be written)."""
+"""Graders for the exercises of 04_activation_functions."""
 
-__all__: list = []
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .. import activations
+from ._core import describe_difference, grade
+
+__all__ = ["elu", "derivative_bound", "dead_fraction"]
+
+# ---------------------------------------------------------------- ELU and its derivative
+
+_Z = np.array([-6.0, -3.0, -1.0, -0.5, -1e-3, 0.0, 1e-3, 0.5, 2.0, 7.0])
+
+
+def _call(fn, Z, alpha=1.0):
+    """fn(Z, alpha), or fn(Z) when alpha is 1 and fn takes no alpha."""
+    try:
+        return fn(Z.copy(), alpha)
+    except TypeError:
+        if alpha != 1.0:
+            raise
+        return fn(Z.copy())
+
+
+def _elu_values(fn, alpha):
+    return _call(fn, _Z, alpha)
+
+
+def _guess_f(got, alpha):
+    """A hint for a wrong ELU, from what the values look like."""
+    got = np.asarray(got, dtype=float)
+    positive, negative = _Z > 0, _Z < 0
+    if got.shape == _Z.shape:
+        if np.allclose(got, np.expm1(_Z) * alpha):
+            return "for z > 0, ELU is z itself; only the negative side is alpha (e^z - 1)"
+        if np.allclose(got, np.maximum(_Z, 0)):
+            return "that is ReLU: on the negative side ELU is alpha (e^z - 1), not 0"
+        if np.allclose(got[negative], alpha * np.exp(_Z[negative])):
+            return "subtract 1: alpha (e^z - 1) is 0 at z = 0 and tends to -alpha"
+        if np.allclose(got[negative], np.expm1(_Z[negative])) and alpha != 1:
+            return "multiply the negative side by alpha"
+        if not np.allclose(got[positive], _Z[positive]):
+            return "for z > 0, ELU returns z unchanged"
+    return "ELU(z) = z for z > 0 and alpha (e^z - 1) for z <= 0: np.where(z > 0, z, ...)"
+
+
+def _takes_alpha(fn, name):
+    """A failed case when fn(z, alpha) cannot be called, else None."""
+    try:
+        fn(np.zeros(2), 0.5)
+    except TypeError as error:
+        if "argument" in str(error):
+            return (False, f"{name}(z, 0.5) raised TypeError: {error}",
+                    f"give {name} a second argument with a default: def {name}(z, alpha=1.0)")
+    return None
+
+
+def _elu_case(alpha):
+    def case(f):
+        if alpha != 1.0 and (failed := _takes_alpha(f, "elu")):
+            return failed
+        got = _elu_values(f, alpha)
+        expected = activations.get("elu", alpha=alpha).forward(_Z)
+        ok, message = describe_difference(f"elu(z, alpha={alpha:g})", got, expected)
+        return ok, message, None if ok else _guess_f(got, alpha)
+    return case
+
+
+def _elu_shape(f):
+    Z = np.linspace(-2, 2, 12).reshape(3, 4)
+    got = _call(f, Z)
+    ok, message = describe_difference("elu on a (3, 4) array", got, activations.get("elu").forward(Z))
+    return ok, message, "work elementwise with numpy (np.where, np.exp), not with a Python loop or max()"
+
+
+def _elu_no_overflow(f):
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+        warnings.simplefilter("always")
+        got = np.asarray(_call(f, np.array([1000.0, -1000.0])), dtype=float)
+    overflow = [w for w in caught if "overflow" in str(w.message)]
+    if overflow or not np.allclose(got, [1000.0, -1.0]):
+        return (False, "elu(1000) computes e^1000, which overflows (numpy warns) even though "
+                "np.where then throws it away",
+                "np.where evaluates both branches for every z: take the exponential of "
+                "np.minimum(z, 0), which is never large")
+    return True, "no overflow for large z (elu(1000) = 1000, elu(-1000) = -1)", None
+
+
+def _df_case(alpha):
+    def case(df):
+        if alpha != 1.0 and (failed := _takes_alpha(df, "elu_derivative")):
+            return failed
+        got = _elu_values(df, alpha)
+        expected = activations.get("elu", alpha=alpha).derivative(_Z)
+        ok, message = describe_difference(f"elu_derivative(z, alpha={alpha:g})", got, expected)
+        if ok:
+            return True, message, None
+        got = np.asarray(got, dtype=float)
+        negative = _Z < 0
+        hint = "ELU'(z) = 1 for z > 0 and alpha e^z for z <= 0 (which is also ELU(z) + alpha)"
+        if got.shape == _Z.shape:
+            if np.allclose(got[negative], 0):
+                hint = "that is ReLU's derivative; ELU's slope on the negative side is alpha e^z"
+            elif np.allclose(got[negative], np.exp(_Z[negative])) and alpha != 1:
+                hint = "the slope on the negative side is alpha e^z: multiply by alpha"
+            elif np.allclose(got[negative], alpha * np.expm1(_Z[negative])):
+                hint = "that is ELU itself on the negative side; its slope is alpha e^z"
+            elif not np.allclose(got[_Z > 0], 1):
+                hint = "for z > 0, ELU(z) = z, so its slope is 1"
+        return False, message, hint
+    return case
+
+
+def elu(f, df):
+    """Grade elu(z, alpha=1.0) and elu_derivative(z, alpha=1.0), both elementwise on arrays."""
+    def df_callable(_):
+        if not callable(df):
+            return (False, f"elu_derivative should be a function, got {type(df).__name__}",
+                    "pass both functions themselves: cu.checks.elu(elu, elu_derivative)")
+        return True, "elu_derivative is a function", None
+
+    def on_df(case):
+        return lambda _: case(df)
+
+    cases = [_elu_case(1.0), _elu_case(0.5), _elu_shape, _elu_no_overflow, df_callable,
+             on_df(_df_case(1.0)), on_df(_df_case(0.5))]
+    return grade("ELU and its derivative", cases, f)
+
+
+# ---------------------------------------------------------------- which derivative is bounded by 1/4
+
+_BOUND_HINTS = {
+    "tanh": "tanh'(0) = 1. (tanh(z) = 2 sigmoid(2z) - 1: stretched twice in each direction, "
+            "so its slope is 4 times the sigmoid's)",
+    "relu": "ReLU's slope is 1 for every z > 0",
+    "leaky_relu": "leaky ReLU's slope is 1 for z > 0",
+    "prelu": "PReLU's slope is 1 for z > 0",
+    "rrelu": "RReLU's slope is 1 for z > 0",
+    "elu": "ELU's slope is 1 for z > 0",
+    "selu": "SELU's slope is 1.05 for z > 0 and up to 1.76 just below 0",
+    "softplus": "softplus' derivative is the sigmoid itself, which tends to 1",
+    "linear": "the identity has slope 1 everywhere",
+}
+_ALIASES = {"logistic": "sigmoid", "logistic sigmoid": "sigmoid", "sigma": "sigmoid",
+            "leaky relu": "leaky_relu", "leaky": "leaky_relu"}
+
+
+def derivative_bound(answer):
+    """Grade the name of the activation whose derivative is never above 1/4."""
+    def case(value):
+        if callable(value):
+            value = value()
+        if not isinstance(value, str):
+            return (False, f"expected a name (a string such as 'relu'), got {type(value).__name__}",
+                    "answer with the activation's name, e.g. answer = \"relu\"")
+        name = value.strip().lower().replace("-", " ")
+        name = _ALIASES.get(name, name.replace(" ", "_"))
+        if name == "sigmoid":
+            return (True, "the sigmoid: sigma'(z) = sigma(z) (1 - sigma(z)) <= 1/4, with equality "
+                    "at z = 0. Ten sigmoid layers shrink a gradient by at least 4^10 (about a "
+                    "million), whatever the weights' scale leaves over", None)
+        if name in _BOUND_HINTS:
+            return False, f"{value!r}: its derivative goes above 1/4", _BOUND_HINTS[name]
+        return (False, f"{value!r} is not one of the activations of this notebook",
+                "look at the dashed curves of section 1 (or the table's 'max f'' column)")
+    return grade("Which derivative is bounded by 1/4?", [case], lambda: answer)
+
+
+# ---------------------------------------------------------------- the fraction of dead ReLU units
+
+def _dead_cases():
+    Z = np.array([[-1.0, -2.0, -0.5, -3.0],   # never active
+                  [0.5, -1.0, 2.0, -0.1],     # active on some examples
+                  [0.0, -1.0, 0.0, -2.0],     # never above 0: z = 0 gives ReLU(0) = 0
+                  [-0.2, -0.3, 1e-3, -4.0],   # active on one example only
+                  [-1.0, -1.0, -1.0, -1.0]])  # never active
+    truth = 3 / 5
+
+    def case(fn):
+        got = fn(Z.copy())
+        if isinstance(got, np.ndarray) and got.size > 1:
+            return (False, f"dead_fraction returned an array of shape {got.shape}, expected "
+                    "one number", "count the dead units (rows) and divide by the number of units")
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            return (False, f"dead_fraction should return a number, got {type(got).__name__}",
+                    "return the fraction as a float")
+        if np.isclose(value, truth):
+            return True, f"3 of the 5 units are dead: {truth:.2f}", None
+        wrong = {
+            2 / 5: "a unit whose z is exactly 0 is inactive too: ReLU(0) = 0 and its "
+                   "slope there is 0, so use z <= 0",
+            3.0: "that is the number of dead units; divide by the number of units (rows)",
+            0.5: "examples are columns: a unit (row) is dead when it is inactive in every "
+                 "column, np.all(Z <= 0, axis=1)",
+            1.0: "a unit is dead only if it is inactive on every example (np.all), not on "
+                   "some (np.any)",
+            17 / 20: "that is the fraction of all entries with z <= 0; a unit is dead only if "
+                     "its whole row is",
+        }
+        for wrong_value, hint in wrong.items():
+            if np.isclose(value, wrong_value):
+                return False, f"you have {value:.3g}, expected {truth:.2f}", hint
+        return (False, f"you have {value:.3g}, expected {truth:.2f}",
+                "np.all(Z <= 0, axis=1) marks the dead units; take its mean")
+
+    def case_layout(fn):
+        # The same units, more examples: the answer must not depend on how many examples.
+        rng = np.random.default_rng(0)
+        Z = np.vstack([-np.abs(rng.standard_normal((6, 50))), rng.standard_normal((4, 50)) + 3])
+        value = float(fn(Z.copy()))
+        ok = np.isclose(value, 0.6)
+        return (ok, f"on 10 units x 50 examples: {value:.3g}" + (" (right)" if ok else ", expected 0.6"),
+                None if ok else "rows are units, columns are examples")
+    return [case, case_layout]
+
+
+def dead_fraction(fn):
+    """Grade dead_fraction(Z) -> the fraction of units (rows of Z) with z <= 0 on every example."""
+    return grade("Fraction of dead ReLU units", _dead_cases(), fn)

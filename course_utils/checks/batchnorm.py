@@ -1,3 +1,266 @@
-"""Graders for the exercises of the batchnorm notebook (to be written)."""
+"""Graders for the exercises of 06_batch_normalization: the forward pass in training mode,
+the compact backward pass, and the running averages used in evaluation."""
 
-__all__: list = []
+from __future__ import annotations
+
+import numpy as np
+
+from .. import layers
+from ._core import describe_difference, grade
+
+__all__ = ["batchnorm_forward_train", "batchnorm_backward", "running_stats_update"]
+
+EPS = 1e-5
+
+
+def _case_data(seed: int = 0, n: int = 3, m: int = 6):
+    """Z with rows on different scales and offsets (so the axis matters), gamma, beta."""
+    rng = np.random.default_rng(seed)
+    Z = rng.normal(size=(n, m)) * np.array([[0.5], [2.0], [8.0]])[:n] + np.array([[3.0], [-1.0], [0.0]])[:n]
+    gamma = rng.normal(1.0, 0.3, size=(n, 1))
+    beta = rng.normal(0.0, 0.5, size=(n, 1))
+    return Z, gamma, beta
+
+
+def _is_array(value) -> bool:
+    return isinstance(value, np.ndarray)
+
+
+def _close(a, b) -> bool:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-9)
+
+
+# ---------------------------------------------------------------- forward in training mode
+
+
+def _forward_reference(Z, gamma, beta, eps=EPS):
+    return layers.batchnorm_forward(Z, gamma, beta, train=True, eps=eps)[0]
+
+
+def _forward_mistakes(Z, gamma, beta, eps=EPS):
+    """What typical wrong answers compute, with the hint for each."""
+    mu, var = Z.mean(axis=1, keepdims=True), Z.var(axis=1, keepdims=True)
+    mu0, var0 = Z.mean(axis=0, keepdims=True), Z.var(axis=0, keepdims=True)
+    Z_hat = (Z - mu) / np.sqrt(var + eps)
+    return {
+        "normalized each example (column) over the units instead of each unit over the batch":
+            (gamma * (Z - mu0) / np.sqrt(var0 + eps) + beta,
+             "batch norm takes each unit's (row's) mean and variance over the examples of the "
+             "batch: Z.mean(axis=1, keepdims=True)"),
+        "used the unbiased variance (divided by m - 1)":
+            (gamma * (Z - mu) / np.sqrt(Z.var(axis=1, ddof=1, keepdims=True) + eps) + beta,
+             "in training, batch norm divides by the batch's own variance, the mean of the "
+             "squared deviations (np.var's default, ddof=0); m / (m - 1) enters only the "
+             "running average"),
+        "added eps outside the square root":
+            (gamma * (Z - mu) / (np.sqrt(var) + eps) + beta,
+             "Z_hat = (Z - mu) / sqrt(var + eps): eps goes inside the square root"),
+        "left out eps":
+            (gamma * (Z - mu) / np.sqrt(var) + beta,
+             "add eps inside the square root, sqrt(var + eps), so a unit without spread "
+             "does not divide by zero"),
+        "left out gamma and beta": (Z_hat, "finish with out = gamma * Z_hat + beta"),
+        "divided by the variance instead of the standard deviation":
+            (gamma * (Z - mu) / (var + eps) + beta, "divide by sqrt(var + eps), the standard deviation"),
+        "applied gamma and beta before normalizing":
+            (_scale_then_normalize(Z, gamma, beta, eps),
+             "normalize first, then scale and shift: out = gamma * Z_hat + beta"),
+    }
+
+
+def _scale_then_normalize(Z, gamma, beta, eps):
+    Y = gamma * Z + beta
+    return (Y - Y.mean(axis=1, keepdims=True)) / np.sqrt(Y.var(axis=1, keepdims=True) + eps)
+
+
+def _forward_values(fn):
+    Z, gamma, beta = _case_data(0)
+    out = fn(Z.copy(), gamma.copy(), beta.copy(), EPS)
+    if not _is_array(out):
+        return (False, f"your function returned {type(out).__name__}, expected a numpy array",
+                "return out = gamma * Z_hat + beta, an array shaped like Z")
+    if out.shape != Z.shape:
+        return (False, f"the output has shape {out.shape}, expected Z's shape {Z.shape}",
+                "keep keepdims=True in mean and var so that (n, 1) statistics broadcast "
+                "over the batch")
+    expected = _forward_reference(Z, gamma, beta)
+    if _close(out, expected):
+        return True, "a batch of 6 examples, 3 units: right", None
+    for name, (wrong, hint) in _forward_mistakes(Z, gamma, beta).items():
+        if _close(out, wrong):
+            return False, f"your output matches what you get if you {name}", hint
+    ok, message = describe_difference("out", out, expected)
+    return False, message, "mu and var per row (axis=1), Z_hat = (Z - mu) / sqrt(var + eps), then gamma * Z_hat + beta"
+
+
+def _forward_constant_unit(fn):
+    """A unit with the same value for every example: var = 0, and eps keeps it finite."""
+    Z, gamma, beta = _case_data(1)
+    Z[1] = 4.2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.asarray(fn(Z.copy(), gamma.copy(), beta.copy(), EPS), dtype=float)
+    if not np.all(np.isfinite(out)):
+        return (False, "a unit whose value is the same for every example gave NaN or inf",
+                "add eps inside the square root, sqrt(var + eps), so a unit without spread "
+                "does not divide by zero")
+    ok, message = describe_difference("out for a unit with no spread", out,
+                                      _forward_reference(Z, gamma, beta))
+    return ok, message if not ok else "a unit with no spread gives beta (eps avoids 0 / 0)", (
+        None if ok else "use the eps argument: sqrt(var + eps)")
+
+
+def _forward_uses_eps(fn):
+    Z, gamma, beta = _case_data(2)
+    Z = Z * 1e-3  # variance about 1e-6 .. 6e-5, where eps = 0.01 matters a lot
+    out = np.asarray(fn(Z.copy(), gamma.copy(), beta.copy(), 1e-2), dtype=float)
+    ok, message = describe_difference("out with eps = 0.01", out,
+                                      _forward_reference(Z, gamma, beta, eps=1e-2))
+    if ok:
+        return True, "the eps you pass is used", None
+    return False, message, "use the eps argument rather than a fixed number"
+
+
+def _forward_per_unit_gamma(fn):
+    """The output's row means and spreads are beta and |gamma| (up to eps)."""
+    Z, gamma, beta = _case_data(3, m=50)
+    out = np.asarray(fn(Z.copy(), gamma.copy(), beta.copy(), EPS), dtype=float)
+    means, stds = out.mean(axis=1, keepdims=True), out.std(axis=1, keepdims=True)
+    if np.allclose(means, beta, atol=1e-8) and np.allclose(stds, np.abs(gamma), rtol=1e-4):
+        return True, "each unit's output has mean beta and standard deviation |gamma|", None
+    return (False, "each unit's output should have mean beta and standard deviation |gamma|",
+            "normalize each row to mean 0 and variance 1, then scale by gamma and shift by beta")
+
+
+def batchnorm_forward_train(fn):
+    """Grade fn(Z, gamma, beta, eps) -> out: batch norm in training mode (batch statistics)."""
+    return grade("Batch norm forward, training mode",
+                 [_forward_values, _forward_constant_unit, _forward_uses_eps,
+                  _forward_per_unit_gamma], fn)
+
+
+# ---------------------------------------------------------------- compact backward
+
+
+def _backward_inputs(seed: int, m: int = 8):
+    Z, gamma, beta = _case_data(seed, m=m)
+    _, cache = layers.batchnorm_forward(Z, gamma, beta, train=True)
+    Z_hat, _, inv_std = cache[0], cache[1], cache[2]
+    dout = np.random.default_rng(seed + 10).normal(size=Z.shape)
+    expected = layers.batchnorm_backward(dout, cache)
+    return dout, Z_hat, gamma, inv_std, expected
+
+
+def _backward_mistakes(dout, Z_hat, gamma, inv_std):
+    m = dout.shape[1]
+    mean_dout = dout.mean(axis=1, keepdims=True)
+    mean_dout_zhat = (dout * Z_hat).mean(axis=1, keepdims=True)
+    return {
+        "treated the mean and variance as constants (the evaluation-mode gradient)":
+            (gamma * inv_std * dout,
+             "in training the batch mean and variance are computed from Z, so Z reaches the "
+             "output through them too: subtract mean(dout) and Z_hat * mean(dout * Z_hat)"),
+        "left out the path through the variance":
+            (gamma * inv_std * (dout - mean_dout),
+             "the variance depends on Z as well: subtract Z_hat * mean(dout * Z_hat) too"),
+        "left out the path through the mean":
+            (gamma * inv_std * (dout - Z_hat * mean_dout_zhat),
+             "the mean depends on every Z of the row: subtract mean(dout) too"),
+        "used sums where the formula has means (a factor m too large)":
+            (gamma * inv_std * (dout - m * mean_dout - Z_hat * m * mean_dout_zhat),
+             "dZ = gamma * inv_std * (dout - mean_j(dout) - Z_hat * mean_j(dout * Z_hat)): "
+             "means over the batch, i.e. sums divided by m"),
+        "forgot gamma":
+            (inv_std * (dout - mean_dout - Z_hat * mean_dout_zhat),
+             "out = gamma * Z_hat + beta, so dZ_hat = gamma * dout"),
+    }
+
+
+def _backward_case(seed: int, m: int):
+    def case(fn):
+        dout, Z_hat, gamma, inv_std, (dZ, dgamma, dbeta) = _backward_inputs(seed, m)
+        result = fn(dout.copy(), Z_hat.copy(), gamma.copy(), inv_std.copy())
+        if not isinstance(result, (tuple, list)) or len(result) != 3:
+            return (False, "your function should return three arrays: dZ, dgamma, dbeta",
+                    "return dZ, dgamma, dbeta")
+        got_dZ, got_dgamma, got_dbeta = result
+        for name, got, expected in (("dbeta", got_dbeta, dbeta), ("dgamma", got_dgamma, dgamma)):
+            if _is_array(got) and np.shape(got) == dout.shape:
+                return (False, f"{name} has shape {dout.shape}, one value per example",
+                        f"gamma and beta are shared by every example of the batch: sum "
+                        f"{name}'s contributions over the batch, .sum(axis=1, keepdims=True)")
+            ok, message = describe_difference(name, got, expected)
+            if not ok:
+                hint = ("dbeta = sum_j dout" if name == "dbeta" else "dgamma = sum_j dout * Z_hat")
+                return False, message, hint
+        if not _is_array(got_dZ) or got_dZ.shape != dout.shape:
+            return (False, f"dZ should be an array of shape {dout.shape}",
+                    "dZ has the shape of Z (and of dout)")
+        if _close(got_dZ, dZ):
+            return True, f"batch of {m}: dZ, dgamma and dbeta are right", None
+        for name, (wrong, hint) in _backward_mistakes(dout, Z_hat, gamma, inv_std).items():
+            if _close(got_dZ, wrong):
+                return False, f"dZ matches what you get if you {name}", hint
+        ok, message = describe_difference("dZ", got_dZ, dZ)
+        return False, message, ("dZ = gamma * inv_std * (dout - mean_j(dout) - Z_hat * "
+                                "mean_j(dout * Z_hat)), means over the batch (axis=1)")
+    return case
+
+
+def batchnorm_backward(fn):
+    """Grade fn(dout, Z_hat, gamma, inv_std) -> (dZ, dgamma, dbeta), the compact backward of
+    batch norm in training mode."""
+    return grade("Batch norm backward (compact form)",
+                 [_backward_case(0, 8), _backward_case(1, 2), _backward_case(2, 33)], fn)
+
+
+# ---------------------------------------------------------------- running statistics
+
+
+def _running_case(fn):
+    rng = np.random.default_rng(5)
+    running_mean, running_var = rng.normal(size=(4, 1)), rng.random((4, 1)) + 0.5
+    batch_mean, batch_var = rng.normal(2.0, 1.0, size=(4, 1)), rng.random((4, 1)) * 3 + 0.1
+    m, momentum = 8, 0.1
+    result = fn(running_mean.copy(), running_var.copy(), batch_mean.copy(), batch_var.copy(),
+                m, momentum)
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        return (False, "your function should return two arrays: the new mean and variance",
+                "return new_mean, new_var")
+    new_mean, new_var = result
+    exp_mean, exp_var = layers.update_running_stats(running_mean, running_var, batch_mean,
+                                                    batch_var, m, momentum)
+    keras_mean = momentum * running_mean + (1 - momentum) * batch_mean
+    if _close(new_mean, keras_mean):
+        return (False, "your mean keeps 10% of the old running mean and takes 90% of the batch's",
+                "PyTorch's momentum is the weight of the new batch: running = (1 - momentum) * "
+                "running + momentum * batch (Keras calls 1 - momentum its momentum, 0.99)")
+    ok, message = describe_difference("the new running mean", new_mean, exp_mean)
+    if not ok:
+        return False, message, "new_mean = (1 - momentum) * running_mean + momentum * batch_mean"
+    if _close(new_var, (1 - momentum) * running_var + momentum * batch_var):
+        return (False, "the new running variance uses the biased batch variance",
+                "the running variance averages the unbiased estimate: batch_var * m / (m - 1)")
+    ok, message = describe_difference("the new running variance", new_var, exp_var)
+    if not ok:
+        return False, message, ("new_var = (1 - momentum) * running_var + momentum * "
+                                "batch_var * m / (m - 1)")
+    return True, "both running averages are right (PyTorch's convention, momentum 0.1)", None
+
+
+def _running_converges(fn):
+    """Fed the same batch statistics 100 times, the averages reach them."""
+    mean, var = np.zeros((2, 1)), np.ones((2, 1))
+    batch_mean, batch_var, m = np.array([[3.0], [-2.0]]), np.array([[0.5], [4.0]]), 10
+    for _ in range(100):
+        mean, var = fn(mean, var, batch_mean, batch_var, m, 0.1)
+    if not np.allclose(np.asarray(mean, dtype=float), batch_mean, rtol=1e-3):
+        return (False, "after 100 identical batches the running mean is not the batch mean",
+                "each step moves the average 10% of the way to the batch's value")
+    return True, "after 100 identical batches the running mean is the batch mean", None
+
+
+def running_stats_update(fn):
+    """Grade fn(running_mean, running_var, batch_mean, batch_var, m, momentum) ->
+    (new_mean, new_var), PyTorch's moving averages."""
+    return grade("Running statistics", [_running_case, _running_converges], fn)

@@ -1,3 +1,259 @@
-"""Graders for the exercises of the regularization notebook (to be written)."""
+"""Graders for the exercises of 07_regularization: the L2 cost and gradient, inverted
+dropout, L1's soft-threshold step, and the weight decay that matches an L2 penalty."""
 
-__all__: list = []
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import losses
+from ._core import describe_difference, grade
+
+__all__ = ["l2_penalty", "inverted_dropout", "soft_threshold", "matching_weight_decay"]
+
+
+# ---------------------------------------------------------------- L2 cost and gradient
+
+
+def _l2_params():
+    rng = np.random.default_rng(7)
+    return {"W1": rng.standard_normal((4, 3)), "b1": rng.standard_normal((4, 1)),
+            "W2": rng.standard_normal((1, 4)), "b2": rng.standard_normal((1, 1))}
+
+
+L2_LAMBDA, L2_M = 0.7, 50
+
+
+def _l2_value(fn):
+    params = _l2_params()
+    copies = {k: v.copy() for k, v in params.items()}
+    out = fn(params, L2_LAMBDA, L2_M)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        return (False, f"l2_penalty should return (value, grads), got {type(out).__name__}",
+                "return two things: the penalty (a number) and a dict of gradients")
+    if any(not np.array_equal(params[k], copies[k]) for k in params):
+        return (False, "l2_penalty changed the parameters it was given",
+                "compute new arrays (lambd / m * W) instead of changing params in place")
+    value = out[0]
+    if not isinstance(value, (numbers.Real, np.floating, np.ndarray)) or np.size(value) != 1:
+        return (False, f"the value should be one number, got {type(value).__name__}",
+                "sum the squares of every entry of every W: np.sum(W ** 2)")
+    value = float(np.asarray(value))
+    sum_w = sum(float(np.sum(params[k] ** 2)) for k in ("W1", "W2"))
+    sum_all = sum_w + sum(float(np.sum(params[k] ** 2)) for k in ("b1", "b2"))
+    n_weights = params["W1"].size + params["W2"].size
+    expected = L2_LAMBDA / (2 * L2_M) * sum_w
+    if np.isclose(value, expected, rtol=1e-9):
+        return True, f"the penalty lambda / (2m) * sum ||W||^2 = {expected:.6g} is right", None
+    wrong = {
+        "without the 1/2": (L2_LAMBDA / L2_M * sum_w,
+                            "the source course's cost is lambda / (2m) * sum ||W||^2: the 1/2 "
+                            "makes the gradient lambda / m * W"),
+        "with the biases included": (L2_LAMBDA / (2 * L2_M) * sum_all,
+                                     "penalize the weights W only, not the biases b (keys "
+                                     "starting with 'W')"),
+        "dividing by the number of weights instead of m": (
+            L2_LAMBDA / (2 * n_weights) * sum_w,
+            "m is the number of training examples, as in the cost the penalty is added to "
+            "(seed 004 calls it the number of weights: it is not)"),
+        "without dividing by m": (L2_LAMBDA / 2 * sum_w, "divide by 2m, m the number of examples"),
+        "with sum |W| (that is L1)": (L2_LAMBDA / (2 * L2_M) * sum(
+            float(np.sum(np.abs(params[k]))) for k in ("W1", "W2")), "square the weights: W ** 2"),
+    }
+    for name, (wrong_value, hint) in wrong.items():
+        if np.isclose(value, wrong_value, rtol=1e-9):
+            return False, f"your value {value:.6g} is what you get {name}", hint
+    return (False, f"your value {value:.6g}, expected {expected:.6g}",
+            "lambd / (2 * m) * (np.sum(W1 ** 2) + np.sum(W2 ** 2) + ...), weights only")
+
+
+def _l2_grads(fn):
+    params = _l2_params()
+    _, grads = fn(params, L2_LAMBDA, L2_M)
+    if not isinstance(grads, dict):
+        return (False, f"grads should be a dict like {{'dW1': ...}}, got {type(grads).__name__}",
+                "build {'d' + key: ... for each weight key}")
+    for key in ("W1", "W2"):
+        if "d" + key not in grads:
+            return (False, f"grads has no 'd{key}'", "one gradient per weight matrix, keyed "
+                    "'dW1', 'dW2', ... (a 'd' before the parameter's key)")
+    for key in ("b1", "b2"):
+        if "d" + key in grads and np.any(np.asarray(grads["d" + key]) != 0):
+            return (False, f"grads['d{key}'] is not zero: the penalty does not depend on the "
+                    "biases",
+                    "leave the biases out of the penalty and of its gradient")
+    for key in ("W1", "W2"):
+        got, W = grads["d" + key], params[key]
+        ok, message = describe_difference(f"grads['d{key}']", got, L2_LAMBDA / L2_M * W, rtol=1e-9)
+        if not ok:
+            got = np.asarray(got, dtype=float)
+            if got.shape == W.shape and np.allclose(got, L2_LAMBDA / (2 * L2_M) * W):
+                return (False, message,
+                        "the derivative of w^2 is 2w: lambda / (2m) * 2W = lambda / m * W")
+            if got.shape == W.shape and np.allclose(got, L2_LAMBDA / L2_M * np.sign(W)):
+                return (False, message, "that is L1's gradient; L2's is lambda / m * W")
+            return False, message, "the gradient of lambda / (2m) * ||W||^2 is lambda / m * W"
+    return True, "the gradients lambda / m * W are right (and none for the biases)", None
+
+
+def l2_penalty(fn):
+    """Grade l2_penalty(params, lambd, m) -> (lambd / (2m) sum ||W||^2, {"dWl": lambd / m * Wl})."""
+    return grade("The L2 cost and its gradient", [_l2_value, _l2_grads], fn)
+
+
+# ---------------------------------------------------------------- inverted dropout
+
+
+def _dropout_call(fn, A, keep_prob, rng):
+    out = fn(A, keep_prob, rng)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise TypeError(f"expected (A_out, mask), got {type(out).__name__}")
+    A_out, mask = (np.asarray(x) for x in out)
+    return A_out, mask
+
+
+def _dropout_shapes(fn):
+    A = np.random.default_rng(0).random((4, 6)) + 0.5
+    out = fn(A, 0.8, np.random.default_rng(1))
+    if not (isinstance(out, tuple) and len(out) == 2):
+        return (False, f"inverted_dropout should return (A_out, mask), got {type(out).__name__}",
+                "return the dropped-out activations and the mask of kept units")
+    A_out, mask = (np.asarray(x) for x in out)
+    if A_out.shape != A.shape or mask.shape != A.shape:
+        return (False, f"A_out has shape {A_out.shape} and mask {mask.shape}; both should be "
+                f"A's shape {A.shape}",
+                "draw one random number per activation: rng.random(A.shape)")
+    return True, "A_out and mask have A's shape", None
+
+
+def _dropout_rng(fn):
+    A = np.random.default_rng(0).random((20, 30)) + 0.5
+    a, _ = _dropout_call(fn, A, 0.5, np.random.default_rng(3))
+    b, _ = _dropout_call(fn, A, 0.5, np.random.default_rng(3))
+    if not np.array_equal(a, b):
+        return (False, "two calls with generators of the same seed gave different masks",
+                "draw from the rng argument (rng.random(A.shape)), not from np.random")
+    rng = np.random.default_rng(4)
+    c, _ = _dropout_call(fn, A, 0.5, rng)
+    d, _ = _dropout_call(fn, A, 0.5, rng)
+    if np.array_equal(c, d):
+        return (False, "two calls with the same generator dropped the same units",
+                "draw a fresh mask at every call and never re-seed inside the function: the "
+                "source course called np.random.seed(1) in every forward pass, so it dropped "
+                "the same units at every step")
+    return True, "the mask comes from the rng you pass, fresh at every call", None
+
+
+def _dropout_values(fn):
+    A = np.random.default_rng(0).random((100, 400)) + 0.5
+    keep_prob = 0.7
+    A_out, mask = _dropout_call(fn, A, keep_prob, np.random.default_rng(5))
+    kept = mask.astype(bool)
+    share = kept.mean()
+    if abs(share - (1 - keep_prob)) < 0.02:
+        return (False, f"{share:.2f} of the units are kept, expected about keep_prob = {keep_prob}",
+                "keep a unit where rng.random(A.shape) < keep_prob (you kept the dropped ones)")
+    if abs(share - keep_prob) > 0.02:
+        return (False, f"{share:.2f} of the units are kept, expected about keep_prob = {keep_prob}",
+                "mask = rng.random(A.shape) < keep_prob")
+    if np.any(A_out[~kept] != 0):
+        return (False, "some dropped units (mask False) are not zero in A_out",
+                "multiply A by the mask: dropped units become 0")
+    ratio = A_out[kept] / A[kept]
+    if np.allclose(ratio, 1.0):
+        return (False, f"the kept units are unscaled: the mean activation falls to "
+                f"{A_out.mean() / A.mean():.2f} of its value",
+                "inverted dropout divides the kept units by keep_prob, so the expected "
+                "activation is unchanged and evaluation needs no rescaling")
+    if np.allclose(ratio, keep_prob):
+        return (False, "the kept units are multiplied by keep_prob instead of divided",
+                "divide by keep_prob: A * mask / keep_prob")
+    if not np.allclose(ratio, 1 / keep_prob):
+        return (False, f"kept units are scaled by {ratio.mean():.3g}, expected 1 / keep_prob = "
+                f"{1 / keep_prob:.3g}", "A_out = A * mask / keep_prob")
+    return (True, f"{share:.2f} of the units kept, scaled by 1 / keep_prob: the mean activation "
+            f"is {A_out.mean() / A.mean():.3f} of the original", None)
+
+
+def inverted_dropout(fn):
+    """Grade inverted_dropout(A, keep_prob, rng) -> (A * mask / keep_prob, mask)."""
+    return grade("Inverted dropout", [_dropout_shapes, _dropout_values, _dropout_rng], fn)
+
+
+# ---------------------------------------------------------------- L1's proximal step
+
+
+def _soft_cases(fn):
+    W = np.array([[-1.0, -0.3, -0.1, -0.04, 0.0], [0.04, 0.1, 0.25, 0.5, 2.0]])
+    threshold = 0.1
+    got = fn(W.copy(), threshold)
+    expected = losses.soft_threshold(W, threshold)
+    ok, message = describe_difference("soft_threshold(W, 0.1)", got, expected)
+    if ok:
+        return True, "weights within 0.1 of 0 become 0; the others move 0.1 towards 0", None
+    got = np.asarray(got, dtype=float) if isinstance(got, np.ndarray) else got
+    if isinstance(got, np.ndarray) and got.shape == W.shape:
+        guesses = {
+            "keeps the large weights unchanged (a hard threshold)":
+                (np.where(np.abs(W) > threshold, W, 0.0),
+                 "also shrink the surviving weights by the threshold: sign(W) * (|W| - t)"),
+            "only handles positive weights": (np.maximum(W - threshold, 0.0),
+                                              "work on |W| and put the sign back: "
+                                              "np.sign(W) * np.maximum(np.abs(W) - t, 0)"),
+            "is the subgradient step, which jumps across 0": (
+                W - threshold * np.sign(W),
+                "a weight smaller than the threshold must stop at 0, not cross it: "
+                "np.maximum(np.abs(W) - t, 0)"),
+        }
+        for name, (wrong, hint) in guesses.items():
+            if np.allclose(got, wrong):
+                return False, f"your result {name}", hint
+    return False, message, "np.sign(W) * np.maximum(np.abs(W) - t, 0)"
+
+
+def soft_threshold(fn):
+    """Grade soft_threshold(W, t) -> sign(W) * max(|W| - t, 0)."""
+    return grade("L1's soft-threshold step", [_soft_cases], fn)
+
+
+# ---------------------------------------------------------------- the matching weight decay
+
+# The exercise: L2 with lambda = 0.7 on m = 200 training examples, trained by sgd(lr=0.3).
+# Which sgd(lr=0.3, weight_decay=?) follows exactly the same path?
+DECAY_LAMBDA, DECAY_M, DECAY_LR, DECAY_N_WEIGHTS = 0.7, 200, 0.3, 2650
+
+
+def matching_weight_decay(answer):
+    """Grade a number: the weight_decay that makes sgd match L2 (lambda 0.7, m = 200)."""
+    def case(value):
+        if callable(value):
+            value = value()
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            return (False, f"expected a number, got {type(value).__name__}",
+                    "work out the number and pass it (or the expression that computes it)")
+        truth = DECAY_LAMBDA / DECAY_M
+        if np.isclose(value, truth, rtol=1e-6):
+            return True, f"weight_decay = lambda / m = {truth:g}: right", None
+        wrong = {
+            "lambda itself": (DECAY_LAMBDA,
+                              "the penalty's gradient is lambda / m * W: divide by m"),
+            "lambda / (2m)": (DECAY_LAMBDA / (2 * DECAY_M),
+                              "the 1/2 in lambda / (2m) cancels against the 2 of d(w^2)/dw"),
+            "lr * lambda / m, the fraction removed per step": (
+                DECAY_LR * DECAY_LAMBDA / DECAY_M,
+                "that is the shrink per step; sgd multiplies weight_decay by lr itself "
+                "(p <- p - lr * weight_decay * p)"),
+            "lambda divided by the number of weights": (
+                DECAY_LAMBDA / DECAY_N_WEIGHTS,
+                "m is the number of training examples, not of weights"),
+        }
+        for name, (wrong_value, hint) in wrong.items():
+            if np.isclose(value, wrong_value, rtol=1e-6):
+                return False, f"{value:g} is {name}", hint
+        return (False, f"{value:g} does not match",
+                "write one step of each: W - lr * (g + lambda / m * W) and "
+                "W - lr * g - lr * weight_decay * W")
+    return grade("The weight decay that matches L2", [case], lambda: answer)

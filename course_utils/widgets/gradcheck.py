@@ -1,3 +1,280 @@
-"""The dashboard(s) of the gradcheck notebook (to be written)."""
+"""The gradient-checking dashboard (08_gradient_checking): plant a bug in a small network's
+backward pass (course_utils.bugs), choose eps, the floating-point type and the point where
+the check is made; see the check's per-block relative errors and its verdict, and where the
+current eps sits on the eps sweep.
 
-__all__: list = []
+A new setting shows its check at the current eps at once, then sweeps eps from 1e-12 to 1e-1
+(two-sided differences) with a frame every ~0.15 s; the sweep is cached, so moving eps
+afterwards only redraws.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+
+from .. import bugs, gradcheck, initializers
+from ._base import Dashboard
+
+__all__ = ["GradcheckDashboard", "gradcheck_dashboard"]
+
+NO_BUG = "none (correct code)"
+TRAIN_STEPS = 300  # gradient descent steps (correct gradients) from the Xavier start
+POINTS = ("Xavier init", f"after {TRAIN_STEPS} steps", "small init (×0.01)")
+DTYPES = {"float64": np.float64, "float32": np.float32}
+EPS_EXPONENTS = np.arange(-12.0, -0.75, 0.5)  # the slider's positions: 1e-12 ... 1e-1
+ERROR_LIMITS = (1e-13, 3.0)
+BAND_COLOURS = {"ok": "#2e7d32", "look closer": "#ef6c00", "bug": "#c62828"}
+FRAME_SECONDS = 0.15
+
+
+@dataclass
+class Sweep:
+    """Per-block relative errors of one setting at every eps of the slider (NaN = not yet)."""
+
+    errors: np.ndarray  # (len(EPS_EXPONENTS), len(bugs.BLOCKS))
+
+    @property
+    def complete(self) -> bool:
+        return not np.isnan(self.errors).any()
+
+    def largest(self) -> np.ndarray:
+        """The check's number (the largest block error) at each eps, NaN where not computed."""
+        out = np.full(self.errors.shape[0], np.nan)
+        done = ~np.isnan(self.errors).any(axis=1)
+        out[done] = self.errors[done].max(axis=1)
+        return out
+
+
+def _eps_index(eps: float) -> int:
+    """The position of eps on the slider's grid (EPS_EXPONENTS, steps of 0.5)."""
+    index = np.rint((np.log10(eps) - EPS_EXPONENTS[0]) / 0.5)
+    return int(np.clip(index, 0, EPS_EXPONENTS.size - 1))
+
+
+class GradcheckDashboard(Dashboard):
+    title = "Gradient checking dashboard"
+
+    def __init__(self, bug: str = NO_BUG, eps: float = 1e-6, dtype: str = "float64",
+                 point: str = POINTS[0], m: int = 40, seed: int = 0, cache_size: int = 64):
+        super().__init__(figsize=(11.5, 3.6), dpi=80)
+        self.X, self.Y = bugs.load_data(m)
+        xavier = bugs.init_params(seed)
+        self.points = {
+            POINTS[0]: xavier,
+            POINTS[1]: bugs.trained_params(xavier, self.X, self.Y, steps=TRAIN_STEPS),
+            POINTS[2]: bugs.init_params(seed, init=initializers.get("normal", scale=0.01)),
+        }
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_size = cache_size
+        self._build_controls(bug, eps, dtype, point)
+        self._build_figure()
+        self.update()
+
+    # ---------------------------------------------------------------- controls
+
+    def _build_controls(self, bug, eps, dtype, point):
+        self.controls = {
+            "bug": widgets.Dropdown(options=[NO_BUG, *bugs.ALL_BUGS], value=bug,
+                                    description="planted bug",
+                                    style={"description_width": "initial"},
+                                    layout=widgets.Layout(width="330px")),
+            "eps": widgets.FloatLogSlider(value=eps, base=10, min=EPS_EXPONENTS[0],
+                                          max=EPS_EXPONENTS[-1], step=0.5, description="eps",
+                                          continuous_update=False, readout_format=".0e"),
+            "dtype": widgets.ToggleButtons(options=list(DTYPES), value=dtype,
+                                           description="precision",
+                                           style={"button_width": "70px"}),
+            "point": widgets.ToggleButtons(options=POINTS, value=point,
+                                           description="checked at",
+                                           style={"button_width": "130px"}),
+        }
+        self._watch_controls()
+        c = self.controls
+        self._layout([[c["bug"], c["eps"]], [c["dtype"], c["point"]]],
+                     "Each setting gradient-checks the network of cu.bugs (2-6-6-1, tanh) on "
+                     f"{self.X.shape[1]} points of the circles. Try first: the correct code in "
+                     "float32 at eps 1e-6, then pick a bug and find the blocks it spoils.")
+
+    # ---------------------------------------------------------------- figure
+
+    def _bands(self, ax):
+        for (low, high), verdict in (((ERROR_LIMITS[0], gradcheck.OK), "ok"),
+                                     ((gradcheck.OK, gradcheck.LOOK_CLOSER), "look closer"),
+                                     ((gradcheck.LOOK_CLOSER, ERROR_LIMITS[1]), "bug")):
+            ax.axhspan(low, high, color=BAND_COLOURS[verdict], alpha=0.08, lw=0)
+            ax.text(1.01, np.sqrt(low * high), verdict, transform=ax.get_yaxis_transform(),
+                    ha="left", va="center", rotation=90, fontsize=8,
+                    color=BAND_COLOURS[verdict])
+
+    def _build_figure(self):
+        ax_bars, ax_sweep = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.2]})
+        self.ax_bars, self.ax_sweep = ax_bars, ax_sweep
+        blocks = np.arange(len(bugs.BLOCKS))
+        ax_bars.set(yscale="log", ylim=ERROR_LIMITS, xlim=(-0.6, len(blocks) - 0.4),
+                    ylabel="relative error", title="the check's report: error per block")
+        self._bands(ax_bars)
+        ax_bars.set_xticks(blocks, bugs.BLOCKS)
+        self.bars = ax_bars.bar(blocks, np.zeros(blocks.size), bottom=ERROR_LIMITS[0], width=0.6)
+        self.bar_labels = [ax_bars.text(i, ERROR_LIMITS[0], "", ha="center", va="bottom",
+                                        fontsize=8) for i in blocks]
+
+        eps_grid = 10.0 ** EPS_EXPONENTS
+        ax_sweep.set(xscale="log", yscale="log", ylim=ERROR_LIMITS,
+                     xlim=(eps_grid[0] / 2, eps_grid[-1] * 2), xlabel="eps",
+                     ylabel="largest relative error",
+                     title="eps sweep (two-sided differences)")
+        self._bands(ax_sweep)
+        (self.correct_line,) = ax_sweep.plot([], [], "--", color="0.45", lw=1.2,
+                                             label="correct code")
+        (self.bug_line,) = ax_sweep.plot([], [], "o-", ms=3, color="C3", lw=1.5,
+                                         label="with the planted bug")
+        self.eps_line = ax_sweep.axvline(1e-6, color="0.2", lw=0.8, ls=":")
+        (self.eps_marker,) = ax_sweep.plot([], [], "o", ms=8, mfc="none", mec="k", mew=1.5)
+        ax_sweep.legend(loc="lower left", fontsize=8)
+        self.figure.tight_layout()
+        self.view.animate(*self.bars, *self.bar_labels, self.correct_line, self.bug_line,
+                          self.eps_line, self.eps_marker)
+
+    # ---------------------------------------------------------------- one setting
+
+    def key(self, bug: str | None = None) -> tuple:
+        c = self.controls
+        return (c["bug"].value if bug is None else bug, c["dtype"].value, c["point"].value)
+
+    def update(self) -> None:
+        """Show the current setting: from the cache, or computed with live frames."""
+        self._start_update()
+        keys = [self.key(NO_BUG), self.key()]
+        if all(k in self._cache and self._cache[k].complete for k in keys):
+            for k in keys:
+                self._cache.move_to_end(k)
+            self._show()
+            self._end_update("cached")
+            return
+        self._compute(keys)
+        self._forget_oldest(keep=keys)
+        self._end_update("trained")
+
+    def _forget_oldest(self, keep) -> None:
+        """Bound the cache, never dropping the settings on show."""
+        for key in keep:
+            self._cache.move_to_end(key)
+        while len(self._cache) > max(self._cache_size, len(set(keep))):
+            self._cache.popitem(last=False)
+
+    def _sweep(self, key) -> Sweep:
+        if key not in self._cache:
+            self._cache[key] = Sweep(np.full((EPS_EXPONENTS.size, len(bugs.BLOCKS)), np.nan))
+        return self._cache[key]
+
+    def _check(self, key, index: int) -> None:
+        bug, dtype, point = key
+        sweep = self._sweep(key)
+        if not np.isnan(sweep.errors[index]).any():
+            return
+        report = bugs.check(self.points[point], self.X, self.Y,
+                            bug=None if bug == NO_BUG else bug,
+                            eps=float(10.0 ** EPS_EXPONENTS[index]), dtype=DTYPES[dtype])
+        sweep.errors[index] = [report.errors()[block] for block in bugs.BLOCKS]
+
+    def _compute(self, keys) -> None:
+        """The current eps first (first frame), then the rest of each sweep, drawn as it goes."""
+        here = _eps_index(self.controls["eps"].value)
+        for key in keys:
+            self._check(key, here)
+        self._show()
+        last_frame = time.perf_counter()
+        for key in keys:
+            for index in range(EPS_EXPONENTS.size):
+                self._check(key, index)
+                if time.perf_counter() - last_frame >= FRAME_SECONDS:
+                    self._show()
+                    last_frame = time.perf_counter()
+        self._show()
+
+    # ---------------------------------------------------------------- drawing
+
+    def _show(self) -> None:
+        here = _eps_index(self.controls["eps"].value)
+        eps_grid = 10.0 ** EPS_EXPONENTS
+        current = self._cache[self.key()]
+        correct = self._cache[self.key(NO_BUG)]
+        errors = current.errors[here]
+        for bar, label, error in zip(self.bars, self.bar_labels, errors):
+            shown = float(np.clip(error, ERROR_LIMITS[0] * 1.01, ERROR_LIMITS[1]))
+            bar.set_height(shown - ERROR_LIMITS[0])
+            bar.set_color(BAND_COLOURS[gradcheck.verdict(error)])
+            label.set_y(shown)
+            label.set_text(f"{error:.0e}" if error > 0 else "0")
+        self.correct_line.set_data(eps_grid, correct.largest())
+        has_bug = self.controls["bug"].value != NO_BUG
+        self.bug_line.set_data(eps_grid, current.largest() if has_bug else eps_grid * np.nan)
+        self.bug_line.set_visible(has_bug)
+        largest = float(np.max(errors))
+        self.eps_line.set_xdata([eps_grid[here]] * 2)
+        self.eps_marker.set_data([eps_grid[here]], [np.clip(largest, *ERROR_LIMITS)])
+        text, level = self._verdict(current, correct, here)
+        self.say(text, level)
+        self.view.redraw()
+        self._frame_shown()
+
+    def _verdict(self, current: Sweep, correct: Sweep, here: int):
+        """What the check says at this eps, and whether it tells the truth, in words."""
+        bug, dtype, point = self.key()
+        eps = 10.0 ** EPS_EXPONENTS[here]
+        errors = dict(zip(bugs.BLOCKS, current.errors[here]))
+        largest = max(errors.values())
+        verdict = gradcheck.verdict(largest)
+        head = (f"eps {eps:.0e}, {dtype}, {point}: the check says <b>{verdict}</b> "
+                f"(largest relative error {largest:.1e})")
+        flagged = [k for k, e in errors.items() if gradcheck.verdict(e) != "ok"]
+        best = correct.largest()
+        done = ~np.isnan(best)
+        if bug == NO_BUG:
+            if verdict == "ok":
+                return head + ". The code is correct, and the check agrees.", "good"
+            if not done.all():
+                return head + ", but the code is correct (computing the eps sweep...)", "bad"
+            best_index = int(np.nanargmin(best))
+            floor = best[best_index]
+            if dtype == "float32" and floor >= gradcheck.OK:
+                why = (f"no eps brings float32 below {floor:.0e} (best at eps "
+                       f"{eps_grid_value(best_index):.0e}): its 7 digits cannot certify a "
+                       "gradient; check in float64")
+            elif here < best_index:
+                why = ("round-off: eps is so small that J(θ+ε) and J(θ−ε) share almost all "
+                       "their digits, and their difference is mostly rounding noise; "
+                       f"the best eps here is about {eps_grid_value(best_index):.0e}")
+            else:
+                why = ("truncation: eps is so large that the difference also measures the "
+                       f"curvature; the best eps here is about {eps_grid_value(best_index):.0e}")
+            return head + f". A false alarm: the code is correct. {why}.", "bad"
+        planted = bugs.ALL_BUGS[bug]
+        correct_here = float(np.max(correct.errors[here]))
+        if gradcheck.verdict(correct_here) != "ok":
+            return head + (f", but here the correct code scores {correct_here:.0e} too, so "
+                           "the verdict tells nothing: pick an eps (and a precision) where "
+                           "the correct code passes."), "warn"
+        if verdict == "bug":
+            where = ", ".join(f"{k} ({errors[k]:.0e})" for k in flagged)
+            ok = [k for k in bugs.BLOCKS if k not in flagged]
+            rest = f"; {', '.join(ok)} pass" if ok else ""
+            return head + f". Caught: flagged {where}{rest}. The planted line: {planted}.", "good"
+        if verdict == "look closer":
+            return head + (f". A real bug scores only 'look closer' here: {planted}. "
+                           "Check again at another point (after some training)."), "warn"
+        return head + f". The bug goes unnoticed here: {planted}.", "bad"
+
+
+def eps_grid_value(index: int) -> float:
+    return float(10.0 ** EPS_EXPONENTS[index])
+
+
+def gradcheck_dashboard(**options) -> GradcheckDashboard:
+    """The dashboard of 08_gradient_checking; see GradcheckDashboard for the options."""
+    return GradcheckDashboard(**options)

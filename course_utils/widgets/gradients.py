@@ -1,3 +1,271 @@
-"""The dashboard(s) of the gradients notebook (to be written)."""
+"""The gradient-flow dashboard (02_vanishing_exploding_gradients): choose the activation, the
+depth and the weight scale; see how big the signal is at every layer going forward and how
+big the gradient is at every layer coming back, measured beside what the variance formulas
+predict, and what that does to a short training run on the digits.
 
-__all__: list = []
+The weight scale s sets the standard deviation of every weight to s / sqrt(n_in): s = 1 is
+LeCun's (and Xavier's, for layers of equal width), s = sqrt(2) is He's. Every setting uses
+the same standard-normal draw, so only the scale, the depth and the activation change.
+A setting seen before is redrawn from the cache; a new one shows the start at once and then
+trains, with a frame every ~0.15 s.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+
+from .. import datasets, gradient_flow, network, optimizers, plotting, training
+from ._base import Dashboard
+
+__all__ = ["GradientFlowDashboard", "gradient_flow_dashboard"]
+
+ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu")
+LEARNING_RATES = (0.01, 0.03, 0.1, 0.3, 1.0)
+MAX_DEPTH = 20
+NORM_LIMITS = (1e-10, 1e10)
+COST_LIMITS = (0.0, 4.0)
+FRAME_SECONDS = 0.15
+CHANCE_COST = math.log(10)  # softmax over 10 classes answering 1/10 for everyone
+
+
+@dataclass
+class Result:
+    """What one setting produced: enough to redraw it without computing it again."""
+
+    z_rms: np.ndarray          # measured rms of z_l at the start, l = 1..L
+    z_pred: np.ndarray         # predicted by the variance formula
+    grad_rms: np.ndarray       # measured rms of the per-example gradient at z_l, at the start
+    grad_pred: np.ndarray      # predicted
+    grad_final: np.ndarray     # measured after training (NaN while training)
+    costs: np.ndarray
+    status: str
+    level: str
+
+
+class GradientFlowDashboard(Dashboard):
+    title = "Gradient-flow dashboard"
+
+    def __init__(self, activation: str = "sigmoid", depth: int = 10, scale: float = 1.0,
+                 lr: float = 0.1, width: int = 32, steps: int = 150, batch_size: int = 64,
+                 n_measure: int = 256, seed: int = 0, cache_size: int = 64):
+        super().__init__(figsize=(12, 3.5), dpi=80)
+        self.X, self.Y, self.X_test, self.Y_test = datasets.load_digits()
+        # The sizes are measured on a fixed batch of training examples (fast, and the same
+        # for every setting).
+        self.X_measure, self.Y_measure = self.X[:, :n_measure], self.Y[:, :n_measure]
+        self.input_second_moment = float(np.mean(self.X_measure ** 2))
+        self.width, self.steps, self.batch_size, self.seed = width, steps, batch_size, seed
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_size = cache_size
+        self._build_controls(activation, depth, scale, lr)
+        self._build_figure()
+        self.update()
+
+    # ---------------------------------------------------------------- controls
+
+    def _build_controls(self, activation, depth, scale, lr):
+        self.controls = {
+            "activation": widgets.ToggleButtons(options=ACTIVATIONS, value=activation,
+                                                description="activation",
+                                                style={"button_width": "64px"}),
+            "depth": widgets.IntSlider(value=depth, min=1, max=MAX_DEPTH, description="hidden layers",
+                                       continuous_update=False,
+                                       style={"description_width": "initial"}),
+            "scale": widgets.FloatLogSlider(value=scale, base=2, min=-2, max=3, step=0.25,
+                                            description="weight scale", continuous_update=False,
+                                            readout_format=".3g",
+                                            style={"description_width": "initial"}),
+            "lr": widgets.Dropdown(options=LEARNING_RATES, value=lr, description="learning rate",
+                                   style={"description_width": "initial"},
+                                   layout=widgets.Layout(width="190px")),
+        }
+        self.lecun_button = widgets.Button(description="scale 1 (LeCun)",
+                                           tooltip="std 1/sqrt(n_in): keeps a linear layer's variance")
+        self.he_button = widgets.Button(description="scale √2 (He)",
+                                        tooltip="std sqrt(2/n_in): keeps a ReLU layer's variance")
+        self.lecun_button.on_click(lambda _: self.set(scale=1.0))
+        self.he_button.on_click(lambda _: self.set(scale=math.sqrt(2)))
+        self._watch_controls()
+        c = self.controls
+        self._layout(
+            [[c["activation"], c["depth"]],
+             [c["scale"], self.lecun_button, self.he_button, c["lr"]]],
+            f"Every weight has std (weight scale) / sqrt(n_in). Each setting measures one forward "
+            f"and backward pass, then trains {self.steps} steps of minibatch gradient descent on "
+            f"the digits (layers of {self.width} units). Try first: sigmoid at 10 layers, then "
+            f"tanh, then ReLU with scale √2.")
+
+    # ---------------------------------------------------------------- figure
+
+    def _build_figure(self):
+        ax_fwd, ax_bwd, ax_cost = self.figure.subplots(1, 3)
+        self.ax_fwd, self.ax_bwd, self.ax_cost = ax_fwd, ax_bwd, ax_cost
+        layers = np.arange(1, 3)
+        (self.z_pred_line,) = ax_fwd.plot(layers, [1, 1], "--", color="0.3", label="predicted")
+        (self.z_line,) = ax_fwd.plot(layers, [1, 1], "o-", ms=4, color="C0",
+                                     label="measured at the start")
+        ax_fwd.set(title="forward: size of z at each layer", ylabel="rms of z (log scale)")
+        (self.grad_pred_line,) = ax_bwd.plot(layers, [1, 1], "--", color="0.3")
+        (self.grad_line,) = ax_bwd.plot(layers, [1, 1], "o-", ms=4, color="C0")
+        (self.grad_final_line,) = ax_bwd.plot(layers, [1, 1], "s:", ms=5, mfc="none", color="C2",
+                                              label="measured after training")
+        ax_bwd.set(title="backward: size of the gradient dJ/dz",
+                   ylabel="rms per example (log scale)")
+        for ax in (ax_fwd, ax_bwd):
+            ax.set(yscale="log", ylim=NORM_LIMITS, xlim=(0.5, MAX_DEPTH + 1.5),
+                   xlabel="layer (the last is the output)")
+            ax.set_xticks([1, 5, 10, 15, 20])
+            ax.set_yticks([1e-9, 1e-6, 1e-3, 1, 1e3, 1e6, 1e9])
+        self.off_scale = ax_bwd.text(0.97, 0.95, "", transform=ax_bwd.transAxes, ha="right",
+                                     va="top", fontsize=8, color="#c62828")
+        (self.cost_line,) = ax_cost.plot([], [], color="C0")
+        ax_cost.axhline(CHANCE_COST, color="0.5", ls=":", lw=1)
+        ax_cost.text(self.steps * 0.98, CHANCE_COST + 0.08, "chance: ln 10", ha="right",
+                     fontsize=8, color="0.4")
+        ax_cost.set(xlim=(0, self.steps), ylim=COST_LIMITS, xlabel="step",
+                    ylabel="cost", title="training cost (minibatches)")
+        self.cost_note = ax_cost.text(0.97, 0.95, "", transform=ax_cost.transAxes, fontsize=9,
+                                      ha="right", va="top", color="#c62828")
+        # One legend for both layer panels, above them, so it never hides a curve.
+        self.figure.legend(handles=[self.z_line, self.z_pred_line, self.grad_final_line],
+                           loc="upper left", bbox_to_anchor=(0.06, 1.0), ncol=3, fontsize=9,
+                           frameon=False)
+        self.figure.tight_layout(rect=(0, 0, 1, 0.92))
+        self.view.animate(self.z_pred_line, self.z_line, self.grad_pred_line, self.grad_line,
+                          self.grad_final_line, self.off_scale, self.cost_line, self.cost_note)
+
+    # ---------------------------------------------------------------- one setting
+
+    def key(self) -> tuple:
+        c = self.controls
+        return (c["activation"].value, c["depth"].value, round(c["scale"].value, 6), c["lr"].value)
+
+    def spec(self) -> network.Spec:
+        activation, depth, _, _ = self.key()
+        return network.Spec((64,) + (self.width,) * depth + (10,), activation=activation,
+                            output="softmax")
+
+    def update(self) -> None:
+        """Show the current setting: from the cache, or measure and train it live."""
+        self._start_update()
+        key = self.key()
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            self._show(self._cache[key])
+            self._end_update("cached")
+            return
+        result = self._compute()
+        self._cache[key] = result
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        self._end_update("trained")
+
+    def _compute(self) -> Result:
+        activation, depth, _, lr = self.key()
+        scale = self.controls["scale"].value  # the key rounds it; draw with the exact value
+        spec = self.spec()
+        params = network.init_params(spec, "lecun_normal", rng=self.seed, gain=scale)
+        start = gradient_flow.measure(spec, params, self.X_measure, self.Y_measure)
+        z_pred, grad_pred = gradient_flow.predict(spec.layer_sizes, activation, "lecun_normal",
+                                                  scale, self.input_second_moment,
+                                                  start.grad_rms[-1])
+        L = spec.n_layers
+        partial = Result(start.z_rms, z_pred, start.grad_rms, grad_pred, np.full(L, np.nan),
+                         np.array([]), self._describe(start) + " Training...", "info")
+        self._show(partial)
+        last_frame = [time.perf_counter()]
+
+        def draw_progress(hist, step, current, state):
+            if time.perf_counter() - last_frame[0] >= FRAME_SECONDS:
+                partial.costs = np.asarray(hist.costs)
+                partial.grad_final = gradient_flow.measure(spec, current, self.X_measure,
+                                                           self.Y_measure).grad_rms
+                partial.status = self._describe(start) + f" Training, step {step} of {self.steps}..."
+                self._show(partial)
+                last_frame[0] = time.perf_counter()
+
+        hist = training.train(spec, params, self.X, self.Y, optimizers.sgd(lr), steps=self.steps,
+                              batch_size=self.batch_size, rng=self.seed, callback=draw_progress,
+                              callback_every=10, progress=False)
+        grad_final = np.full(L, np.nan)
+        if not hist.diverged:
+            grad_final = gradient_flow.measure(spec, hist.params, self.X_measure,
+                                               self.Y_measure).grad_rms
+        status, level = self._verdict(start, hist)
+        result = Result(start.z_rms, z_pred, start.grad_rms, grad_pred, grad_final,
+                        np.asarray(hist.costs), status, level)
+        self._show(result)
+        return result
+
+    def _describe(self, start) -> str:
+        """The start in words: how the gradient changes from the output back to layer 1."""
+        activation, depth, scale, _ = self.key()
+        head = f"{activation}, {depth} hidden layer{'s' * (depth > 1)}, weight scale {scale:.3g}: "
+        ratio = start.grad_rms[0] / start.grad_rms[-1]
+        if not np.isfinite(ratio) or not np.all(np.isfinite(start.z_rms)):
+            return head + "the forward pass overflowed (inf) at the start."
+        if ratio < 1e-2:
+            words = (f"the gradient vanishes: at layer 1 it is {ratio:.1e} times its size at the "
+                     f"output (about ×{ratio ** (1 / depth):.2f} per layer).")
+        elif ratio > 1e2:
+            words = (f"the gradient explodes: at layer 1 it is {ratio:.1e} times its size at the "
+                     f"output (about ×{ratio ** (1 / depth):.2f} per layer).")
+        else:
+            words = f"the gradient keeps its size (layer 1 / output = {ratio:.2g})."
+        return head + words
+
+    def _verdict(self, start, hist):
+        activation, depth, scale, lr = self.key()
+        text = self._describe(start) + f" Gradient descent, learning rate {lr:g}: "
+        if hist.diverged:
+            return text + hist.status() + ".", "bad"
+        with np.errstate(over="ignore", invalid="ignore"):
+            train_acc = network.accuracy(self.spec(), hist.params, self.X, self.Y)
+            test_acc = network.accuracy(self.spec(), hist.params, self.X_test, self.Y_test)
+        text += f"train accuracy {train_acc:.2f}, test {test_acc:.2f} after {hist.steps} steps"
+        if hist.blew_up_at is not None:
+            return text + f"; {hist.status()}.", "bad"
+        if train_acc < 0.2:
+            return text + " (chance is 0.10): it did not learn.", "bad"
+        return text + ".", "good" if train_acc >= 0.8 else "warn"
+
+    # ---------------------------------------------------------------- drawing
+
+    def _show(self, result: Result) -> None:
+        L = result.z_rms.size
+        layers = np.arange(1, L + 1)
+        off = False
+        for line, values in ((self.z_line, result.z_rms), (self.z_pred_line, result.z_pred),
+                             (self.grad_line, result.grad_rms),
+                             (self.grad_pred_line, result.grad_pred),
+                             (self.grad_final_line, result.grad_final)):
+            values = np.asarray(values, dtype=float)
+            off |= bool(np.any(np.isfinite(values) & ((values < NORM_LIMITS[0]) | (values > NORM_LIMITS[1])))
+                        | np.any(np.isinf(values)))
+            line.set_data(layers, plotting._loggable(np.clip(values, *NORM_LIMITS), True))
+        self.off_scale.set_text("some values are off the scale (drawn on the frame)" if off else "")
+        costs = np.asarray(result.costs, dtype=float)
+        steps = np.arange(costs.size)
+        bad = plotting.first_non_finite(costs)
+        shown = np.clip(costs, *COST_LIMITS)
+        if bad is not None:
+            self.cost_line.set_data(steps[:bad], shown[:bad])
+            self.cost_note.set_text(f"diverged at step {bad}")
+        else:
+            self.cost_line.set_data(steps, shown)
+            self.cost_note.set_text(f"peak cost {costs.max():.1e} (off the scale)"
+                                    if costs.size and costs.max() > COST_LIMITS[1] else "")
+        self.say(result.status, result.level)
+        self.view.redraw()
+        self._frame_shown()
+
+
+def gradient_flow_dashboard(**options) -> GradientFlowDashboard:
+    """The dashboard of 02_vanishing_exploding_gradients; see GradientFlowDashboard."""
+    return GradientFlowDashboard(**options)

@@ -1,3 +1,269 @@
-"""The dashboard(s) of the normalization notebook (to be written)."""
+"""The Input-normalization dashboard (01_input_normalization): choose how much larger the
+second feature is than the first, whether the features are standardized, and the learning
+rate; watch gradient descent on the cost surface of a two-weight linear regression, and
+its cost curve.
 
-__all__: list = []
+Each setting runs plain gradient descent from w = (0, 0) until the cost is 99.9% of the way
+to its minimum, at most `max_steps` steps (a few milliseconds: the model has two weights),
+so the whole run is drawn at once. Results are cached, so revisiting a setting redraws it
+without running again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.colors import BoundaryNorm
+
+from .. import scaling
+from ._base import Dashboard
+
+__all__ = ["NormalizationDashboard", "normalization_dashboard"]
+
+INPUTS = ("raw", "standardized")
+WINDOW = (-0.6, 1.8)                    # w1 and w2 range: equal, so circles look round
+BAND_EDGES = np.arange(-4.0, 2.01, 0.5)  # contour bands of log10(excess cost / start's)
+EXCESS_LIMITS = (1e-4, 1e3)             # the cost-curve axis, in units of the start's excess
+
+
+@dataclass
+class Result:
+    """What one setting produced: enough to redraw it without running again."""
+
+    weights: np.ndarray       # (k+1, 2): the path
+    excess: np.ndarray        # (k+1,): (J - J*) / (J(w0) - J*) along it
+    predicted: np.ndarray     # rate^(2k) at the best learning rate, same length as the axis
+    status: str
+    level: str
+
+
+class NormalizationDashboard(Dashboard):
+    """scale_ratio: how much larger x2 is than x1 (1 to 1,000); inputs: "raw" or
+    "standardized"; lr: the learning rate (None: the best rate of the starting surface).
+    max_steps caps each run; tolerance is the target, as a fraction of the starting cost
+    above the minimum; m and seed choose the data (cu.scaling.two_scales_regression)."""
+
+    title = "Input-normalization dashboard"
+
+    def __init__(self, scale_ratio: float = 10.0, inputs: str = "raw", lr: float | None = None,
+                 max_steps: int = 2000, tolerance: float = 1e-3, m: int = 200, seed: int = 0,
+                 resolution: int = 150, cache_size: int = 128):
+        super().__init__(figsize=(11, 4.2), dpi=80)
+        if inputs not in INPUTS:
+            raise ValueError(f"inputs must be one of {INPUTS}, got {inputs!r}")
+        self.max_steps, self.tolerance, self.m, self.seed = max_steps, tolerance, m, seed
+        self.resolution = resolution
+        self._cache: OrderedDict = OrderedDict()
+        self._costs: OrderedDict = OrderedDict()  # (ratio, inputs) -> (QuadraticCost, image)
+        self._cache_size = cache_size
+        self._build_controls(scale_ratio, inputs, 0.01 if lr is None else lr)
+        self._build_figure()
+        if lr is None:  # start at the best rate of the starting surface
+            self._hold = True
+            self.controls["lr"].value = scaling.best_learning_rate(self.cost().H)
+            self._hold = False
+        self.update()
+
+    # ---------------------------------------------------------------- controls
+
+    def _build_controls(self, scale_ratio, inputs, lr):
+        self.controls = {
+            "scale_ratio": widgets.FloatLogSlider(
+                value=scale_ratio, base=10, min=0, max=3, step=0.1,
+                description="scale of x2 / x1", continuous_update=False, readout_format=".3g",
+                style={"description_width": "initial"}),
+            "inputs": widgets.ToggleButtons(options=INPUTS, value=inputs, description="features",
+                                            style={"button_width": "100px"}),
+            "lr": widgets.FloatLogSlider(value=lr, base=10, min=-7, max=1, step=0.1,
+                                         description="learning rate", continuous_update=False,
+                                         readout_format=".3g",
+                                         style={"description_width": "initial"}),
+        }
+        self.best_button = widgets.Button(description="best rate",
+                                          tooltip="set the learning rate to 2 / (λmin + λmax)")
+        self.best_button.on_click(lambda _: self.snap_best_rate())
+        self._watch_controls()
+        c = self.controls
+        self._layout(
+            [[c["scale_ratio"], c["inputs"]], [c["lr"], self.best_button]],
+            f"Gradient descent on a two-weight linear regression, from (0, 0), until the cost "
+            f"is {100 * (1 - self.tolerance):g}% of the way to its minimum (at most "
+            f"{self.max_steps:,} steps). Try first: raw features at the best rate, drag the "
+            f"scale to 100 and press <b>best rate</b> again; then switch to standardized.")
+
+    def snap_best_rate(self) -> None:
+        """Set the learning rate to the best one for the current cost surface."""
+        # Exactly, not rounded: near the stability limit a 0.3% change of the rate can
+        # change the number of steps by a quarter.
+        self.set(lr=scaling.best_learning_rate(self.cost().H))
+
+    # ---------------------------------------------------------------- figure
+
+    def _build_figure(self):
+        ax_surface, ax_cost = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.35]})
+        self.ax_surface, self.ax_cost = ax_surface, ax_cost
+        norm = BoundaryNorm(BAND_EDGES, ncolors=256)
+        self.surface = ax_surface.imshow(np.zeros((self.resolution, self.resolution)),
+                                         extent=(*WINDOW, *WINDOW), origin="lower",
+                                         cmap="Blues_r", norm=norm, interpolation="nearest")
+        (self.path_line,) = ax_surface.plot([], [], ".-", color="#c62828", ms=4, lw=1.2,
+                                            label="gradient descent")
+        (self.minimum_mark,) = ax_surface.plot([], [], "*", color="#ffb300", mec="k", ms=14,
+                                               label="minimum")
+        (self.start_mark,) = ax_surface.plot([0], [0], "o", color="k", ms=5, label="start")
+        ax_surface.set(xlim=WINDOW, ylim=WINDOW, aspect="equal", xlabel="$w_1$", ylabel="$w_2$")
+        ax_surface.set_title("cost surface (darker = lower) and the path", fontsize=11)
+        # Outside the axes: the surface image is redrawn over everything inside them.
+        ax_surface.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8,
+                          frameon=False)
+        self.surface_note = ax_surface.text(0.03, 0.97, "", transform=ax_surface.transAxes,
+                                            va="top", fontsize=9,
+                                            bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
+
+        (self.cost_line,) = ax_cost.plot([], [], color="#c62828", lw=1.5, label="this run")
+        (self.predicted_line,) = ax_cost.plot([], [], "--", color="0.35", lw=1,
+                                              label="theory at the best rate")
+        ax_cost.axhline(self.tolerance, color="#2e7d32", ls=":", lw=1.2,
+                        label=f"target ({100 * (1 - self.tolerance):g}% of the way)")
+        ax_cost.set_xscale("symlog", linthresh=10)  # the fast runs take 1-10 steps
+        ax_cost.set(yscale="log", xlim=(0, self.max_steps), ylim=EXCESS_LIMITS,
+                    xlabel="step (linear up to 10, then log scale)",
+                    ylabel="cost above the minimum\n(relative to the start)")
+        ax_cost.set_title("cost curve", fontsize=11)
+        ax_cost.legend(loc="lower left", fontsize=8)
+        self.cost_note = ax_cost.text(0.97, 0.95, "", transform=ax_cost.transAxes, ha="right",
+                                      va="top", fontsize=9, color="#c62828")
+        self.figure.tight_layout()
+        self.view.animate(self.surface, self.path_line, self.start_mark, self.minimum_mark,
+                          self.surface_note,
+                          self.cost_line, self.predicted_line, self.cost_note)
+
+    # ---------------------------------------------------------------- one setting
+
+    def key(self) -> tuple:
+        c = self.controls
+        return (round(c["scale_ratio"].value, 6), c["inputs"].value, float(f"{c['lr'].value:.6g}"))
+
+    def cost(self) -> scaling.QuadraticCost:
+        """The cost surface of the current scale ratio and inputs."""
+        return self._surface()[0]
+
+    def _surface(self):
+        ratio, inputs, _ = self.key()
+        key = (ratio, inputs)
+        if key not in self._costs:
+            X, y = scaling.two_scales_regression(self.m, ratio, rng=self.seed)
+            if inputs == "standardized":
+                X = scaling.standardize(X, scaling.fit_scaler(X))
+            cost = scaling.least_squares(X, y)
+            axis = np.linspace(*WINDOW, self.resolution)
+            start_excess = float(cost.excess(np.zeros(2)))
+            with np.errstate(divide="ignore"):
+                image = np.log10(np.maximum(scaling.cost_grid(cost, axis, axis) - cost.min_cost,
+                                            1e-300) / start_excess)
+            self._costs[key] = (cost, image)
+            if len(self._costs) > self._cache_size:
+                self._costs.popitem(last=False)
+        return self._costs[key]
+
+    def update(self) -> None:
+        """Show the current setting: from the cache, or run it."""
+        self._start_update()
+        key = self.key()
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            self._show(self._cache[key])
+            self._end_update("cached")
+            return
+        result = self._run()
+        self._cache[key] = result
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        self._show(result)
+        self._end_update("trained")
+
+    def _run(self) -> Result:
+        ratio, inputs, lr = self.key()
+        cost, _ = self._surface()
+        start_excess = float(cost.excess(np.zeros(2)))
+        target = cost.min_cost + self.tolerance * start_excess
+        path = scaling.gradient_descent(cost, lr, self.max_steps, target=target)
+        excess = (path.costs - cost.min_cost) / start_excess
+        rate = scaling.convergence_rate(cost.H)
+        predicted = rate ** (2.0 * np.arange(self.max_steps + 1))
+        status, level = self._verdict(cost, path, excess, lr)
+        return Result(path.weights, excess, predicted, status, level)
+
+    def _describe(self, cost) -> str:
+        ratio, inputs, _ = self.key()
+        kappa = cost.condition_number
+        kappa_text = f"{kappa:.2f}" if kappa < 10 else f"{kappa:,.0f}"
+        ratio = f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.3g}"
+        if inputs == "raw":
+            return f"raw features, x2 {ratio}× larger than x1; condition number {kappa_text}"
+        return (f"standardized features (raw x2 was {ratio}× larger); "
+                f"condition number {kappa_text}")
+
+    def _verdict(self, cost, path, excess, lr):
+        """The run in words: diverged, reached the target, or not within the step limit."""
+        limit = scaling.max_stable_learning_rate(cost.H)
+        best = scaling.best_learning_rate(cost.H)
+        predicted = scaling.predicted_steps(cost.H, self.tolerance)
+        head = f"{self._describe(cost)}; learning rate {lr:.3g}: "
+        if path.diverged:
+            return (head + f"diverged at step {path.diverged_at:,}: the rate is above the "
+                    f"stable limit 2/λmax = {limit:.3g}, so the steepest direction overshoots "
+                    f"further at every step. Try the best rate, {best:.3g}.", "bad")
+        if lr > limit:  # unstable, but growing too slowly to pass the blow-up threshold yet
+            return (head + f"diverging slowly: the rate is just above the stable limit "
+                    f"2/λmax = {limit:.3g}, and the cost grew {excess[-1]:.3g}-fold in "
+                    f"{path.steps:,} steps. Try the best rate, {best:.3g}.", "bad")
+        theory = (f"At the best rate, {best:.3g}, theory says {predicted:,} "
+                  f"step{'s' * (predicted != 1)}.")
+        if excess[-1] <= self.tolerance:
+            return (head + f"reached the target in {path.steps:,} step"
+                    f"{'s' * (path.steps != 1)}. " + theory, "good")
+        done = 100 * (1 - excess[-1])
+        text = head + (f"not reached within {self.max_steps:,} steps: the cost went "
+                       f"{math.floor(done * 10) / 10:.1f}% of the way to its minimum. " + theory)
+        if lr < best / 3:
+            text += " This rate is far below the best one."
+        return text, "warn"
+
+    # ---------------------------------------------------------------- drawing
+
+    def _show(self, result: Result) -> None:
+        cost, image = self._surface()
+        self.surface.set_array(image)
+        self.minimum_mark.set_data([cost.minimizer[0]], [cost.minimizer[1]])
+        self.path_line.set_data(result.weights[:, 0], result.weights[:, 1])
+        # Short: text is the slowest thing to draw (the status line says it in full).
+        kappa = cost.condition_number
+        self.surface_note.set_text(f"{self.key()[1]}, κ = {kappa:.2f}" if kappa < 10
+                                   else f"{self.key()[1]}, κ = {kappa:,.0f}")
+        steps = np.arange(result.excess.size)
+        last = int(steps[-1])
+        shown = np.clip(result.excess, *EXCESS_LIMITS)
+        self.cost_line.set_data(steps, shown)
+        predicted = np.where(result.predicted >= EXCESS_LIMITS[0], result.predicted, np.nan)
+        self.predicted_line.set_data(np.arange(predicted.size), predicted)
+        if result.level == "bad":
+            self.cost_note.set_text(f"diverged at step {last:,}" if "diverged" in result.status
+                                    else "diverging")
+        elif result.level == "warn":
+            self.cost_note.set_text(f"not reached within {self.max_steps:,} steps")
+        else:
+            self.cost_note.set_text(f"reached in {last:,} step{'s' * (last != 1)}")
+        self.cost_note.set_color({"good": "#2e7d32", "warn": "#b26a00"}.get(result.level, "#c62828"))
+        self.say(result.status, result.level)
+        self.view.redraw()
+        self._frame_shown()
+
+
+def normalization_dashboard(**options) -> NormalizationDashboard:
+    """The dashboard of 01_input_normalization; see NormalizationDashboard for the options."""
+    return NormalizationDashboard(**options)

@@ -1,3 +1,557 @@
-"""The dashboard(s) of the optimizers notebook (to be written)."""
+"""The dashboards of 05_optimizers.
 
-__all__: list = []
+`landscape_dashboard`: every optimizer's path over a 2-D landscape from the same start.
+Choose the landscape, the start, which optimizers to show, and set each optimizer's
+learning rate and beta; only the path that changed is recomputed (a few hundred updates
+of a 2-D point: milliseconds), and the figure is redrawn by blitting.
+
+`moons_dashboard`: the source course's network [2, 5, 2, 1] on the moons, trained by the
+optimizer, learning rate, batch size and schedule you choose, drawn while it trains.
+Results are cached, so returning to a setting redraws at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.colors import to_hex
+
+from .. import datasets, landscapes, network, optimizers, plotting, training
+from ._base import Dashboard
+
+__all__ = ["LandscapeDashboard", "landscape_dashboard", "MoonsDashboard", "moons_dashboard"]
+
+# ==================================================================== landscapes
+
+PATH_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+LABELS = {"sgd": "gradient descent", "momentum": "momentum", "nesterov": "Nesterov",
+          "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam", "adamw": "AdamW"}
+COLORS = {name: f"C{i}" for i, name in enumerate(PATH_OPTIMIZERS)}
+# The beta each optimizer's beta slider sets (None: the optimizer has none).
+BETA_ARGUMENT = {"sgd": None, "momentum": "beta", "nesterov": "beta", "adagrad": None,
+                 "rmsprop": "beta", "adam": "beta1"}
+DEFAULT_BETA = 0.9
+GAP_LIMITS = (1e-12, 1e3)
+ARRIVED = 1e-6  # f - f_min below this counts as "at the minimum" in the status line
+
+
+def path_optimizer(name: str, lr: float, beta: float) -> optimizers.Optimizer:
+    """The optimizer `name` with learning rate lr and, if it has one, its beta set."""
+    hyper = {"lr": lr}
+    if BETA_ARGUMENT[name]:
+        hyper[BETA_ARGUMENT[name]] = beta
+    return optimizers.get(name, **hyper)
+
+
+class LandscapeDashboard(Dashboard):
+    """Paths of up to six optimizers over one of the landscapes of course_utils.landscapes.
+
+    tuned: {landscape name: {optimizer name: learning rate}}, e.g. the notebook's sweep; a
+    landscape missing from it is tuned (landscapes.tune_lr) the first time it is shown.
+    """
+
+    title = "Optimizer-paths dashboard"
+
+    def __init__(self, landscape: str = "ravine", tuned: dict | None = None,
+                 edit: str = "momentum", shown=PATH_OPTIMIZERS, cache_size: int = 512):
+        super().__init__(figsize=(11.5, 4.2), dpi=80)
+        landscapes.get(landscape)  # a clear error for an unknown name
+        if edit not in PATH_OPTIMIZERS:
+            raise ValueError(f"edit must be one of {PATH_OPTIMIZERS}, got {edit!r}")
+        self.tuned = {k: dict(v) for k, v in (tuned or {}).items()}
+        self.settings: dict = {}  # landscape -> optimizer -> {"lr", "beta"}
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_size = cache_size
+        self._contours = None
+        self._shown_landscape = None
+        self._build_controls(landscape, edit, shown)
+        self._build_figure()
+        self._switch_landscape()
+        self.update()
+
+    # ---------------------------------------------------------------- settings
+
+    def tuned_lr(self, landscape: str, name: str) -> float:
+        if name not in self.tuned.get(landscape, {}):
+            best, _ = landscapes.tune_lr(name, landscape)
+            self.tuned.setdefault(landscape, {})[name] = best
+        return self.tuned[landscape][name]
+
+    def _settings_for(self, landscape: str) -> dict:
+        if landscape not in self.settings:
+            self.settings[landscape] = {name: {"lr": self.tuned_lr(landscape, name),
+                                               "beta": DEFAULT_BETA}
+                                        for name in PATH_OPTIMIZERS}
+        return self.settings[landscape]
+
+    # ---------------------------------------------------------------- controls
+
+    def _build_controls(self, landscape, edit, shown):
+        slider = dict(continuous_update=False, style={"description_width": "initial"},
+                      layout=widgets.Layout(width="300px"))
+        self.controls = {
+            "landscape": widgets.Dropdown(
+                options=[(landscapes.get(n).title, n) for n in landscapes.NAMES],
+                value=landscape, description="landscape", layout=widgets.Layout(width="380px")),
+            "optimizer": widgets.ToggleButtons(
+                options=[(LABELS[n], n) for n in PATH_OPTIMIZERS], value=edit,
+                description="sliders set", style={"button_width": "120px"}),
+            "lr": widgets.FloatLogSlider(value=0.1, base=10, min=-4, max=1, step=0.05,
+                                         description="learning rate", readout_format=".3g",
+                                         **slider),
+            "beta": widgets.FloatSlider(value=DEFAULT_BETA, min=0.0, max=0.99, step=0.01,
+                                        description="beta", **slider),
+            "x0": widgets.FloatSlider(value=0.0, min=-1, max=1, step=0.05,
+                                      description="start w1", **slider),
+            "y0": widgets.FloatSlider(value=0.0, min=-1, max=1, step=0.01,
+                                      description="start w2", **slider),
+        }
+        for name in PATH_OPTIMIZERS:
+            self.controls[f"show_{name}"] = widgets.Checkbox(
+                value=name in shown, description=LABELS[name], indent=False,
+                layout=widgets.Layout(width="130px"))
+        self.tuned_button = widgets.Button(description="tuned rates",
+                                           tooltip="every optimizer back to its tuned learning "
+                                                   "rate, beta 0.9, the default start")
+        self.tuned_button.on_click(lambda _: self.reset())
+        self.settings_line = widgets.HTML()
+        # These two run before the generic observer: they load the sliders first.
+        self.controls["landscape"].observe(lambda _: self._switch_landscape(), names="value")
+        self.controls["optimizer"].observe(lambda _: self._load_sliders(), names="value")
+        self._watch_controls()
+        c = self.controls
+        self._layout(
+            [[c["landscape"], self.tuned_button], [c["optimizer"]],
+             [c["lr"], c["beta"]], [c["x0"], c["y0"]],
+             [c[f"show_{name}"] for name in PATH_OPTIMIZERS], [self.settings_line]],
+            "Pick the optimizer the sliders set, then move its learning rate or beta; every "
+            "path starts at the same point (the start sliders). Try first: on the ravine, "
+            "set momentum's beta to 0.5, then 0 (gradient descent at momentum's rate: too fast).")
+
+    def _held(self, **values) -> None:
+        """Set controls without triggering updates."""
+        previous, self._hold = self._hold, True
+        try:
+            for name, value in values.items():
+                self.controls[name].value = value
+        finally:
+            self._hold = previous
+
+    def _load_sliders(self) -> None:
+        """Show the chosen optimizer's own learning rate and beta on the sliders."""
+        name = self.controls["optimizer"].value
+        setting = self._settings_for(self.controls["landscape"].value)[name]
+        self._held(lr=setting["lr"], beta=setting["beta"])
+        self.controls["beta"].disabled = BETA_ARGUMENT[name] is None
+        self.controls["beta"].description = BETA_ARGUMENT[name] or "(no beta)"
+
+    def _switch_landscape(self) -> None:
+        """New ranges and default start for the start sliders, the optimizer's settings."""
+        land = landscapes.get(self.controls["landscape"].value)
+        previous, self._hold = self._hold, True
+        try:
+            for name, (low, high), value in (("x0", land.xlim, land.start[0]),
+                                             ("y0", land.ylim, land.start[1])):
+                s = self.controls[name]
+                s.max = max(high, s.max)
+                s.min = min(low, s.min)
+                s.value = value
+                s.min, s.max = low, high
+        finally:
+            self._hold = previous
+        self._load_sliders()
+
+    def reset(self) -> None:
+        """Every optimizer back to its tuned rate and beta 0.9, the default start."""
+        landscape = self.controls["landscape"].value
+        self.settings.pop(landscape, None)
+        land = landscapes.get(landscape)
+        self._load_sliders()
+        self._held(x0=land.start[0], y0=land.start[1])
+        self.update()
+
+    # ---------------------------------------------------------------- figure
+
+    def _build_figure(self):
+        self.ax_path, self.ax_gap = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+        self.path_lines, self.gap_lines, self.ends = {}, {}, {}
+        for name in PATH_OPTIMIZERS:
+            color = COLORS[name]
+            (self.path_lines[name],) = self.ax_path.plot([], [], ".-", color=color, ms=2.5, lw=1.1)
+            (self.ends[name],) = self.ax_path.plot([], [], "o", color=color, ms=5, mec="k", mew=0.5)
+            (self.gap_lines[name],) = self.ax_gap.plot([], [], color=color, lw=1.3,
+                                                       label=LABELS[name])
+        (self.start_marker,) = self.ax_path.plot([], [], "s", color="k", ms=6)
+        # drawn last, so the paths never hide where the minima are
+        (self.minima_marker,) = self.ax_path.plot([], [], "*", color="gold", mec="k", mew=0.6,
+                                                  ms=12)
+        self.ax_path.set(xlabel="$w_1$", ylabel="$w_2$")
+        self.ax_gap.set(yscale="log", ylim=GAP_LIMITS, xlabel="step",
+                        ylabel="$f - f_{min}$ (log scale)", title="distance to the minimum in f")
+        # The legend is static (drawn once); the learning rates are in the settings line,
+        # because text is the slowest thing to draw.
+        self.ax_gap.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+                           frameon=False)
+        self.figure.subplots_adjust(left=0.06, right=0.85, bottom=0.12, top=0.92, wspace=0.22)
+        self.view.animate(*self.path_lines.values(), *self.ends.values(),
+                          *self.gap_lines.values(), self.start_marker, self.minima_marker)
+
+    def _draw_landscape(self, land) -> None:
+        """Contours and minima of a new landscape (part of the static background)."""
+        if self._contours is not None:
+            self._contours.remove()
+        xx, yy, zz = land.grid(120)
+        levels = np.log10(zz - zz.min() + 1e-3)
+        self._contours = self.ax_path.contour(xx, yy, levels, levels=20, cmap="Greys",
+                                              linewidths=0.6)
+        minima = np.array([land.minimum, *land.extra_minima])
+        self.minima_marker.set_data(minima[:, 0], minima[:, 1])
+        self.ax_path.set(xlim=land.xlim, ylim=land.ylim, title=land.title)
+        self.ax_gap.set_xlim(0, land.steps)
+        self._shown_landscape = land.name
+        self.view.full_redraw()
+
+    # ---------------------------------------------------------------- one setting
+
+    def key(self, name: str) -> tuple:
+        c = self.controls
+        setting = self._settings_for(c["landscape"].value)[name]
+        beta = setting["beta"] if BETA_ARGUMENT[name] else None
+        return (c["landscape"].value, name, round(setting["lr"], 8),
+                None if beta is None else round(beta, 6), round(c["x0"].value, 6),
+                round(c["y0"].value, 6))
+
+    def trajectory(self, name: str):
+        """The (cached) path of optimizer `name` at its current settings."""
+        key = self.key(name)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key], True
+        landscape, _, lr, beta, x0, y0 = key
+        trip = landscapes.run(path_optimizer(name, lr, DEFAULT_BETA if beta is None else beta),
+                              landscape, start=(x0, y0))
+        self._cache[key] = trip
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return trip, False
+
+    def shown(self) -> list:
+        return [n for n in PATH_OPTIMIZERS if self.controls[f"show_{n}"].value]
+
+    def update(self) -> None:
+        self._start_update()
+        c = self.controls
+        landscape = c["landscape"].value
+        # The sliders belong to the selected optimizer: store what they say.
+        setting = self._settings_for(landscape)[c["optimizer"].value]
+        setting["lr"], setting["beta"] = c["lr"].value, c["beta"].value
+        redrawn = self._shown_landscape != landscape
+        if redrawn:
+            self._draw_landscape(landscapes.get(landscape))
+        trips, all_cached = {}, True
+        for name in PATH_OPTIMIZERS:
+            if c[f"show_{name}"].value or name == c["optimizer"].value:
+                trips[name], cached = self.trajectory(name)
+                all_cached &= cached
+        self._show(trips)
+        self._frame_shown()
+        self._end_update("landscape" if redrawn else ("cached" if all_cached else "trained"))
+
+    # ---------------------------------------------------------------- drawing and words
+
+    def _show(self, trips: dict) -> None:
+        shown = set(self.shown())
+        settings = self._settings_for(self.controls["landscape"].value)
+        for name in PATH_OPTIMIZERS:
+            visible = name in shown and name in trips
+            for artist in (self.path_lines[name], self.ends[name], self.gap_lines[name]):
+                artist.set_visible(visible)
+            if not visible:
+                continue
+            trip = trips[name]
+            self.path_lines[name].set_data(trip.path[:, 0], trip.path[:, 1])
+            self.ends[name].set_data(trip.path[-1:, 0], trip.path[-1:, 1])
+            gaps = np.clip(trip.gaps, *GAP_LIMITS)
+            self.gap_lines[name].set_data(np.arange(gaps.size), gaps)
+        self.start_marker.set_data([self.controls["x0"].value], [self.controls["y0"].value])
+        self.settings_line.value = self.settings_html(trips)
+        text, level = self._verdict(trips)
+        self.say(text, level)
+        self.view.redraw()
+
+    def settings_html(self, trips: dict) -> str:
+        """Each shown optimizer's learning rate and beta, in its colour."""
+        settings = self._settings_for(self.controls["landscape"].value)
+        parts = []
+        for name in self.shown():
+            beta = f", β {settings[name]['beta']:.2f}" if BETA_ARGUMENT[name] else ""
+            gone = " (diverged)" if name in trips and trips[name].diverged else ""
+            parts.append(f"<span style='color:{to_hex(COLORS[name])}'>{LABELS[name]}: lr "
+                         f"{settings[name]['lr']:.3g}{beta}{gone}</span>")
+        return "<small>" + " &nbsp;·&nbsp; ".join(parts) + "</small>"
+
+    def describe(self, trip) -> tuple:
+        """One optimizer's run in words, and a level for the status colour."""
+        land = trip.landscape
+        if trip.diverged:
+            return (f"diverged at step {trip.diverged_at:,}: the steps grew until the point "
+                    "left the map; try a smaller learning rate", "bad")
+        arrived = trip.steps_to(ARRIVED)
+        end = trip.final_point
+        if land.name == "local_minimum":
+            barrier = landscapes.local_minimum_barrier()
+            if end[0] > barrier["x_barrier"]:
+                return (f"ended in the local minimum (w1 = {end[0]:.2f}): it did not roll over "
+                        f"the barrier at w1 = {barrier['x_barrier']:.2f}", "warn")
+        if land.name == "saddle" and np.hypot(*end) < 0.1:
+            return "is still at the saddle point (0, 0), where the gradient is almost 0", "warn"
+        if arrived is not None:
+            return f"got f - f_min below {ARRIVED:g} at step {arrived:,}", "good"
+        return (f"after {trip.steps:,} steps f - f_min is still {trip.final_gap:.2g}",
+                "warn" if trip.final_gap > 1e-3 else "info")
+
+    def _verdict(self, trips: dict) -> tuple:
+        name = self.controls["optimizer"].value
+        setting = self._settings_for(self.controls["landscape"].value)[name]
+        beta = f", beta {setting['beta']:.2f}" if BETA_ARGUMENT[name] else ""
+        words, level = self.describe(trips[name])
+        text = f"{LABELS[name]} (lr {setting['lr']:.3g}{beta}) {words}."
+        arrivals = {n: t.steps_to(ARRIVED) for n, t in trips.items()
+                    if n in self.shown() and not t.diverged}
+        arrivals = {n: s for n, s in arrivals.items() if s is not None}
+        if arrivals:
+            first = min(arrivals, key=arrivals.get)
+            if first != name:
+                text += f" First to get there: {LABELS[first]}, at step {arrivals[first]:,}."
+        return text, level
+
+
+def landscape_dashboard(**options) -> LandscapeDashboard:
+    """The paths dashboard of 05_optimizers; see LandscapeDashboard for the options."""
+    return LandscapeDashboard(**options)
+
+
+# ==================================================================== the moons network
+
+NETWORK_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
+BATCH_SIZES = (("16", 16), ("32", 32), ("64", 64), ("128", 128), ("300 (full batch)", 300))
+SCHEDULES = ("constant", "step: halve every 20%", "exponential", "1/t (the course's)", "cosine")
+COST_LIMITS = (0.03, 3.0)
+LR_LIMITS = (1e-6, 10.0)
+FRAME_SECONDS = 0.2
+
+
+def schedule(label: str, lr0: float, updates: int):
+    """The learning rate as a function of the step for a schedule label (over `updates`)."""
+    fifth = max(updates // 5, 1)
+    if label == "constant":
+        return lr0
+    if label.startswith("step"):
+        return optimizers.step_decay(lr0, 0.5, fifth)
+    if label == "exponential":  # down to 1% of lr0 at the end
+        return optimizers.exponential_decay(lr0, 0.01 ** (1 / updates))
+    if label.startswith("1/t"):
+        return optimizers.inverse_time_decay(lr0, 1.0, every=fifth)
+    if label == "cosine":
+        return optimizers.cosine_decay(lr0, updates)
+    raise ValueError(f"unknown schedule {label!r}; known: {', '.join(SCHEDULES)}")
+
+
+@dataclass
+class NetworkResult:
+    """What one setting produced: enough to redraw it without training again."""
+
+    costs: np.ndarray
+    boundary: np.ndarray
+    lrs: np.ndarray
+    status: str
+    level: str
+    train_acc: float = float("nan")
+    test_acc: float = float("nan")
+
+
+def smooth(costs: np.ndarray, window: int) -> np.ndarray:
+    """The running mean over `window` steps (one epoch), same length as costs."""
+    costs = np.asarray(costs, dtype=float)
+    if window <= 1 or costs.size == 0:
+        return costs
+    cumulative = np.concatenate([[0.0], np.cumsum(costs)])
+    counts = np.minimum(np.arange(1, costs.size + 1), window)
+    return (cumulative[1:] - cumulative[np.arange(1, costs.size + 1) - counts]) / counts
+
+
+class MoonsDashboard(Dashboard):
+    """The source course's network and data; each setting trains `updates` minibatch
+    updates from the same He initialization (rng `seed`), shuffling with the same rng."""
+
+    title = "Optimizers-on-the-moons dashboard"
+
+    def __init__(self, optimizer: str = "sgd", lr: float = 0.0007, batch_size: int = 64,
+                 schedule_label: str = "constant", updates: int = 1500, seed: int = 0,
+                 resolution: int = 70, cache_size: int = 64):
+        super().__init__(figsize=(11.5, 3.5), dpi=80)
+        self.X, self.Y, self.X_test, self.Y_test = datasets.load_moons()
+        self.spec = network.Spec((2, 5, 2, 1), activation="relu")
+        self.params0 = network.init_params(self.spec, "he_normal", rng=seed)
+        self.updates, self.seed, self.resolution = updates, seed, resolution
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_size = cache_size
+        self._build_controls(optimizer, lr, batch_size, schedule_label)
+        self._build_figure()
+        self.update()
+
+    def _build_controls(self, optimizer, lr, batch_size, schedule_label):
+        self.controls = {
+            "optimizer": widgets.Dropdown(options=[(LABELS[n], n) for n in NETWORK_OPTIMIZERS],
+                                          value=optimizer, description="optimizer"),
+            "lr": widgets.FloatLogSlider(value=lr, base=10, min=-4, max=0.5, step=0.05,
+                                         description="learning rate", continuous_update=False,
+                                         readout_format=".3g",
+                                         style={"description_width": "initial"}),
+            "batch_size": widgets.Dropdown(options=BATCH_SIZES, value=batch_size,
+                                           description="batch size"),
+            "schedule": widgets.Dropdown(options=SCHEDULES, value=schedule_label,
+                                         description="schedule"),
+        }
+        self._watch_controls()
+        c = self.controls
+        self._layout([[c["optimizer"], c["lr"]], [c["batch_size"], c["schedule"]]],
+                     f"Each setting trains {self.updates:,} minibatch updates of the course's "
+                     "[2, 5, 2, 1] ReLU network (He init) on the moons. Try first: at lr 0.0007 "
+                     "switch from gradient descent to Adam; then give gradient descent lr 0.1.")
+
+    def _build_figure(self):
+        ax_cost, ax_boundary, ax_lr = self.figure.subplots(
+            1, 3, gridspec_kw={"width_ratios": [1.15, 1, 0.9]})
+        self.ax_cost, self.ax_boundary, self.ax_lr = ax_cost, ax_boundary, ax_lr
+        (self.raw_line,) = ax_cost.plot([], [], color="C0", alpha=0.25, lw=0.8,
+                                        label="each minibatch")
+        (self.cost_line,) = ax_cost.plot([], [], color="C0", lw=1.5, label="mean over an epoch")
+        ax_cost.set(xlim=(0, self.updates), ylim=COST_LIMITS, yscale="log", xlabel="update",
+                    ylabel="cost", title="training cost (log scale)")
+        ax_cost.legend(loc="lower left", fontsize=8)
+        self.cost_note = ax_cost.text(0.97, 0.95, "", transform=ax_cost.transAxes, ha="right",
+                                      va="top", color="#c62828", fontsize=9)
+        self.boundary = plotting.plot_decision_boundary(
+            lambda G: np.full(G.shape[1], 0.5), self.X, self.Y, ax=ax_boundary,
+            resolution=self.resolution, point_size=8)
+        ax_boundary.set_title("decision boundary (training points)")
+        (self.lr_line,) = ax_lr.plot([], [], color="C3")
+        ax_lr.set(xlim=(0, self.updates), ylim=LR_LIMITS, yscale="log", xlabel="update",
+                  ylabel="learning rate", title="learning-rate schedule")
+        self.figure.tight_layout()
+        self.view.animate(self.raw_line, self.cost_line, self.cost_note, self.boundary.image,
+                          self.boundary.points, self.lr_line)
+
+    # ---------------------------------------------------------------- one setting
+
+    def key(self) -> tuple:
+        c = self.controls
+        return (c["optimizer"].value, round(c["lr"].value, 8), c["batch_size"].value,
+                c["schedule"].value)
+
+    def update(self) -> None:
+        self._start_update()
+        key = self.key()
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            self._show(self._cache[key])
+            self._end_update("cached")
+            return
+        result = self._train()
+        self._cache[key] = result
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        self._end_update("trained")
+
+    def _describe(self) -> str:
+        name, lr, batch_size, label = self.key()
+        batches = "full batch" if batch_size >= self.X.shape[1] else f"batches of {batch_size}"
+        return f"{LABELS[name]}, lr {lr:.3g}, {batches}, {label.split(':')[0]} schedule"
+
+    def _train(self) -> NetworkResult:
+        name, lr, batch_size, label = self.key()
+        rate = schedule(label, lr, self.updates)
+        lrs = np.array([rate(t) if callable(rate) else rate for t in range(self.updates)])
+        partial = NetworkResult(np.array([]), self._probabilities(self.params0), lrs,
+                                f"{self._describe()}: training...", "info")
+        self._show(partial)
+        last_frame = [time.perf_counter()]
+
+        def draw_progress(hist, step, params, state):
+            if time.perf_counter() - last_frame[0] >= FRAME_SECONDS:
+                partial.costs = np.asarray(hist.costs)
+                partial.boundary = self._probabilities(params)
+                partial.status = f"{self._describe()}: training, update {step:,} of {self.updates:,}"
+                self._show(partial)
+                last_frame[0] = time.perf_counter()
+
+        start = time.perf_counter()
+        hist = training.train(self.spec, self.params0, self.X, self.Y,
+                              optimizers.get(name, lr=rate), steps=self.updates,
+                              batch_size=batch_size, rng=self.seed, callback=draw_progress,
+                              callback_every=50, progress=False)
+        seconds = time.perf_counter() - start
+        result = self._result(hist, lrs, seconds)
+        self._show(result)
+        return result
+
+    def _probabilities(self, params) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):
+            P = network.predict_proba(self.spec, params, self.boundary.grid)
+        return np.nan_to_num(P, nan=0.5).reshape(self.resolution, self.resolution)
+
+    def _result(self, hist, lrs, seconds) -> NetworkResult:
+        with np.errstate(over="ignore", invalid="ignore"):
+            train_acc = network.accuracy(self.spec, hist.params, self.X, self.Y)
+            test_acc = network.accuracy(self.spec, hist.params, self.X_test, self.Y_test)
+        head = f"{self._describe()}: "
+        epochs = hist.steps * self.controls["batch_size"].value / self.X.shape[1]
+        if hist.diverged:
+            text, level = head + hist.status() + ". Try a smaller learning rate.", "bad"
+        elif hist.blew_up_at is not None:
+            text, level = head + hist.status() + f"; train accuracy {train_acc:.2f}.", "bad"
+        else:
+            window = -(-self.X.shape[1] // self.controls["batch_size"].value)
+            first, last = hist.costs[0], smooth(hist.costs, window)[-1]
+            text = (head + f"train accuracy {train_acc:.2f}, test {test_acc:.2f} after "
+                    f"{hist.steps:,} updates ({epochs:,.0f} epochs); cost {first:.3f} -> {last:.3f}")
+            with np.errstate(over="ignore", invalid="ignore"):
+                spread = np.ptp(network.predict_proba(self.spec, hist.params, self.X))
+            if spread < 1e-3:
+                text += ("; the network gives every point the same answer: large steps killed "
+                         "its ReLU units (try a smaller learning rate)")
+                level = "bad"
+            elif last > 0.9 * first:
+                text += "; the cost barely moved: the steps are too small"
+                level = "bad"
+            else:
+                level = "good" if train_acc >= 0.9 else "warn"
+            text += f" ({seconds:.1f} s)."
+        return NetworkResult(hist.costs, self._probabilities(hist.params), lrs, text, level,
+                             train_acc, test_acc)
+
+    def _show(self, result: NetworkResult) -> None:
+        costs = np.asarray(result.costs, dtype=float)
+        steps = np.arange(costs.size)
+        bad = plotting.first_non_finite(costs)
+        shown = slice(None) if bad is None else slice(0, bad)
+        window = -(-self.X.shape[1] // self.controls["batch_size"].value)
+        clipped = np.clip(costs[shown], *COST_LIMITS)
+        self.raw_line.set_data(steps[shown], clipped)
+        self.cost_line.set_data(steps[shown], np.clip(smooth(costs[shown], window), *COST_LIMITS))
+        self.cost_note.set_text("" if bad is None else f"diverged at update {bad:,}")
+        self.boundary.update(values=result.boundary)
+        self.lr_line.set_data(np.arange(result.lrs.size), np.clip(result.lrs, *LR_LIMITS))
+        self.say(result.status, result.level)
+        self.view.redraw()
+        self._frame_shown()
+
+
+def moons_dashboard(**options) -> MoonsDashboard:
+    """The moons dashboard of 05_optimizers; see MoonsDashboard for the options."""
+    return MoonsDashboard(**options)

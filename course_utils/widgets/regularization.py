@@ -1,3 +1,315 @@
-"""The dashboard(s) of the regularization notebook (to be written)."""
+"""The Regularization dashboard (07_regularization): choose a penalty (none, L2, L1) and its
+strength lambda, a dropout keep probability, and early stopping on or off; watch the
+decision boundary, the training and validation costs, and the histogram of the weights.
 
-__all__: list = []
+Every setting trains the same network from the same start ([2, 40, 40, 1], He weights,
+rng 0) on the overfit set's 200 training points for 1,500 steps of momentum (lr 1, beta
+0.9): a little smaller and much faster than the notebook's [2, 50, 50, 1] with 30,000
+gradient-descent steps, so that a setting trains in under a second, and it overfits and
+answers regularization the same way. Results are cached, so returning to a setting
+redraws at once; a new setting shows its starting state immediately and then trains with
+a frame every ~0.2 s.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+
+from .. import datasets, losses, network, optimizers, plotting, training
+from ._base import Dashboard
+
+__all__ = ["RegularizationDashboard", "regularization_dashboard"]
+
+PENALTIES = ("none", "L2", "L1")
+COST_LIMITS = (0.01, 3.0)
+# 61 bins of width 0.05, the middle one centred on 0; weights beyond the ends are counted
+# in the end bins
+HIST_EDGES = (np.arange(62) - 30.5) * 0.05
+HIST_FLOOR = 1e-4  # the log axis starts here: an empty bin sits on the floor
+NEAR_ZERO = 0.01
+FRAME_SECONDS = 0.2  # at most one frame this often while training
+
+
+@dataclass
+class Result:
+    """What one setting produced: enough to redraw it without training again."""
+
+    boundary: np.ndarray     # (resolution, resolution) P(y=1) on the grid
+    steps: np.ndarray        # evaluation steps
+    train_cost: np.ndarray   # data cost (no penalty), evaluation mode, at those steps
+    val_cost: np.ndarray
+    histogram: np.ndarray    # fraction of the weights in each bin of HIST_EDGES
+    near_zero: float
+    exactly_zero: float
+    best_step: int | None
+    status: str
+    level: str
+    train_acc: float = np.nan
+    val_acc: float = np.nan
+
+
+def all_weights(params: dict) -> np.ndarray:
+    """Every weight matrix W1..WL in one flat array (biases left out, as the penalties do)."""
+    return np.concatenate([params[k].ravel() for k in losses.weight_keys(params)])
+
+
+class RegularizationDashboard(Dashboard):
+    title = "Regularization dashboard"
+
+    def __init__(self, penalty: str = "none", lambd: float = 0.7, keep_prob: float = 1.0,
+                 early_stopping: bool = False, hidden: tuple = (40, 40), steps: int = 1500,
+                 lr: float = 1.0, beta: float = 0.9, eval_every: int = 50, patience: int = 10,
+                 seed: int = 0, resolution: int = 80, cache_size: int = 48):
+        super().__init__(figsize=(12, 3.6), dpi=80)
+        (self.X, self.Y, self.X_val, self.Y_val,
+         self.X_test, self.Y_test) = datasets.load_overfit_2d(validation=True)
+        # the labels follow x2 > 0.4 sin(pi x1) up to noise: that rule's training accuracy
+        # is what a network that neither overfits nor underfits should get close to
+        true_rule = (self.X[1] > 0.4 * np.sin(np.pi * self.X[0])).astype(int)
+        self.curve_train_acc = float(np.mean(true_rule == self.Y))
+        self.hidden, self.steps, self.lr, self.beta = tuple(hidden), steps, lr, beta
+        self.eval_every, self.patience, self.seed = eval_every, patience, seed
+        self.resolution = resolution
+        self._cache: OrderedDict = OrderedDict()
+        self._cache_size = cache_size
+        self._build_controls(penalty, lambd, keep_prob, early_stopping)
+        self._build_figure()
+        self.update()
+
+    # ---------------------------------------------------------------- controls
+
+    def _build_controls(self, penalty, lambd, keep_prob, early_stopping):
+        self.controls = {
+            "penalty": widgets.ToggleButtons(options=PENALTIES, value=penalty,
+                                             description="penalty",
+                                             style={"button_width": "60px"}),
+            "lambd": widgets.FloatLogSlider(value=lambd, base=10, min=-2, max=1, step=0.1,
+                                            description="λ (lambda)", continuous_update=False,
+                                            readout_format=".3g"),
+            "keep_prob": widgets.FloatSlider(value=keep_prob, min=0.3, max=1.0, step=0.05,
+                                             description="keep prob", continuous_update=False,
+                                             readout_format=".2f"),
+            "early_stopping": widgets.Checkbox(value=early_stopping, description="early stopping",
+                                               indent=False),
+        }
+        self._watch_controls()
+        c = self.controls
+        self._layout(
+            [[c["penalty"], c["lambd"]], [c["keep_prob"], c["early_stopping"]]],
+            f"Each setting trains [2, {', '.join(map(str, self.hidden))}, 1] for {self.steps:,} "
+            f"steps (momentum, lr {self.lr:g}) on the 200 noisy training points. L1 uses the "
+            "proximal step, so its zeros are exact; dropout keeps each hidden unit with the "
+            "keep probability; early stopping watches the validation cost. Dashed: the curve "
+            "the labels follow before the noise. Try first: L2 with λ = 0.7, then L1 with "
+            "λ = 1, then no penalty with keep prob 0.5.")
+
+    # ---------------------------------------------------------------- figure
+
+    def _build_figure(self):
+        ax_boundary, ax_cost, ax_hist = self.figure.subplots(
+            1, 3, gridspec_kw={"width_ratios": [1, 1.15, 1.15]})
+        self.ax_boundary, self.ax_cost, self.ax_hist = ax_boundary, ax_cost, ax_hist
+
+        lims = (-1.1, 1.1)
+        self.boundary = plotting.plot_decision_boundary(
+            lambda G: np.zeros(G.shape[1]), self.X, self.Y, ax=ax_boundary,
+            resolution=self.resolution, xlim=lims, ylim=lims, point_size=8)
+        x1 = np.linspace(*lims, 200)
+        (self.true_curve,) = ax_boundary.plot(x1, 0.4 * np.sin(np.pi * x1), "k--", lw=0.8)
+        ax_boundary.set_title("decision boundary (dashed: the true curve)", fontsize=10)
+
+        (self.train_line,) = ax_cost.plot([], [], color="C0", label="training cost")
+        (self.val_line,) = ax_cost.plot([], [], color="C1", label="validation cost")
+        self.best_line = ax_cost.axvline(0, color="0.3", ls=":", lw=1)
+        self.best_line.set_visible(False)
+        ax_cost.set(xlim=(0, self.steps), ylim=COST_LIMITS, yscale="log", xlabel="step",
+                    ylabel="cross-entropy (no penalty)", title="training and validation cost")
+        ax_cost.legend(loc="lower left", fontsize=8)
+        self.cost_note = ax_cost.text(0.97, 0.95, "", transform=ax_cost.transAxes, ha="right",
+                                      va="top", fontsize=9)
+
+        start = network.init_params(self.spec(1.0), "he_normal", rng=self.seed)
+        ax_hist.stairs(np.maximum(plotting.histogram(all_weights(start), HIST_EDGES), HIST_FLOOR),
+                       HIST_EDGES, baseline=HIST_FLOOR, color="0.6", ls="--",
+                       label="at the start")
+        self.hist_patch = ax_hist.stairs(np.full(HIST_EDGES.size - 1, HIST_FLOOR), HIST_EDGES,
+                                         baseline=HIST_FLOOR, fill=True, alpha=0.7, color="C2",
+                                         label="after training")
+        ax_hist.set(yscale="log", ylim=(HIST_FLOOR, 1.0), xlim=(HIST_EDGES[0], HIST_EDGES[-1]),
+                    xlabel="weight value (end bins: beyond ±1.5)", ylabel="fraction of weights",
+                    title="all weights W1, W2, W3")
+        ax_hist.legend(loc="upper left", fontsize=8)
+        self.hist_note = ax_hist.text(0.97, 0.95, "", transform=ax_hist.transAxes, ha="right",
+                                      va="top", fontsize=9)
+        self.figure.tight_layout()
+        # the curve is animated too, so that it is drawn over the boundary image
+        self.view.animate(self.boundary.image, self.true_curve, self.boundary.points,
+                          self.train_line, self.val_line, self.best_line, self.cost_note,
+                          self.hist_patch,
+                          self.hist_note)
+
+    # ---------------------------------------------------------------- one setting
+
+    def key(self) -> tuple:
+        c = self.controls
+        penalty = c["penalty"].value
+        lambd = None if penalty == "none" else round(c["lambd"].value, 6)
+        return penalty, lambd, round(c["keep_prob"].value, 4), bool(c["early_stopping"].value)
+
+    def spec(self, keep_prob: float | None = None) -> network.Spec:
+        keep = self.controls["keep_prob"].value if keep_prob is None else keep_prob
+        return network.Spec((2, *self.hidden, 1), activation="relu", keep_prob=keep)
+
+    def update(self) -> None:
+        """Show the current setting: from the cache, or train it with live frames."""
+        self._start_update()
+        key = self.key()
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            self._show(self._cache[key])
+            self._end_update("cached")
+            return
+        result = self._train()
+        self._cache[key] = result
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        self._end_update("trained")
+
+    def _describe(self) -> str:
+        penalty, lambd, keep, early = self.key()
+        parts = ["no penalty" if penalty == "none" else f"{penalty}, λ = {lambd:.3g}"]
+        parts.append(f"keep prob {keep:.2f}" if keep < 1 else "no dropout")
+        if early:
+            parts.append("early stopping")
+        return ", ".join(parts)
+
+    def _train(self) -> Result:
+        penalty, lambd, keep, early = self.key()
+        spec = self.spec()
+        params = network.init_params(spec, "he_normal", rng=self.seed)
+        w = all_weights(params)
+        partial = Result(self._probabilities(spec, params), np.array([]), np.array([]),
+                         np.array([]), plotting.histogram(w, HIST_EDGES),
+                         float(np.mean(np.abs(w) < NEAR_ZERO)), float(np.mean(w == 0)), None,
+                         f"{self._describe()}: training...", "info")
+        self._show(partial)
+        last_frame = [time.perf_counter()]
+
+        def draw_progress(hist, step, current, state):
+            if time.perf_counter() - last_frame[0] < FRAME_SECONDS:
+                return
+            partial.boundary = self._probabilities(spec, current)
+            partial.steps = np.asarray(hist.evals["step"])
+            partial.train_cost = np.asarray(hist.evals["train_cost"])
+            partial.val_cost = np.asarray(hist.evals["val_cost"])
+            w = all_weights(current)
+            partial.histogram = plotting.histogram(w, HIST_EDGES)
+            partial.near_zero = float(np.mean(np.abs(w) < NEAR_ZERO))
+            partial.exactly_zero = float(np.mean(w == 0))
+            partial.status = f"{self._describe()}: training, step {step:,} of {self.steps:,}"
+            self._show(partial)
+            last_frame[0] = time.perf_counter()
+
+        options = {}
+        if penalty == "L2":
+            options["l2"] = lambd
+        elif penalty == "L1":
+            options.update(l1=lambd, l1_proximal=True)
+        if early:
+            options["patience"] = self.patience
+        start = time.perf_counter()
+        hist = training.train(spec, params, self.X, self.Y,
+                              optimizers.momentum(self.lr, self.beta), steps=self.steps,
+                              rng=self.seed + 1, X_val=self.X_val, Y_val=self.Y_val,
+                              eval_every=self.eval_every, callback=draw_progress,
+                              callback_every=self.eval_every, progress=False, **options)
+        result = self._result(spec, hist, time.perf_counter() - start)
+        self._show(result)
+        return result
+
+    def _probabilities(self, spec, params) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):
+            P = network.predict_proba(spec, params, self.boundary.grid)
+        return np.nan_to_num(P, nan=0.5).reshape(self.resolution, self.resolution)
+
+    def _result(self, spec, hist, seconds) -> Result:
+        params = hist.params
+        w = all_weights(params)
+        with np.errstate(over="ignore", invalid="ignore"):
+            train_acc = network.accuracy(spec, params, self.X, self.Y)
+            val_acc = network.accuracy(spec, params, self.X_val, self.Y_val)
+        status, level = self._verdict(hist, w, train_acc, val_acc, seconds)
+        evals = hist.evals
+        return Result(self._probabilities(spec, params), np.asarray(evals["step"]),
+                      np.asarray(evals["train_cost"]), np.asarray(evals["val_cost"]),
+                      plotting.histogram(w, HIST_EDGES), float(np.mean(np.abs(w) < NEAR_ZERO)),
+                      float(np.mean(w == 0)), hist.best_step if self.key()[3] else None,
+                      status, level, train_acc, val_acc)
+
+    def _verdict(self, hist, w, train_acc, val_acc, seconds):
+        """The run in words: what happened, the accuracies, and what it means."""
+        head = f"{self._describe()}: "
+        if hist.diverged:
+            return (head + hist.status() + ". Try a smaller learning rate.", "bad")
+        text = head + f"train accuracy {train_acc:.2f}, validation {val_acc:.2f}"
+        if hist.stopped_early:
+            text += (f"; early stopping ended the run at step {hist.steps:,} and restored the "
+                     f"weights of step {hist.best_step:,} (lowest validation cost)")
+        elif self.key()[3] and hist.best_step is not None:
+            text += (f" with the weights of step {hist.best_step:,} (lowest validation cost; "
+                     f"it never went {self.patience} evaluations without improving)")
+        else:
+            text += f" after {hist.steps:,} steps"
+        if hist.blew_up_at is not None:
+            return (text + f"; {hist.status()}: the weights exploded; try a smaller learning "
+                    "rate.", "bad")
+        if np.all(w == 0):
+            return (text + ". Every weight is exactly 0: the penalty won, and the network "
+                    "predicts one class everywhere; try a smaller λ.", "bad")
+        penalty, _, keep, early = self.key()
+        regularized = penalty != "none" or keep < 1 or early
+        gap = train_acc - val_acc
+        if train_acc < self.curve_train_acc - 0.02 and regularized:
+            note, level = ("underfitting: the network fits the training points worse than the "
+                           f"true curve does ({self.curve_train_acc:.2f}); weaken the "
+                           "regularization"), "warn"
+        elif train_acc < 0.85:
+            note, level = (f"the network did not learn (cost {hist.costs[0]:.3g} -> "
+                           f"{hist.final_cost:.3g})"), "bad"
+        elif gap > 0.12:
+            note, level = (f"overfitting: {gap:.2f} better on the training points than on "
+                           "new ones"), "warn"
+        else:
+            note, level = f"the gap between training and validation is {gap:.2f}", "good"
+        return text + f"; {note} ({seconds:.1f} s).", level
+
+    # ---------------------------------------------------------------- drawing
+
+    def _show(self, result: Result) -> None:
+        self.boundary.update(values=result.boundary)
+        lo, hi = COST_LIMITS
+        self.train_line.set_data(result.steps, np.clip(result.train_cost, lo, hi))
+        self.val_line.set_data(result.steps, np.clip(result.val_cost, lo, hi))
+        if result.best_step is not None:
+            self.best_line.set_xdata([result.best_step, result.best_step])
+            self.best_line.set_visible(True)
+            self.cost_note.set_text(f"restored step {result.best_step:,}")
+        else:
+            self.best_line.set_visible(False)
+            self.cost_note.set_text("")
+        self.hist_patch.set_data(values=np.maximum(result.histogram, HIST_FLOOR))
+        self.hist_note.set_text(f"|w| < {NEAR_ZERO:g}: {result.near_zero:.0%}\n"
+                                f"exactly 0: {result.exactly_zero:.0%}")
+        self.say(result.status, result.level)
+        self.view.redraw()
+        self._frame_shown()
+
+
+def regularization_dashboard(**options) -> RegularizationDashboard:
+    """The dashboard of 07_regularization; see RegularizationDashboard for the options."""
+    return RegularizationDashboard(**options)

@@ -169,6 +169,29 @@ def test_clipping():
     assert opt.clip_by_norm(grads, 10.0) is grads  # under the threshold: unchanged
 
 
+@pytest.mark.parametrize("make,error,words", [
+    (lambda: opt.adam(0.1, beta2=1.0), ValueError, "beta2 must be in [0, 1), got 1"),
+    (lambda: opt.adam(0.1, beta1=-0.1), ValueError, "beta1 must be in [0, 1)"),
+    (lambda: opt.adam(0.1, eps=0.0), ValueError, "eps must be a finite number > 0"),
+    (lambda: opt.rmsprop(0.1, beta=1.0), ValueError, "beta must be in [0, 1)"),
+    (lambda: opt.adagrad(0.1, eps=-1.0), ValueError, "eps"),
+    (lambda: opt.nesterov(0.1, beta=1.5), ValueError, "beta must be in [0, 1)"),
+    (lambda: opt.adamw(0.1, weight_decay=-0.1), ValueError, "weight_decay must be a finite number >= 0"),
+    (lambda: opt.sgd(float("nan")), ValueError, "lr must be a finite number > 0"),
+    (lambda: opt.sgd(lambda t: -0.1), ValueError, "lr(0)"),
+    (lambda: opt.adam(True), TypeError, "lr must be a number, got bool"),
+    (lambda: opt.get("adam", beta=0.9), TypeError, "adam has no hyperparameter beta; it takes: lr, beta1"),
+    (lambda: opt.step_decay(0.1, drop=1.5), ValueError, "drop must be in (0, 1]"),
+    (lambda: opt.exponential_decay(0.1, rate=1.2), ValueError, "rate must be in (0, 1]"),
+    (lambda: opt.cosine_decay(0.1, 0), ValueError, "total_steps"),
+    (lambda: opt.inverse_time_decay(0.1, -1.0), ValueError, "decay_rate"),
+])
+def test_bad_hyperparameters_are_rejected_clearly(make, error, words):
+    with pytest.raises(error) as info:
+        make()
+    assert words in str(info.value)
+
+
 # ---------------------------------------------------------------- optional: torch.optim
 
 try:
@@ -185,6 +208,16 @@ TORCH_CASES = [
     (lambda: opt.adagrad(0.1, eps=1e-10), lambda p: torch.optim.Adagrad(p, lr=0.1, eps=1e-10)),
     (lambda: opt.rmsprop(0.01, beta=0.99, eps=1e-8), lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.99, eps=1e-8)),
     (lambda: opt.adam(0.01), lambda p: torch.optim.Adam(p, lr=0.01)),
+    # PyTorch's Nesterov is v = beta v + g; p -= lr (g + beta v). Ours averages,
+    # v = beta v + (1 - beta) g; p -= lr (beta v + (1 - beta) g), so our v is (1 - beta) times
+    # theirs and, with lr / (1 - beta), every step is the same. (dampening must stay 0.)
+    (lambda: opt.nesterov(0.05 / (1 - 0.9), 0.9),
+     lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True)),
+    # AdamW: both multiply p by 1 - lr * weight_decay, then take the Adam step with the
+    # gradient computed before the decay. PyTorch decays every tensor of the group; the only
+    # tensor here is a weight "W1", which ours decays too (ours leaves biases alone).
+    (lambda: opt.adamw(0.01, weight_decay=0.1),
+     lambda p: torch.optim.AdamW(p, lr=0.01, weight_decay=0.1)),
 ]
 
 

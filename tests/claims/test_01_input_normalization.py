@@ -1,0 +1,281 @@
+"""Every claim of 01_input_normalization, as a test against course_utils.
+
+The two-weight regression is cu.scaling.two_scales_regression(m=200, rng=0) at the stated
+scale ratio; "the target" is a cost 99.9% of the way from the start w = 0 to the minimum.
+The network claims use scikit-learn's breast-cancer set (cu.datasets' split), the network
+[30, 16, 1] (ReLU, He normal, rng 0) and 1,000 full-batch gradient-descent steps; the stored
+sweep data/normalization_breast_cancer.json (5 draws per rate) is recomputed in part.
+Margins are stated with each test.
+"""
+
+import json
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+from sklearn.preprocessing import StandardScaler
+
+import course_utils as cu
+from course_utils import scaling
+
+ROOT = pathlib.Path(__file__).parents[2]
+TOL = 1e-3
+
+
+def surfaces(ratio):
+    X, y = scaling.two_scales_regression(m=200, scale_ratio=ratio, rng=0)
+    X_std = scaling.standardize(X, scaling.fit_scaler(X))
+    return scaling.least_squares(X, y), scaling.least_squares(X_std, y), X
+
+
+def target(cost):
+    return cost.min_cost + TOL * cost.excess(np.zeros(2))
+
+
+# ---------------------------------------------------------------- section 1: the picture
+
+
+def test_raw_features_zig_zag_and_standardized_go_straight():
+    """Ratio 5, each at its best rate: raw zig-zags (w2's step flips sign at every one of
+    the first 20 steps) and needs over 30 steps; standardized needs at most 3."""
+    raw, std, _ = surfaces(5)
+    raw_path = scaling.gradient_descent(raw, scaling.best_learning_rate(raw.H), 1000, target=target(raw))
+    std_path = scaling.gradient_descent(std, scaling.best_learning_rate(std.H), 1000, target=target(std))
+    w2_steps = np.diff(raw_path.weights[:21, 1])
+    assert np.all(w2_steps[1:] * w2_steps[:-1] < 0)
+    assert raw_path.steps > 30 and std_path.steps <= 3
+    # Straight: every standardized iterate lies on the segment from the start to w*.
+    w_star = std.minimizer
+    for w in std_path.weights[1:]:
+        cross = w[0] * w_star[1] - w[1] * w_star[0]
+        assert abs(cross) < 0.15 * np.linalg.norm(w) * np.linalg.norm(w_star)
+
+
+def test_standardizing_only_changes_the_units_of_the_weights():
+    """Same model, same minimum cost; the raw weights are the standardized ones divided by
+    each feature's std (the data are centered)."""
+    raw, std, X = surfaces(5)
+    assert raw.min_cost == pytest.approx(std.min_cost, rel=1e-10)
+    np.testing.assert_allclose(raw.minimizer, std.minimizer / X.std(axis=1), rtol=1e-10)
+    assert raw.minimizer[1] == pytest.approx(0.2, abs=0.05)
+
+
+# ---------------------------------------------------------------- section 2: why
+
+
+def test_the_fastest_rate_sits_just_below_the_stability_limit():
+    """Ratio 10, rates 10^-3..10 on a 1/32-decade grid: rates above 2/lambda_max never reach
+    the target; raw (kappa >> 1), the fastest rate is within 2 grid steps below the limit;
+    standardized (kappa near 1), within 2 grid steps of the best rate, about half the limit.
+    The raw limit is about ratio^2 = 100 times smaller (between 50 and 200)."""
+    rates = 10.0 ** np.arange(-3, 1.01, 1 / 32)
+    grid_step = 10 ** (1 / 32)
+    limits = {}
+    for name, cost in zip(("raw", "standardized"), surfaces(10)[:2]):
+        steps = scaling.steps_to_cost(cost, rates, target(cost), max_steps=10_000)
+        limit = scaling.max_stable_learning_rate(cost.H)
+        fastest = rates[np.argmin(np.where(steps >= 0, steps, np.inf))]
+        assert np.all(steps[rates > limit] == -1)
+        if name == "raw":
+            assert fastest < limit <= fastest * grid_step ** 2
+        else:
+            best = scaling.best_learning_rate(cost.H)
+            assert best / grid_step ** 2 <= fastest <= best * grid_step ** 2
+            assert 0.45 < best / limit < 0.55
+        limits[name] = limit
+    assert 50 < limits["standardized"] / limits["raw"] < 200
+
+
+def test_grid_search_and_formula_agree_at_ratio_10():
+    """The fastest grid rate needs at most the formula's steps (a worst case over starts)
+    and at least 90% of them; raw needs over 50 times the standardized steps."""
+    raw, std, _ = surfaces(10)
+    rates = 10.0 ** np.arange(-3, 1.01, 1 / 32)
+    best_raw = scaling.best_learning_rate_search(raw, rates, target(raw), 10_000)
+    best_std = scaling.best_learning_rate_search(std, rates, target(std), 10_000)
+    predicted = scaling.predicted_steps(raw.H, TOL)
+    assert 0.9 * predicted <= best_raw.steps <= predicted
+    assert best_raw.steps > 50 * best_std.steps
+
+
+# ---------------------------------------------------------------- section 3: steps vs ratio
+
+
+RATIOS = [1, 3, 10, 30, 100, 300, 1000]
+CAP = 10_000
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    rates = 10.0 ** np.arange(-7, 1.01, 1 / 16)
+    keys, costs = [], []
+    for r in RATIOS:
+        raw, std, _ = surfaces(r)
+        keys += [(r, "raw"), (r, "standardized")]
+        costs += [raw, std]
+    steps = scaling.steps_to_cost(costs, rates, [target(c) for c in costs], max_steps=CAP)
+    fastest = {k: (int(row[row >= 0].min()) if (row >= 0).any() else None) for k, row in zip(keys, steps)}
+    return dict(zip(keys, costs)), fastest
+
+
+def test_condition_number_grows_as_ratio_squared(sweep):
+    """kappa(r) / r^2 within 25% of kappa(1) for every ratio; standardized kappa < 1.5."""
+    costs, _ = sweep
+    base = costs[1, "raw"].condition_number
+    for r in RATIOS:
+        assert costs[r, "raw"].condition_number / r ** 2 == pytest.approx(base, rel=0.25)
+        assert costs[r, "standardized"].condition_number < 1.5
+
+
+def test_steps_follow_the_condition_number(sweep):
+    """Reached for ratios up to 30 (ratio 3 -> 30: between 50 and 200 times the steps), not
+    within 10,000 from 100 on, where the formula says more than 10,000; standardized: 2
+    steps or fewer at every ratio; at ratio 1000 the formula says over a million."""
+    costs, fastest = sweep
+    for r in (1, 3, 10, 30):
+        assert fastest[r, "raw"] is not None
+        assert fastest[r, "raw"] <= scaling.predicted_steps(costs[r, "raw"].H, TOL)
+    assert 50 < fastest[30, "raw"] / fastest[3, "raw"] < 200
+    for r in (100, 300, 1000):
+        assert fastest[r, "raw"] is None
+        assert scaling.predicted_steps(costs[r, "raw"].H, TOL) > CAP
+    assert all(fastest[r, "standardized"] <= 2 for r in RATIOS)
+    assert scaling.predicted_steps(costs[1000, "raw"].H, TOL) > 1e6
+
+
+# ---------------------------------------------------------------- section 4: breast cancer
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, Y, X_test, Y_test = cu.datasets.load_breast_cancer()
+    X_std, X_test_std, _ = scaling.standardize_train_test(X, X_test)
+    return X, Y, X_test, Y_test, X_std, X_test_std
+
+
+def test_raw_features_span_five_orders_of_magnitude(cancer):
+    """Stds from about 0.002 to about 600 (ratio > 1e5); kappa of X X^T / m drops over a
+    million-fold when standardized but stays above 1e4 (correlated features)."""
+    X, _, _, _, X_std, _ = cancer
+    stds = X.std(axis=1)
+    assert stds.max() / stds.min() > 1e5
+    kappa_raw = scaling.condition_number(X @ X.T / X.shape[1])
+    kappa_std = scaling.condition_number(X_std @ X_std.T / X.shape[1])
+    assert kappa_raw / kappa_std > 1e6
+    assert kappa_std > 1e4
+
+
+@pytest.fixture(scope="module")
+def stored():
+    return json.loads((ROOT / "data" / "normalization_breast_cancer.json").read_text())
+
+
+def _best_lr(stored, inputs):
+    runs, lrs = stored["runs"], stored["settings"]["lrs"]
+    def finals(lr):
+        return [r["final_cost"] for r in runs if r["inputs"] == inputs and r["lr"] == lr]
+    stable = [lr for lr in lrs if None not in finals(lr)]
+    return min(stable, key=lambda lr: np.mean(finals(lr))), finals
+
+
+def test_sweep_data_recomputes(stored):
+    """Recompute a sample of data/normalization_breast_cancer.json: each input type at its
+    best rate (draw 0) and the first standardized rate that diverged."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from sweep_normalization_breast_cancer import run_one
+    samples = [("raw", _best_lr(stored, "raw")[0], 0),
+               ("standardized", _best_lr(stored, "standardized")[0], 0),
+               ("standardized", 10.0, 0)]
+    for inputs, lr, seed in samples:
+        row = next(r for r in stored["runs"]
+                   if r["inputs"] == inputs and r["lr"] == lr and r["seed"] == seed)
+        again = run_one(inputs, lr, seed)
+        assert again["diverged"] == row["diverged"]
+        assert again["train_acc"] == row["train_acc"] and again["test_acc"] == row["test_acc"]
+        if row["final_cost"] is not None:
+            assert again["final_cost"] == pytest.approx(row["final_cost"], abs=1e-5)
+            np.testing.assert_allclose(again["costs"], row["costs"], atol=1e-5)
+
+
+def test_standardized_inputs_train_far_better_at_their_best_rates(stored):
+    """From the stored sweep (5 draws per rate): the standardized best rate is at least 1,000
+    times the raw one; its mean final cost over 100 times lower; its mean test accuracy at
+    least 2 points higher; standardized runs diverge (NaN) at rate 10 and above."""
+    raw_lr, raw_finals = _best_lr(stored, "raw")
+    std_lr, std_finals = _best_lr(stored, "standardized")
+    assert std_lr / raw_lr >= 1000
+    assert np.mean(std_finals(std_lr)) * 100 < np.mean(raw_finals(raw_lr))
+    def test_acc(inputs, lr):
+        return np.mean([r["test_acc"] for r in stored["runs"] if r["inputs"] == inputs and r["lr"] == lr])
+    assert test_acc("standardized", std_lr) >= test_acc("raw", raw_lr) + 0.02
+    assert all(None in std_finals(lr) for lr in stored["settings"]["lrs"] if lr >= 10)
+    assert all(None not in raw_finals(lr) for lr in stored["settings"]["lrs"])
+
+
+def test_large_rates_kill_the_raw_network(stored, cancer):
+    """Raw inputs, rates 0.0316 to 3.16: every draw ends within 0.01 of the majority-class cost
+    (0.661), and one rerun (rate 0.1, draw 0) has at least 15 of its 16 ReLU units dead."""
+    X, Y, _, _, _, _ = cancer
+    p = Y.mean()
+    baseline = -(p * np.log(p) + (1 - p) * np.log(1 - p))
+    assert baseline == pytest.approx(0.661, abs=5e-4)
+    _, raw_finals = _best_lr(stored, "raw")
+    for lr in (0.0316, 0.1, 0.316, 1.0, 3.16):
+        assert np.allclose(raw_finals(lr), baseline, atol=0.01)
+    spec = cu.Spec((30, 16, 1), activation="relu")
+    hist = cu.train(spec, cu.init_params(spec, "he_normal", rng=0), X, Y, cu.optimizers.sgd(0.1),
+                    steps=1000, progress=False)
+    _, activations = cu.network.hidden_activations(spec, hist.params, X)
+    assert np.sum(np.all(activations[0] == 0, axis=1)) >= 15
+
+
+# ---------------------------------------------------------------- section 5: train statistics
+
+
+@pytest.fixture(scope="module")
+def standardized_network(cancer, stored):
+    X, Y, _, _, X_std, _ = cancer
+    spec = cu.Spec((30, 16, 1), activation="relu")
+    lr = _best_lr(stored, "standardized")[0]
+    hist = cu.train(spec, cu.init_params(spec, "he_normal", rng=0), X_std, Y,
+                    cu.optimizers.sgd(lr), steps=1000, progress=False)
+    return spec, hist.params
+
+
+def test_forgetting_the_transpose(cancer):
+    X, _, X_test, _, _, _ = cancer
+    wrong = StandardScaler().fit(X)
+    assert wrong.mean_.shape == (X.shape[1],)  # one per example
+    with pytest.raises(ValueError, match="143 features"):
+        wrong.transform(X_test)
+
+
+def test_only_training_statistics_work_on_every_batch(cancer, standardized_network):
+    """Training statistics: test accuracy >= 0.93. Not standardized: at most the share of
+    malignant tumours + 0.02. The test set's own statistics: within 0.03 on the whole test
+    set, but <= 0.5 on the 20 largest tumours (1.0 through the training statistics), lower
+    on batches of 5, and one at a time every example gets the same answer."""
+    _, _, X_test, Y_test, _, X_test_std = cancer
+    spec, params = standardized_network
+
+    def acc(A, Y):
+        with np.errstate(over="ignore"):
+            return cu.accuracy(spec, params, A, Y)
+
+    def own(A):
+        return StandardScaler().fit(A.T).transform(A.T).T
+
+    right = acc(X_test_std, Y_test)
+    assert right >= 0.93
+    assert acc(X_test, Y_test) <= (1 - Y_test.mean()) + 0.02
+    assert abs(acc(own(X_test), Y_test) - right) <= 0.03
+    largest = np.argsort(-X_test[0])[:20]
+    assert acc(own(X_test[:, largest]), Y_test[:, largest]) <= 0.5
+    assert acc(X_test_std[:, largest], Y_test[:, largest]) == 1.0
+    batches = np.array_split(np.random.default_rng(0).permutation(X_test.shape[1]), X_test.shape[1] // 5)
+    assert np.mean([acc(own(X_test[:, b]), Y_test[:, b]) for b in batches]) < right - 0.03
+    singles = np.hstack([own(X_test[:, [i]]) for i in range(X_test.shape[1])])
+    assert not np.any(singles)  # every feature of every example becomes 0
+    predictions = cu.predict(spec, params, singles)
+    assert np.ptp(predictions) == 0

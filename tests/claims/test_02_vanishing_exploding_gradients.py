@@ -1,0 +1,305 @@
+"""Every claim of 02_vanishing_exploding_gradients, as a test against course_utils.
+
+Seeds and margins are stated with each test. The depth sweep (data/depth_vs_accuracy.json)
+is recomputed on a sample, and its summary is recomputed from its runs.
+"""
+
+import json
+import math
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+
+import course_utils as cu
+from course_utils import gradient_flow
+
+ROOT = pathlib.Path(__file__).parents[2]
+SWEEP = ROOT / "data" / "depth_vs_accuracy.json"
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return cu.datasets.load_digits()
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    return json.loads(SWEEP.read_text())
+
+
+# ---------------------------------------------------------------- 1. the deep linear network
+
+
+@pytest.mark.parametrize("c", [1.5, 0.5])
+def test_deep_linear_network_follows_c_to_the_depth_forward_and_backward(c):
+    """Seed 000: y = c^L x and dJ/dz_l = c^(L-l) dJ/dy, exactly (rtol 1e-12), L = 30."""
+    L = 30
+    spec = cu.Spec((2,) * (L + 1), activation="linear", output="linear")
+    norms = gradient_flow.measure(spec, gradient_flow.scaled_identity(spec, c),
+                                  np.array([[1.0], [1.0]]), output_grad=np.ones((2, 1)))
+    layers = np.arange(1, L + 1)
+    np.testing.assert_allclose(norms.z_rms, c ** layers, rtol=1e-12)
+    np.testing.assert_allclose(norms.grad_rms, c ** (L - layers), rtol=1e-12)
+    # every weight matrix receives the same gradient, c^(L-1) (dJ/dy) x^T (norm 2 here)
+    np.testing.assert_allclose(norms.dW_norm, 2 * c ** (L - 1), rtol=1e-12)
+    assert (norms.z_rms[-1] > 1e5) if c > 1 else (norms.z_rms[-1] < 1e-9)
+
+
+def test_overflow_and_underflow_only_at_absurd_depths():
+    """The seed's numerical overflow/underflow: float64 at layers 1,751 (1.5) and 1,075
+    (0.5); float32 at layers 219 and 150."""
+    spec = cu.Spec((2,) * 2001, activation="linear", output="linear")
+    x = np.array([[1.0], [1.0]])
+    first_bad = {}
+    for c in (1.5, 0.5):
+        z = gradient_flow.measure(spec, gradient_flow.scaled_identity(spec, c), x,
+                                  output_grad=np.ones((2, 1))).z_rms
+        first_bad[c] = int(np.flatnonzero(~np.isfinite(z) | (z == 0))[0]) + 1
+    assert first_bad == {1.5: 1751, 0.5: 1075}
+    with np.errstate(over="ignore", under="ignore"):
+        for c, layer in ((1.5, 219), (0.5, 150)):
+            values = np.cumprod(np.full(300, c, dtype=np.float32))
+            assert int(np.flatnonzero(~np.isfinite(values) | (values == 0))[0]) + 1 == layer
+
+
+# ---------------------------------------------------------------- 2. sigmoid vanishes
+
+SIZES = (64,) + (100,) * 10 + (10,)
+NETS = {"sigmoid": "xavier_normal", "tanh": "xavier_normal", "relu": "he_normal"}
+
+
+def _at_start(digits, activation, seed=0, gain=1.0, init=None):
+    X, Y, _, _ = digits
+    spec = cu.Spec(SIZES, activation=activation, output="softmax")
+    init = init or NETS[activation]
+    params = cu.init_params(spec, init, rng=seed, gain=gain)
+    norms = gradient_flow.measure(spec, params, X[:, :500], Y[:, :500])
+    _, predicted = gradient_flow.predict(SIZES, activation, init, gain,
+                                         float(np.mean(X[:, :500] ** 2)), norms.grad_rms[-1])
+    return spec, params, norms, predicted
+
+
+def test_sigmoid_slope_is_at_most_a_quarter():
+    z = np.linspace(-20, 20, 40001)
+    slope = cu.activations.get("sigmoid").derivative(z)
+    assert slope.max() == pytest.approx(0.25, abs=1e-12) and z[np.argmax(slope)] == 0
+    assert gradient_flow.slope_second_moment("sigmoid", 1.0) < 1 / 16
+
+
+def test_sigmoid_gradient_shrinks_about_fourfold_per_layer_tanh_and_relu_keep_it(digits):
+    """rng 0, 10 hidden layers of 100 units, 500 digits. Sigmoid: layer 1 / output < 1e-5,
+    per hidden layer x0.18 to x0.30; tanh and ReLU: layer 1 / output > 0.05 and per layer
+    x0.85 to x1.15."""
+    for activation in NETS:
+        _, _, norms, _ = _at_start(digits, activation)
+        ratio = norms.grad_rms[0] / norms.grad_rms[-1]
+        per_layer = (norms.grad_rms[0] / norms.grad_rms[-2]) ** (1 / 9)
+        if activation == "sigmoid":
+            assert ratio < 1e-5 and 0.18 < per_layer < 0.30
+            assert norms.dW_norm[0] / norms.dW_norm[-1] < 1e-5
+        else:
+            assert ratio > 0.05 and 0.85 < per_layer < 1.15
+
+
+@pytest.mark.parametrize("activation", list(NETS))
+def test_prediction_follows_the_measured_gradient(digits, activation):
+    """The formula predicts the mean over draws: over rng 0..7, sqrt(mean of the measured
+    mean squares) is within 20% of the prediction at every layer; one draw (rng 0) within
+    35% (ReLU's 100-unit layers scatter most; with 400 units the mean is within a few %)."""
+    measured, predicted = [], None
+    for seed in range(8):
+        _, _, norms, predicted = _at_start(digits, activation, seed)
+        measured.append(norms.grad_rms ** 2)
+    np.testing.assert_allclose(np.sqrt(np.mean(measured, axis=0)), predicted, rtol=0.2)
+    np.testing.assert_allclose(np.sqrt(measured[0]), predicted, rtol=0.35)
+
+
+def test_larger_sigmoid_weights_saturate_and_still_vanish(digits):
+    """Xavier x 4 (rng 0): the mean slope falls (0.234 -> about 0.13), over 15% of units have
+    slope < 0.05 (none at x 1), and the gradient still shrinks: layer 1 / output < 0.02."""
+    X = digits[0][:, :500]
+    sigmoid = cu.activations.get("sigmoid")
+    stats = {}
+    for gain in (1.0, 4.0):
+        spec, params, norms, _ = _at_start(digits, "sigmoid", gain=gain)
+        Zs, _ = cu.network.hidden_activations(spec, params, X)
+        slopes = np.concatenate([sigmoid.derivative(Z).ravel() for Z in Zs])
+        stats[gain] = slopes.mean(), np.mean(slopes < 0.05), norms.grad_rms[0] / norms.grad_rms[-1]
+    assert stats[1.0][1] < 0.01 and stats[4.0][1] > 0.15
+    assert stats[4.0][0] < 0.7 * stats[1.0][0]
+    assert stats[1.0][2] < stats[4.0][2] < 0.02
+
+
+def _during_training(digits, sweep, activation, init):
+    X, Y, _, _ = digits
+    lr = _best_lr(sweep, activation, 6)
+    spec = cu.Spec((64,) + (32,) * 6 + (10,), activation=activation, output="softmax")
+    hist = cu.train(spec, cu.init_params(spec, init, rng=0), X, Y, cu.optimizers.sgd(lr),
+                    steps=600, batch_size=64, rng=0, record_every=10)
+    return spec, hist
+
+
+def _best_lr(sweep, activation, depth):
+    return next(r["lr"] for r in sweep["summary"]
+                if r["activation"] == activation and r["depth"] == depth)
+
+
+def test_vanishing_persists_during_training_for_sigmoid_not_relu(digits, sweep):
+    """6 hidden layers of 32, 600 steps at the sweep's best rate for 6 layers, rng 0.
+    Sigmoid: ||dW1|| / ||dW7|| < 1e-2 at the start and over the last 100 steps, and train
+    accuracy < 0.2 (chance 0.10). ReLU: the ratio stays within 0.1 to 10, accuracy > 0.8."""
+    X, Y, _, _ = digits
+    for activation, init in (("sigmoid", "xavier_normal"), ("relu", "he_normal")):
+        spec, hist = _during_training(digits, sweep, activation, init)
+        norms = hist.layer_stats["grad_norm"]
+        start, end = norms[0, 0] / norms[0, -1], np.median(norms[-10:, 0] / norms[-10:, -1])
+        accuracy = cu.accuracy(spec, hist.params, X, Y)
+        if activation == "sigmoid":
+            assert start < 1e-2 and end < 1e-2 and accuracy < 0.2
+            assert abs(np.mean(hist.costs[-100:]) - math.log(10)) < 0.05
+        else:
+            assert 0.1 < start < 10 and 0.1 < end < 10 and accuracy > 0.8
+
+
+# ---------------------------------------------------------------- 3. the depth sweep
+
+
+def test_depth_sweep_recomputes(sweep, digits):
+    """Recompute a sample of data/depth_vs_accuracy.json: seed 0 at the chosen rate for
+    sigmoid at 4 layers, tanh at 3 and ReLU at 5 (accuracies within one example, cost
+    within 1e-4: BLAS may sum in another order)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from sweep_depth_digits import run_one
+    for activation, depth in (("sigmoid", 4), ("tanh", 3), ("relu", 5)):
+        lr = _best_lr(sweep, activation, depth)
+        row = next(r for r in sweep["runs"] if (r["activation"], r["depth"], r["lr"], r["seed"])
+                   == (activation, depth, lr, 0))
+        again = run_one(activation, depth, lr, 0, data=digits)
+        assert again["diverged"] == row["diverged"]
+        assert again["train_acc"] == pytest.approx(row["train_acc"], abs=1.5 / 1347)
+        assert again["test_acc"] == pytest.approx(row["test_acc"], abs=1.5 / 450)
+        assert again["final_cost"] == pytest.approx(row["final_cost"], abs=1e-4)
+        assert again["grad_ratio_at_start"] == pytest.approx(row["grad_ratio_at_start"], rel=1e-3)
+
+
+def test_depth_sweep_summary_is_computed_from_its_runs(sweep):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from sweep_depth_digits import SETTINGS, summarize
+    assert sweep["settings"] == json.loads(json.dumps(SETTINGS))
+    assert summarize(sweep["runs"]) == sweep["summary"]
+    n = len(SETTINGS["depths"]) * len(SETTINGS["seeds"]) * sum(
+        len(rates) for rates in SETTINGS["learning_rates"].values())
+    assert len(sweep["runs"]) == n
+
+
+def _mean(sweep, activation, depth, key="train_acc_mean"):
+    return next(r[key] for r in sweep["summary"] if (r["activation"], r["depth"]) == (activation, depth))
+
+
+def test_deep_sigmoid_networks_stop_learning_before_8_layers(sweep):
+    """Seed 001's claim, measured: sigmoid learns at 2 layers (mean train accuracy > 0.9),
+    first falls below 0.5 before 8 layers (at 4 here), and is at chance (< 0.15) at every
+    depth after that."""
+    assert _mean(sweep, "sigmoid", 2) > 0.9
+    depths = sweep["settings"]["depths"]
+    failing = [d for d in depths if _mean(sweep, "sigmoid", d) < 0.5]
+    assert failing and failing[0] < 8
+    assert all(_mean(sweep, "sigmoid", d) < 0.15 for d in depths if d > failing[0])
+
+
+def test_sigmoid_gradient_ratio_falls_by_a_constant_factor_per_layer(sweep):
+    """Right panel: the median ||dW1|| / ||dWL|| at the start falls by x0.15 to x0.35 per
+    added sigmoid layer, to below 1e-7 at 12 layers; tanh's and ReLU's stay within 0.5 to 5."""
+    depths = sweep["settings"]["depths"]
+    ratios = np.array([_mean(sweep, "sigmoid", d, "grad_ratio_median") for d in depths])
+    factors = ratios[1:] / ratios[:-1]
+    assert np.all((factors > 0.15) & (factors < 0.35))
+    assert ratios[-1] < 1e-7
+    for activation in ("tanh", "relu"):
+        others = [_mean(sweep, activation, d, "grad_ratio_median") for d in depths]
+        assert all(0.5 < r < 5 for r in others)
+
+
+def test_tanh_trains_at_every_depth_relu_becomes_unreliable_past_9(sweep):
+    """tanh (Xavier): mean train accuracy > 0.9 at every depth 2-12. ReLU (He): > 0.85 up to
+    9 layers; at 10-12 the mean is below 0.85 somewhere, with a spread over seeds > 0.05."""
+    depths = sweep["settings"]["depths"]
+    assert all(_mean(sweep, "tanh", d) > 0.9 for d in depths)
+    assert all(_mean(sweep, "relu", d) > 0.85 for d in depths if d <= 9)
+    deep = [d for d in depths if d >= 10]
+    assert any(_mean(sweep, "relu", d) < 0.85 for d in deep)
+    assert all(_mean(sweep, "relu", d, "train_acc_std") > 0.05 for d in deep)
+
+
+def test_ten_times_longer_rescues_3_and_4_sigmoid_layers_not_6_and_more(sweep):
+    """300 epochs at learning rate 3 (seeds 0-2): 3 and 4 layers reach > 0.95 train
+    accuracy; at 5 layers at least one seed is still at chance; at 6 and 8 every seed is
+    (< 0.15)."""
+    long = sweep["long_runs"]
+    accuracy = lambda depth: [r["train_acc"] for r in long if r["depth"] == depth]
+    assert all(a > 0.95 for a in accuracy(3) + accuracy(4))
+    assert min(accuracy(5)) < 0.15
+    assert all(a < 0.15 for a in accuracy(6) + accuracy(8))
+
+
+# ---------------------------------------------------------------- 4. clipping
+
+
+def test_clip_by_norm_keeps_the_direction_clip_by_value_does_not():
+    g = {"dW": np.array([3.0, 0.4])}
+    by_value = cu.optimizers.clip_by_value(g, 1.0)["dW"]
+    by_norm = cu.optimizers.clip_by_norm(g, 1.0)["dW"]
+    angle = lambda v: math.degrees(math.atan2(v[1], v[0]))
+    assert angle(by_norm) == pytest.approx(angle(g["dW"]), abs=1e-9)
+    assert angle(by_value) - angle(g["dW"]) > 10  # 7.6 -> 21.8 degrees
+    assert np.linalg.norm(by_norm) == pytest.approx(1.0)
+
+
+SPEC_X = cu.Spec((64,) + (32,) * 6 + (10,), activation="relu", output="softmax")
+
+
+def _clip_run(digits, gain, seed=0, **option):
+    X, Y, _, _ = digits
+    params = cu.init_params(SPEC_X, "he_normal", rng=seed, gain=gain)
+    return cu.train(SPEC_X, params, X, Y, cu.optimizers.sgd(0.1), steps=300, batch_size=64,
+                    rng=seed, record_every=1, **option)
+
+
+def _global_norms(hist):
+    return np.sqrt((hist.layer_stats["grad_norm"] ** 2).sum(axis=1))
+
+
+def test_exploding_run_diverges_and_clipping_rescues_it(digits):
+    """2 x He, 6 ReLU layers of 32, lr 0.1, 300 steps, rng 0 (the notebook's run): no
+    clipping gives NaN within 10 steps from a first gradient norm over 100; clipped by value
+    (0.1) or by norm (5) it trains to over 0.9 train accuracy."""
+    X, Y, _, _ = digits
+    wild = _clip_run(digits, 2.0)
+    assert wild.diverged and wild.diverged_at < 10 and _global_norms(wild)[0] > 100
+    for option in ({"clip_value": 0.1}, {"clip_norm": 5.0}):
+        tame = _clip_run(digits, 2.0, **option)
+        assert not tame.diverged
+        assert cu.accuracy(SPEC_X, tame.params, X, Y) > 0.9
+    over = np.flatnonzero(_global_norms(_clip_run(digits, 2.0, clip_norm=5.0)) > 5.0)
+    assert np.all(over[:20] == np.arange(20))  # it acts at every step at the start
+    assert 0 < np.sum(over > 100) < 100  # and now and then later
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_clipping_rescues_the_exploding_start_and_helps_at_he_scale(digits, seed):
+    """Over rng 0..3: 2 x He without clipping diverges or ends at chance (< 0.2); clipped by
+    norm (5) it reaches > 0.9. At He's scale the first gradient norm is under 10, nothing
+    diverges, the gradient still goes over 5 at some steps, and clipping by norm ends at
+    least as accurate as no clipping (and > 0.9)."""
+    X, Y, _, _ = digits
+    wild = _clip_run(digits, 2.0, seed)
+    assert wild.diverged or cu.accuracy(SPEC_X, wild.params, X, Y) < 0.2
+    assert cu.accuracy(SPEC_X, _clip_run(digits, 2.0, seed, clip_norm=5.0).params, X, Y) > 0.9
+    he = _clip_run(digits, 1.0, seed)
+    he_clipped = _clip_run(digits, 1.0, seed, clip_norm=5.0)
+    assert _global_norms(he)[0] < 10 and not he.diverged
+    assert np.sum(_global_norms(he) > 5.0) > 0
+    acc, acc_clipped = (cu.accuracy(SPEC_X, h.params, X, Y) for h in (he, he_clipped))
+    assert acc_clipped >= acc and acc_clipped > 0.9

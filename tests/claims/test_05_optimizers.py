@@ -1,0 +1,429 @@
+"""Every claim of 05_optimizers, as a test against course_utils.
+
+The landscape runs are deterministic (no randomness); the network runs use the seeds
+stated with each test. Margins are stated where a number is compared. The 5,000-epoch
+moons runs come from data/moons_optimizers.json; test_moons_sweep_recomputes reruns a
+sample of it.
+"""
+
+import json
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+
+import course_utils as cu
+
+ROOT = pathlib.Path(__file__).parents[2]
+L = cu.landscapes
+OPTIMIZERS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+
+
+# ---------------------------------------------------------------- section 2: the race
+
+
+@pytest.fixture(scope="module")
+def race():
+    """The notebook's sweep: tuned rate per (landscape, optimizer) and the run at it."""
+    tuned, runs = {}, {}
+    for name in L.NAMES:
+        for opt in OPTIMIZERS:
+            tuned[name, opt], _ = L.tune_lr(opt, name, L.lr_grid())
+            runs[name, opt] = L.run(cu.optimizers.get(opt, lr=tuned[name, opt]), name)
+    return tuned, runs
+
+
+def test_tuned_rates_are_inside_the_grid_and_span_a_factor_of_1000(race):
+    tuned, _ = race
+    grid = L.lr_grid()
+    rates = np.array(list(tuned.values()))
+    assert rates.min() > grid[0] and rates.max() < grid[-1]  # no best rate at the grid's edge
+    assert 300 < rates.max() / rates.min() < 3000
+
+
+def test_no_optimizer_wins_everywhere(race):
+    _, runs = race
+    def arrival(name, opt):
+        k = runs[name, opt].steps_to(1e-6)
+        return np.inf if k is None else k
+    for name in ("ravine", "beale"):
+        assert all(arrival(name, opt) < np.inf for opt in ("momentum", "nesterov", "adam"))
+        assert arrival(name, "sgd") == np.inf
+    gaps = {opt: runs["rosenbrock", opt].final_gap for opt in OPTIMIZERS}
+    assert min(gaps.values()) > 1e-6  # nobody arrives within 300 steps
+    assert min(gaps, key=gaps.get) == "momentum"
+    for name in ("saddle", "local_minimum"):
+        order = sorted(OPTIMIZERS, key=lambda opt: arrival(name, opt))
+        assert {"sgd", "adagrad"} <= set(order[:3])
+    winners = {min(OPTIMIZERS, key=lambda opt: arrival(name, opt)) for name in
+               ("ravine", "beale", "saddle", "local_minimum")}
+    assert len(winners) > 1
+
+
+def test_rmsprop_jitters_short_of_the_minimum_except_on_the_saddle(race):
+    _, runs = race
+    for name in ("ravine", "rosenbrock", "beale", "local_minimum"):
+        assert runs[name, "rmsprop"].final_gap > 1e-3
+    assert runs["saddle", "rmsprop"].steps_to(1e-6) is not None
+
+
+def test_adagrad_needs_large_rates(race):
+    tuned, _ = race
+    assert all(tuned[name, "adagrad"] >= 1.0 for name in L.NAMES)
+
+
+def test_adam_at_its_default_rate_covers_a_fraction_of_the_way():
+    """lr 0.001: each step moves each coordinate by about lr (at most twice that: the step
+    exceeds lr only while the gradient keeps growing), so in the landscape's few hundred
+    steps it ends at least 80% of the start's distance away from the minimum (the nearest
+    one, for the saddle)."""
+    for name in L.NAMES:
+        land = L.get(name)
+        trip = L.run(cu.optimizers.adam(0.001), land)
+        minima = np.array([land.minimum, *land.extra_minima])
+        distance = lambda w: np.linalg.norm(minima - w, axis=1).min()
+        assert np.all(np.abs(np.diff(trip.path, axis=0)) <= 0.002)
+        assert distance(trip.final_point) > 0.8 * distance(trip.path[0])
+
+
+# ---------------------------------------------------------------- section 3: the ravine
+
+
+def _zigzag(trip, angle=30.0):
+    across = np.array([-np.sin(np.radians(angle)), np.cos(np.radians(angle))])
+    moves = np.diff(trip.path, axis=0) @ across
+    return np.mean(np.sign(moves[1:]) != np.sign(moves[:-1]))
+
+
+def test_gradient_descent_is_stable_only_below_2_over_the_largest_curvature():
+    assert not L.run(cu.optimizers.sgd(0.0199), "ravine", steps=2000).diverged
+    assert L.run(cu.optimizers.sgd(0.0201), "ravine", steps=2000).diverged
+
+
+def test_momentum_damps_the_zigzag_at_the_same_rate():
+    gd = L.run(cu.optimizers.sgd(0.019), "ravine")
+    mom = L.run(cu.optimizers.momentum(0.019, 0.9), "ravine")
+    assert _zigzag(gd) == 1.0  # gradient descent reverses across on every step
+    assert _zigzag(mom) < 0.25
+    assert mom.final_gap < gd.final_gap
+
+
+def test_momentum_speeds_progress_at_tuned_rates(race):
+    tuned, _ = race
+    steps = {opt: L.run(cu.optimizers.get(opt, lr=tuned["ravine", opt]), "ravine",
+                        steps=2000).steps_to(1e-6) for opt in ("sgd", "momentum", "nesterov")}
+    assert steps["momentum"] < 0.5 * steps["sgd"]  # the notebook: about a third
+    assert steps["nesterov"] < steps["momentum"]
+    # gradient descent's rate is bounded by (kappa - 1) / (kappa + 1) = 0.98 per step in
+    # distance: from f0 it needs at least log(1e-6 / f0) / (2 log 0.98) steps
+    f0 = L.get("ravine").value(L.get("ravine").start)
+    assert steps["sgd"] >= np.log(1e-6 / f0) / (2 * np.log(99 / 101))
+
+
+# ---------------------------------------------------------------- section 4: the double well
+
+
+@pytest.fixture(scope="module")
+def well_map():
+    barrier = L.local_minimum_barrier()
+    betas = np.array([0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98])
+    rates = L.lr_grid(1e-3, 1.0, 4)
+
+    def outcome(trip):
+        if trip.diverged:
+            return "diverged"
+        if trip.step_lengths()[-1] > 1e-3:
+            return "moving"
+        return "global" if trip.final_point[0] < barrier["x_barrier"] else "local"
+
+    ends = {(beta, lr): outcome(L.run(cu.optimizers.momentum(lr, beta), "local_minimum", steps=400))
+            for beta in betas for lr in rates}
+    return betas, rates, ends
+
+
+def test_momentum_rolls_through_once_lr_over_1_minus_beta_is_about_0_3(well_map):
+    betas, rates, ends = well_map
+    for beta in (0.8, 0.9, 0.95):
+        first = min(lr for lr in rates if ends[beta, lr] == "global")
+        assert 0.2 < first / (1 - beta) < 0.45
+        # below that, every rate ends in the local minimum
+        assert all(ends[beta, lr] == "local" for lr in rates if lr < first)
+
+
+def test_small_learning_rates_crawl_whatever_beta(well_map):
+    betas, rates, ends = well_map
+    assert all(ends[beta, 0.001] == "local" for beta in betas)
+
+
+def test_gradient_descent_escapes_only_by_one_long_jump(well_map):
+    _, rates, ends = well_map
+    escapes = [lr for lr in rates if ends[0.0, lr] == "global"]
+    assert len(escapes) == 1  # a single column, just below divergence
+    lr = escapes[0]
+    assert ends[0.0, rates[np.searchsorted(rates, lr) + 1]] == "diverged"
+    trip = L.run(cu.optimizers.sgd(lr), "local_minimum", steps=1)
+    assert trip.path[1, 0] < L.local_minimum_barrier()["x_barrier"]  # over it in one step
+
+
+def test_fast_balls_also_roll_out_of_the_global_minimum(well_map):
+    betas, rates, ends = well_map
+    back = [(beta, lr) for (beta, lr), end in ends.items() if end == "local" and lr > 0.2]
+    assert len(back) >= 3
+    assert sum(ends[0.98, lr] == "moving" for lr in rates) > rates.size / 2
+
+
+def test_the_notebooks_three_example_paths():
+    def end(lr, beta):
+        return L.run(cu.optimizers.momentum(lr, beta), "local_minimum", steps=400).final_point[0]
+    barrier = L.local_minimum_barrier()["x_barrier"]
+    assert end(0.01, 0.9) > barrier and end(0.1, 0.9) < barrier and end(0.03, 0.0) > barrier
+
+
+# ---------------------------------------------------------------- section 5: AdaGrad, RMSProp
+
+
+def _constant_gradient_steps(optimizer, n=1000, g=0.5):
+    params = {"W": np.zeros(1)}
+    state, lengths = optimizer.init(params), []
+    for _ in range(n):
+        new, state = optimizer.update(params, {"dW": np.full(1, g)}, state)
+        lengths.append(abs(new["W"] - params["W"]).item())
+        params = new
+    return np.array(lengths)
+
+
+def test_adagrad_step_falls_like_1_over_sqrt_t_and_rmsprop_settles_at_lr():
+    t = np.arange(1, 1001)
+    np.testing.assert_allclose(_constant_gradient_steps(cu.optimizers.adagrad(0.01)),
+                               0.01 / np.sqrt(t), rtol=1e-6)
+    rms = _constant_gradient_steps(cu.optimizers.rmsprop(0.01, beta=0.9))
+    assert rms[0] == pytest.approx(0.01 / np.sqrt(0.1), rel=1e-6)
+    assert rms[-1] == pytest.approx(0.01, rel=1e-6)
+
+
+def _train_recording(optimizer, epochs, seed=0):
+    X, Y, _, _ = cu.datasets.load_moons()
+    spec = cu.Spec((2, 5, 2, 1), activation="relu")
+    params = cu.init_params(spec, "he_normal", rng=seed)
+    state, rng, states = optimizer.init(params), np.random.default_rng(seed), []
+    for _ in range(epochs):
+        for Xb, Yb in cu.training.minibatches(X, Y, 64, rng):
+            _, grads, _ = cu.loss_and_grads(spec, params, Xb, Yb)
+            params, state = optimizer.update(params, grads, state)
+        states.append(state)
+    return params, states
+
+
+def test_adagrad_effective_rates_never_rise_rmsprops_do():
+    """seed 0, lr 0.01, 300 epochs of minibatches of 64 (as in the notebook)."""
+    def rates(opt, key):
+        _, states = _train_recording(cu.optimizers.get(opt, lr=0.01), 300)
+        acc = np.array([np.concatenate([s[key][k].ravel() for k in s[key]]) for s in states])
+        alive = acc[-1] > 0
+        return 0.01 / (np.sqrt(acc[:, alive]) + 1e-8), int(np.sum(~alive))
+    ada, dead = rates("adagrad", "G")
+    rms, _ = rates("rmsprop", "s")
+    assert dead == 7  # the dead unit of layer 2 (seed 0): 5 + 1 + 1 parameters
+    assert np.all(np.diff(ada, axis=0) <= 0)
+    assert np.mean(np.diff(rms, axis=0) > 0) > 0.3
+    assert np.median(ada[-1]) < 0.2 * np.median(ada[0])
+    assert np.sum(rms[-1] > 1) >= 1  # forgotten gradients: parameters of a unit that died
+
+
+# ---------------------------------------------------------------- section 6 and 7: Adam
+
+
+def test_adam_is_momentum_direction_over_rmsprop_scale():
+    lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-8
+    beale = L.get("beale")
+    trip = L.run(cu.optimizers.adam(lr, b1, b2, eps), beale, steps=100)
+    mom, rms = cu.optimizers.momentum(lr, b1), cu.optimizers.rmsprop(lr, b2, eps)
+    point = {"W": trip.path[0]}
+    ms, rs, rebuilt = mom.init(point), rms.init(point), [trip.path[0]]
+    for t, w in enumerate(trip.path[:-1], start=1):
+        g = {"dW": beale.gradient(w)}
+        _, ms = mom.update(point, g, ms)
+        _, rs = rms.update(point, g, rs)
+        rebuilt.append(rebuilt[-1] - lr * (ms["v"]["W"] / (1 - b1 ** t))
+                       / (np.sqrt(rs["s"]["W"] / (1 - b2 ** t)) + eps))
+    np.testing.assert_allclose(np.array(rebuilt), trip.path, rtol=0, atol=1e-12)
+
+
+def test_adam_with_beta1_0_and_no_correction_is_rmsprop():
+    a = L.run(cu.optimizers.adam(0.05, beta1=0.0, beta2=0.9, bias_correction=False), "beale")
+    r = L.run(cu.optimizers.rmsprop(0.05, beta=0.9), "beale")
+    np.testing.assert_allclose(a.path, r.path, rtol=1e-12, atol=1e-12)
+
+
+def test_without_bias_correction_the_first_steps_are_too_long():
+    t = np.arange(1, 1001)
+    uncorrected = _constant_gradient_steps(cu.optimizers.adam(0.01, bias_correction=False)) / 0.01
+    corrected = _constant_gradient_steps(cu.optimizers.adam(0.01)) / 0.01
+    np.testing.assert_allclose(uncorrected, (1 - 0.9 ** t) / np.sqrt(1 - 0.999 ** t), rtol=1e-6)
+    np.testing.assert_allclose(corrected, 1.0, rtol=1e-6)
+    assert uncorrected[0] == pytest.approx(3.16, abs=0.01)
+    assert int(np.argmax(uncorrected)) + 1 == 12 and uncorrected.max() == pytest.approx(6.57, abs=0.01)
+    assert uncorrected[99] > 3
+
+
+def test_bias_correction_ablation_on_beale():
+    def gap(lr, bc):
+        return L.run(cu.optimizers.adam(lr, bias_correction=bc), "beale").final_gap
+    assert gap(1.0, True) < 1e-9 and gap(1.0, False) > 1.0   # too long: thrown off
+    assert gap(0.1, True) > 0.5 and gap(0.1, False) < 1e-6   # longer early steps help here
+
+
+# ---------------------------------------------------------------- sections 8-10: the moons
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    return json.loads((ROOT / "data" / "moons_optimizers.json").read_text())
+
+
+def _runs(sweep, family, streams):
+    out = {}
+    for r in sweep["runs"]:
+        if r["family"] == family and r["streams"] == streams:
+            out.setdefault(r["optimizer"], []).append(r)
+    return out
+
+
+def test_course_streams_reproduce_the_source_course_gap(sweep):
+    course = {opt: rows[0]["train_acc"] for opt, rows in _runs(sweep, "gap", "course").items()}
+    assert 0.70 <= course["gd"] <= 0.74 and 0.70 <= course["momentum"] <= 0.74  # "about 72%"
+    assert 0.93 <= course["adam"] <= 0.95                                       # "about 94%"
+
+
+def test_with_other_draws_the_gap_holds_but_is_smaller(sweep):
+    ours = _runs(sweep, "gap", "rng")
+    by_seed = {opt: {r["seed"]: r["train_acc"] for r in rows} for opt, rows in ours.items()}
+    assert all(by_seed["adam"][s] > by_seed["gd"][s] for s in by_seed["gd"])
+    course = {opt: rows[0]["train_acc"] for opt, rows in _runs(sweep, "gap", "course").items()}
+    gaps = [by_seed["adam"][s] - by_seed["gd"][s] for s in by_seed["gd"]]
+    assert np.mean(gaps) < course["adam"] - course["gd"]
+    assert min(by_seed["gd"].values()) < 0.75 and max(by_seed["gd"].values()) > 0.85
+
+
+def test_momentum_is_gradient_descent_at_lr_0_0007(sweep):
+    for streams in ("course", "rng"):
+        rows = _runs(sweep, "gap", streams)
+        for gd, mom in zip(rows["gd"], rows["momentum"]):
+            assert gd["seed"] == mom["seed"]
+            assert abs(gd["train_acc"] - mom["train_acc"]) < 0.002
+            assert abs(gd["final_cost"] - mom["final_cost"]) < 0.001
+    course = _runs(sweep, "gap", "course")["gd"][0]["costs"]
+    assert course[-1] < course[-2]  # still falling at the end
+
+
+def test_published_decay_costs_are_reproduced(sweep):
+    """The source course printed these costs for its decay runs (epochs 0, 1000, ..., 4000)."""
+    published = {"gd": [0.701091, 0.127161, 0.120304, 0.117033, 0.117512],
+                 "momentum": [0.702226, 0.128974, 0.125965, 0.123375, 0.123218],
+                 "adam": [0.699346, 0.130074, 0.129826, 0.129282, 0.128361]}
+    every = sweep["settings"]["cost_every_epochs"]
+    for opt, rows in _runs(sweep, "decay", "course").items():
+        ours = [rows[0]["costs"][epoch // every] for epoch in range(0, 5000, 1000)]
+        assert ours == published[opt]
+
+
+def test_a_larger_rate_closes_the_gap_with_or_without_decay(sweep):
+    for streams in ("course", "rng"):
+        decay, constant = _runs(sweep, "decay", streams), _runs(sweep, "constant", streams)
+        for opt in ("gd", "momentum", "adam"):
+            d = np.mean([r["train_acc"] for r in decay[opt]])
+            c = np.mean([r["train_acc"] for r in constant[opt]])
+            assert abs(d - c) <= 0.01  # "within about a point"
+            assert abs(d - np.mean([r["train_acc"] for r in decay["adam"]])) <= 0.02
+    by_seed = {opt: {r["seed"]: r["train_acc"] for r in rows}
+               for opt, rows in _runs(sweep, "decay", "rng").items()}
+    assert sum(by_seed["adam"][s] > by_seed["gd"][s] for s in by_seed["gd"]) <= 3
+
+
+def test_decay_quiets_the_end_of_training(sweep):
+    late = {f: np.array(_runs(sweep, f, "course")["gd"][0]["costs"][-100:])
+            for f in ("decay", "constant")}
+    assert late["decay"].std() < late["constant"].std() / 3
+    assert late["decay"].mean() < late["constant"].mean()
+
+
+def test_moons_sweep_recomputes(sweep):
+    """Recompute a sample of data/moons_optimizers.json: the course-stream gradient descent
+    run at lr 0.0007 and the reader-style Adam run with decay, seed 0 (5,000 epochs each)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from sweep_moons_optimizers import run_one
+    for family, opt, streams, seed in (("gap", "gd", "course", None), ("decay", "adam", "rng", 0)):
+        stored = next(r for r in sweep["runs"] if r["family"] == family and r["optimizer"] == opt
+                      and r["streams"] == streams and r["seed"] == seed)
+        again = run_one(family, opt, streams, seed)
+        assert again["train_acc"] == stored["train_acc"]
+        assert again["test_acc"] == stored["test_acc"]
+        assert again["final_cost"] == pytest.approx(stored["final_cost"], abs=1e-5)
+
+
+# ---------------------------------------------------------------- sections 9 and 11
+
+
+@pytest.fixture(scope="module")
+def adam_state():
+    """Adam at lr 0.0007, seed 0, 500 epochs (the notebook's section 9)."""
+    _, states = _train_recording(cu.optimizers.adam(0.0007), 500)
+    return states[-1]
+
+
+def _effective(state, lr=0.0007, beta2=0.999, eps=1e-8):
+    scale = 1 - beta2 ** state["step"]
+    return {k: lr / (np.sqrt(v / scale) + eps) for k, v in state["v"].items()}
+
+
+def test_adams_effective_rates_are_far_above_its_nominal_rate(adam_state):
+    rates = _effective(adam_state)
+    live = np.concatenate([rates[k][adam_state["v"][k] > 0] for k in rates])
+    dead = sum(int(np.sum(adam_state["v"][k] == 0)) for k in rates)
+    assert dead == 7
+    assert live.min() > 5 * 0.0007 and live.max() > 300 * 0.0007
+    assert np.median(live) > 20 * 0.0007
+
+
+def test_l2_under_adam_decays_weights_unequally(adam_state):
+    rates = _effective(adam_state)
+    shrink = np.concatenate([rates[k][adam_state["v"][k] > 0] for k in rates if k.startswith("W")])
+    assert shrink.max() / shrink.min() > 10
+
+
+def test_adamw_decays_every_weight_by_lr_times_wd_and_adam_l2_does_not():
+    """Two weights whose (noisy) gradients differ 100-fold in size, 100 steps (rng 0).
+    AdamW: one step changes each weight by exactly -lr * wd * w more than plain Adam.
+    Adam + L2: the penalty's pull is divided by each weight's gradient scale, so the
+    weight with small gradients is pulled far more."""
+    lr, wd = 0.01, 0.001  # a penalty small beside both gradients: neither step saturates
+    params = {"W1": np.array([[1.0, 1.0]])}
+    scale = np.array([[0.01, 1.0]])
+    noise = np.random.default_rng(0).standard_normal((100, 1, 2)) * scale
+    adam, adamw = cu.optimizers.adam(lr), cu.optimizers.adamw(lr, weight_decay=wd)
+    plain, _ = adam.update(params, {"dW1": noise[0]}, adam.init(params))
+    decoupled, _ = adamw.update(params, {"dW1": noise[0]}, adamw.init(params))
+    np.testing.assert_allclose(decoupled["W1"] - plain["W1"], -lr * wd * params["W1"], rtol=1e-9)
+
+    def final(penalty):
+        p, state = params, adam.init(params)
+        for g in noise:
+            p, state = adam.update(p, {"dW1": g + penalty * p["W1"]}, state)
+        return p["W1"].ravel()
+    pull = final(0.0) - final(wd)  # how much further the L2 run moved towards 0
+    assert np.all(pull > 0)
+    assert pull[0] > 20 * pull[1]
+
+
+def test_adamw_decay_still_follows_the_learning_rate_schedule():
+    """Seed 004 says weight decay is independent of the current learning rate: AdamW's
+    decay is lr(t) * wd, so it halves when a schedule halves the rate."""
+    schedule = cu.optimizers.step_decay(0.01, drop=0.5, every=1)
+    adamw = cu.optimizers.adamw(schedule, weight_decay=0.1)
+    params, zero = {"W1": np.ones((1, 1))}, {"dW1": np.zeros((1, 1))}
+    state = adamw.init(params)
+    first, state = adamw.update(params, zero, state)
+    second, state = adamw.update(first, zero, state)
+    assert 1 - first["W1"].item() == pytest.approx(0.01 * 0.1)
+    assert 1 - second["W1"].item() / first["W1"].item() == pytest.approx(0.005 * 0.1)

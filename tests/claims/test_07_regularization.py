@@ -1,0 +1,372 @@
+"""Every claim of 07_regularization, as a test against course_utils.
+
+Seeds and margins are stated with each test. Sections 1-3 and 5 read the stored sweep
+data/regularization_runs.json (gradient descent, lr 0.3, 30,000 steps on [2, 50, 50, 1]);
+one test recomputes a sample of it, so a stale file fails. Sections 4 and 6 and the
+dashboard's claim are recomputed here.
+"""
+
+import json
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+
+import course_utils as cu
+
+ROOT = pathlib.Path(__file__).parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import make_overfit_data  # noqa: E402
+import sweep_regularization  # noqa: E402
+
+SPEC = cu.Spec((2, 50, 50, 1))
+
+
+@pytest.fixture(scope="module")
+def data():
+    return cu.datasets.load_overfit_2d(validation=True)
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    return json.loads((ROOT / "data" / "regularization_runs.json").read_text())
+
+
+def find(sweep, kind, seed=0, **match):
+    return [r for r in sweep["runs"] if r["kind"] == kind and r["seed"] == seed
+            and all(r[k] == v for k, v in match.items())][0]
+
+
+def params_of(run):
+    return {k: np.array(v) for k, v in run["params"].items()}
+
+
+def true_curve(X):
+    return (X[1] > 0.4 * np.sin(np.pi * X[0])).astype(int)
+
+
+# ---------------------------------------------------------------- the data
+
+
+def test_the_shipped_file_is_what_the_script_draws(data):
+    rows = make_overfit_data.make(np.random.default_rng(make_overfit_data.SEED))
+    X, Y, X_val, Y_val, X_test, Y_test = data
+    train = [r for r in rows if r[0] == "train"]
+    np.testing.assert_allclose(X, np.array([[r[1] for r in train], [r[2] for r in train]]),
+                               atol=5e-5)
+    np.testing.assert_array_equal(Y.ravel(), [r[3] for r in train])
+    assert (X.shape[1], X_val.shape[1], X_test.shape[1]) == (200, 200, 1000)
+
+
+def test_about_one_label_in_ten_disagrees_with_the_true_curve(data):
+    """The notebook's 'best possible test accuracy': the true curve's, 0.85-0.92 here."""
+    X, Y, _, _, X_test, Y_test = data
+    assert 0.05 < np.mean(true_curve(X) != Y) < 0.15
+    assert 0.85 < np.mean(true_curve(X_test) == Y_test) < 0.92
+
+
+# ---------------------------------------------------------------- 1 the source's pattern
+
+
+def _means(sweep, kind, **match):
+    rows = [find(sweep, kind, seed, **match) for seed in sweep["settings"]["seeds"]]
+    return (np.mean([r["train_acc"] for r in rows]), np.mean([r["test_acc"] for r in rows]),
+            np.array([r["test_acc"] for r in rows]))
+
+
+def test_regularization_trades_training_accuracy_for_test_accuracy(sweep):
+    """Means over the 5 starts: none is best on training and worst on test; L2 (0.7) and
+    dropout (0.86) are lower on training and higher on test. Margins: the gaps measured
+    are 0.07 / 0.035 (L2 test / train) and 0.01 / 0.015 (dropout); we require 0.02 for L2
+    and 0.005 for dropout, and for L2 the gain holds for every start."""
+    none_train, none_test, none_tests = _means(sweep, "none")
+    l2_train, l2_test, l2_tests = _means(sweep, "l2", **{"lambda": 0.7})
+    drop_train, drop_test, _ = _means(sweep, "dropout", keep_prob=0.86)
+    assert none_train > 0.98  # it fits (nearly) every training point, noise included
+    assert none_train - none_test > 0.12
+    assert l2_train < none_train - 0.02 and l2_test > none_test + 0.02
+    assert drop_train < none_train - 0.005 and drop_test > none_test + 0.005
+    assert np.all(l2_tests > none_tests)
+    assert drop_test < l2_test  # here dropout at 0.86 helps less than L2 (the source: more)
+
+
+def test_stored_boundaries_reproduce_the_stored_accuracies(sweep, data):
+    """The parameters are stored to 5 significant digits: the accuracies they give match
+    the stored ones within one point of 1,000."""
+    X, Y, _, _, X_test, Y_test = data
+    for kind, match in [("none", {}), ("l2", {"lambda": 0.7}), ("dropout", {"keep_prob": 0.86})]:
+        run = find(sweep, kind, **match)
+        params = params_of(run)
+        assert abs(cu.accuracy(SPEC, params, X, Y) - run["train_acc"]) <= 0.005
+        assert abs(cu.accuracy(SPEC, params, X_test, Y_test) - run["test_acc"]) <= 0.001
+
+
+@pytest.mark.parametrize("kind,lambd,keep", [("none", 0.0, 1.0), ("dropout", 0.0, 0.5),
+                                             ("l1_proximal", 0.3, 1.0)])
+def test_sweep_data_recomputes(sweep, kind, lambd, keep):
+    """Recompute three runs of data/regularization_runs.json (30,000 steps each)."""
+    stored = find(sweep, kind, **{"lambda": lambd, "keep_prob": keep})
+    again = sweep_regularization.run_one(kind, 0, lambd=lambd, keep_prob=keep,
+                                         curves="curves" in stored)
+    for key in ("train_acc", "val_acc", "test_acc", "near_zero", "exactly_zero"):
+        assert again[key] == stored[key], key
+    assert again["final_cost"] == pytest.approx(stored["final_cost"], abs=1e-5)
+    if "curves" in stored:
+        assert again["curves"]["test_acc"] == stored["curves"]["test_acc"]
+
+
+# ---------------------------------------------------------------- 2 L2 and its m
+
+
+def test_m_is_the_number_of_examples(data):
+    """Every training point twice: the data gradient is unchanged (to rounding), the L2
+    gradient halves, though the number of weights is the same."""
+    X, Y = data[0], data[1]
+    params = cu.init_params(SPEC, "he_normal", rng=0)
+    X2, Y2 = np.hstack([X, X]), np.hstack([Y, Y])
+    _, g1, _ = cu.loss_and_grads(SPEC, params, X, Y)
+    _, g2, _ = cu.loss_and_grads(SPEC, params, X2, Y2)
+    assert max(np.abs(g1[k] - g2[k]).max() for k in g1) < 1e-15
+    _, p1 = cu.losses.l2_penalty(params, 0.7, 200)
+    _, p2 = cu.losses.l2_penalty(params, 0.7, 400)
+    np.testing.assert_allclose(p2["dW2"], p1["dW2"] / 2)
+
+
+def test_lambda_is_too_small_just_right_or_too_large(sweep):
+    """L2 at lambda 0.01 changes the test accuracy by under 0.01; the lambda with the best
+    validation accuracy beats no penalty on test by over 0.02; at lambda 10 the training
+    accuracy falls below 0.9 (underfitting: the true curve scores 0.91 on it)."""
+    none = find(sweep, "none")
+    rows = {lam: find(sweep, "l2", **{"lambda": lam}) for lam in sweep["settings"]["lambdas"]}
+    assert abs(rows[0.01]["test_acc"] - none["test_acc"]) < 0.01
+    best = max(rows.values(), key=lambda r: r["val_acc"])
+    assert best["test_acc"] > none["test_acc"] + 0.02
+    assert best["train_acc"] < none["train_acc"]
+    assert rows[10.0]["train_acc"] < 0.9
+
+
+def test_l1_regularizes_as_well(sweep):
+    none = find(sweep, "none")
+    rows = [find(sweep, "l1_proximal", **{"lambda": lam}) for lam in sweep["settings"]["lambdas"]]
+    best = max(rows, key=lambda r: r["val_acc"])
+    assert best["test_acc"] > none["test_acc"] + 0.02
+
+
+# ---------------------------------------------------------------- 3 L1 sparse, L2 small
+
+
+def test_l1_zeroes_weights_at_a_lambda_where_l2_does_not(sweep):
+    """At every lambda up to 0.3, L1 (either way) has at least 30 points more of its weights
+    within 0.01 of 0 than L2; at 0.01, L1 over half and L2 under a tenth."""
+    for lam in (0.01, 0.03, 0.1, 0.3):
+        l2 = find(sweep, "l2", **{"lambda": lam})["near_zero"]
+        for kind in ("l1", "l1_proximal"):
+            assert find(sweep, kind, **{"lambda": lam})["near_zero"] > l2 + 0.3, (kind, lam)
+    assert find(sweep, "l1_proximal", **{"lambda": 0.01})["near_zero"] > 0.5
+    assert find(sweep, "l2", **{"lambda": 0.01})["near_zero"] < 0.1
+
+
+def test_only_the_proximal_step_gives_exact_zeros(sweep):
+    for lam in sweep["settings"]["lambdas"]:
+        assert find(sweep, "l1", **{"lambda": lam})["exactly_zero"] == 0
+        assert find(sweep, "l2", **{"lambda": lam})["exactly_zero"] == 0
+        prox = find(sweep, "l1_proximal", **{"lambda": lam})
+        assert prox["exactly_zero"] > 0.5
+    assert find(sweep, "none")["exactly_zero"] == 0
+
+
+def test_l2_shrinks_every_weight(sweep):
+    """The best-validation L2 run: its median |w| and its largest |w| both below the
+    unregularized network's (L2 shrinks the weights the network uses too)."""
+    none = find(sweep, "none")
+    rows = [find(sweep, "l2", **{"lambda": lam}) for lam in sweep["settings"]["lambdas"]]
+    best = max(rows, key=lambda r: r["val_acc"])
+    assert best["abs_quantiles"][0] < none["abs_quantiles"][0]
+    assert best["abs_quantiles"][-1] < none["abs_quantiles"][-1]
+    assert best["mean_abs_weight"] < none["mean_abs_weight"] / 2
+
+
+# ---------------------------------------------------------------- 4 L2 and weight decay
+
+
+def _weight_norm(params):
+    return sum(float(np.sum(params[k] ** 2)) for k in ("W1", "W2", "W3"))
+
+
+def _run_together(setups, steps, X, Y):
+    start = cu.init_params(SPEC, "he_normal", rng=0)
+    runs = {label: [opt, l2, start, opt.init(start)] for label, (opt, l2) in setups.items()}
+    gaps = []
+    for _ in range(steps):
+        for run in runs.values():
+            opt, l2, params, state = run
+            _, grads, _ = cu.loss_and_grads(SPEC, params, X, Y, l2=l2)
+            run[2], run[3] = opt.update(params, grads, state)
+        first, second = list(runs.values())[:2]
+        gaps.append(max(np.abs(first[2][k] - second[2][k]).max() for k in start))
+    return {label: (run[2], run[3]) for label, run in runs.items()}, np.array(gaps)
+
+
+@pytest.fixture(scope="module")
+def section4(data):
+    X, Y = data[0], data[1]
+    lambd, m = 0.7, X.shape[1]
+    gd, gd_gap = _run_together({"l2": (cu.optimizers.sgd(0.3), lambd),
+                                "wd": (cu.optimizers.sgd(0.3, weight_decay=lambd / m), 0)},
+                               500, X, Y)
+    adam, adam_gap = _run_together({"l2": (cu.optimizers.adam(0.01), lambd),
+                                    "wd": (cu.optimizers.adamw(0.01, weight_decay=lambd / m), 0),
+                                    "plain": (cu.optimizers.adam(0.01), 0),
+                                    "wd1": (cu.optimizers.adamw(0.01, weight_decay=1.0), 0)},
+                                   1000, X, Y)
+    return gd, gd_gap, adam, adam_gap
+
+
+def test_l2_is_weight_decay_under_gradient_descent(section4):
+    """Largest difference of any weight at any of 500 steps below 1e-10 (measured 5e-15)."""
+    _, gd_gap, _, _ = section4
+    assert gd_gap.max() < 1e-10
+
+
+def test_under_adam_l2_and_weight_decay_part_ways(section4, sweep, data):
+    """After 1,000 steps, Adam + L2 ends with weights within 6% of gradient descent + L2's
+    after 30,000 steps (sum of squares; both near the minimum of the same penalized cost;
+    measured 3%); AdamW with the same coefficient over 10 times larger and within 0.02 of
+    plain Adam's test accuracy; AdamW with wd = 1 regularizes: test accuracy over 0.02 above
+    plain Adam's and within 0.01 of Adam + L2's."""
+    X, Y, _, _, X_test, Y_test = data
+    _, _, adam, adam_gap = section4
+    assert adam_gap[-1] > 0.1
+    norm = {label: _weight_norm(p) for label, (p, _) in adam.items()}
+    gd_l2 = params_of(find(sweep, "l2", **{"lambda": 0.7}))
+    assert abs(norm["l2"] / _weight_norm(gd_l2) - 1) < 0.06
+    assert norm["wd"] > 10 * norm["l2"]
+    acc = {label: cu.accuracy(SPEC, p, X_test, Y_test) for label, (p, _) in adam.items()}
+    assert abs(acc["wd"] - acc["plain"]) < 0.02
+    assert acc["l2"] > acc["plain"] + 0.02
+    assert acc["wd1"] > acc["plain"] + 0.02
+    assert abs(acc["wd1"] - acc["l2"]) < 0.01
+
+
+def test_adam_rescales_the_decay_weight_by_weight(section4):
+    """lr / (sqrt(v_hat) + eps) across the weights of the Adam + L2 run spans over three
+    orders of magnitude, and its median is above gradient descent's lr (0.3)."""
+    _, _, adam, _ = section4
+    _, state = adam["l2"]
+    v_hat = np.concatenate([state["v"][k].ravel() for k in ("W1", "W2", "W3")])
+    v_hat = v_hat / (1 - 0.999 ** state["step"])
+    rate = 0.01 / (np.sqrt(v_hat) + 1e-8)
+    assert rate.max() / rate.min() > 1e3
+    assert np.median(rate) > 0.3
+
+
+# ---------------------------------------------------------------- 5 dropout
+
+
+def test_inverted_dropout_keeps_the_mean_and_plain_dropout_does_not(sweep, data):
+    """Section 1's unregularized network, layer 1, 200 masks at keep 0.7: inverted within
+    1% of the evaluation mean, plain dropout within 1% of 0.7 times it."""
+    X = data[0]
+    A1 = cu.network.hidden_activations(SPEC, params_of(find(sweep, "none")), X)[1][0]
+    rng = np.random.default_rng(0)
+    masks = [rng.random(A1.shape) < 0.7 for _ in range(200)]
+    plain = np.mean([np.mean(A1 * d) for d in masks]) / A1.mean()
+    inverted = np.mean([np.mean(A1 * d / 0.7) for d in masks]) / A1.mean()
+    assert plain == pytest.approx(0.7, rel=0.01)
+    assert inverted == pytest.approx(1.0, rel=0.01)
+
+
+def test_reseeding_reuses_the_mask_one_generator_does_not():
+    A = np.ones((50, 200))
+    again = [cu.layers.dropout_forward(A, 0.7, True, np.random.default_rng(1))[1][0]
+             for _ in range(2)]
+    shared = np.random.default_rng(1)
+    fresh = [cu.layers.dropout_forward(A, 0.7, True, shared)[1][0] for _ in range(2)]
+    assert np.array_equal(*again)
+    assert np.mean(fresh[0] != fresh[1]) > 0.3  # 2 p (1 - p) = 0.42 expected
+
+
+def test_smaller_keep_probability_regularizes_more(sweep):
+    """After 30,000 steps, keep 1 -> 0.86 -> 0.7 -> 0.5: training accuracy falls and test
+    accuracy rises at each step down; without dropout the test accuracy falls during
+    training (its last value below its best by over 0.03)."""
+    runs = [find(sweep, "none")] + [find(sweep, "dropout", keep_prob=k) for k in (0.86, 0.7, 0.5)]
+    train = [r["train_acc"] for r in runs]
+    test = [r["test_acc"] for r in runs]
+    assert all(a > b for a, b in zip(train, train[1:]))
+    assert all(a < b for a, b in zip(test, test[1:]))
+    curve = runs[0]["curves"]["test_acc"]
+    assert max(curve) - curve[-1] > 0.03
+
+
+def test_gradient_checking_needs_a_fixed_mask(sweep, data):
+    X, Y = data[0], data[1]
+    spec = cu.Spec((2, 50, 50, 1), keep_prob=0.7)
+    params = params_of(find(sweep, "none"))
+    fixed = cu.gradcheck.check_network(spec, params, X, Y, seed=0, n_per_block=10)
+    assert fixed.max_error < 1e-7
+    _, grads, _ = cu.loss_and_grads(spec, params, X, Y, rng=0)
+    rng = np.random.default_rng(1)
+    fresh = cu.gradcheck.check(lambda p: cu.loss_and_grads(spec, p, X, Y, rng=rng)[0], grads,
+                               params, n_per_block=10, rng=0)
+    assert fresh.max_error > 0.5 and fresh.verdict == "bug"
+
+
+# ---------------------------------------------------------------- 6 early stopping
+
+
+@pytest.fixture(scope="module")
+def stopped(data):
+    X, Y, X_val, Y_val, _, _ = data
+    return cu.train(SPEC, cu.init_params(SPEC, "he_normal", rng=0), X, Y, cu.optimizers.sgd(0.3),
+                    steps=30_000, X_val=X_val, Y_val=Y_val, eval_every=100, patience=10)
+
+
+def test_early_stopping_returns_the_best_validation_weights(stopped, data):
+    _, _, X_val, Y_val, _, _ = data
+    evals = stopped.evals
+    assert stopped.stopped_early
+    assert stopped.best_step == evals["step"][int(np.argmin(evals["val_cost"]))]
+    assert stopped.steps == stopped.best_step + 10 * 100
+    cost = cu.losses.binary_cross_entropy(cu.forward(SPEC, stopped.params, X_val)[0], Y_val)[0]
+    assert cost == pytest.approx(min(evals["val_cost"]), rel=1e-12)
+
+
+def test_early_stopping_helps_but_here_less_than_l2(stopped, sweep, data):
+    """Returned weights: test accuracy above the 30,000-step unregularized network's, below
+    L2's (lambda 0.7, start 0); much smaller weights than the unregularized network's."""
+    X_test, Y_test = data[4], data[5]
+    acc = cu.accuracy(SPEC, stopped.params, X_test, Y_test)
+    assert acc > find(sweep, "none")["test_acc"]
+    assert acc < find(sweep, "l2", **{"lambda": 0.7})["test_acc"]
+    assert _weight_norm(stopped.params) < _weight_norm(params_of(find(sweep, "none"))) / 5
+
+
+def test_validation_cost_keeps_rising_without_stopping(sweep):
+    curves = find(sweep, "none")["curves"]
+    val = np.array(curves["val_cost"])
+    assert np.argmin(val) <= 1  # lowest at step 1,000 or before (recorded every 1,000)
+    assert val[-1] > 2 * val.min()
+
+
+# ---------------------------------------------------------------- 7 the dashboard
+
+
+def test_dashboard_network_overfits_and_answers_regularization_alike(data):
+    """The dashboard's [2, 40, 40, 1], 1,500 momentum steps (lr 1, beta 0.9), start rng 0:
+    unregularized it overfits (train over 0.95, over 0.12 above validation); L2 (0.7) and
+    dropout (0.5) lower the training accuracy and raise the validation accuracy, as in
+    section 1."""
+    X, Y, X_val, Y_val, _, _ = data
+    result = {}
+    for name, keep, penalty in [("none", 1.0, {}), ("l2", 1.0, {"l2": 0.7}), ("dropout", 0.5, {})]:
+        spec = cu.Spec((2, 40, 40, 1), keep_prob=keep)
+        hist = cu.train(spec, cu.init_params(spec, "he_normal", rng=0), X, Y,
+                        cu.optimizers.momentum(1.0, 0.9), steps=1500, rng=1, **penalty)
+        result[name] = (cu.accuracy(spec, hist.params, X, Y),
+                        cu.accuracy(spec, hist.params, X_val, Y_val))
+    train, val = result["none"]
+    assert train > 0.95 and train - val > 0.12
+    for name in ("l2", "dropout"):
+        assert result[name][0] < train and result[name][1] > val

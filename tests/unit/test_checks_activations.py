@@ -1,0 +1,129 @@
+"""The graders of 04_activation_functions accept right answers and reject typical wrong
+ones with the right hint."""
+
+import numpy as np
+import pytest
+
+import course_utils as cu
+
+
+def right_elu(z, alpha=1.0):
+    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0)))
+
+
+def right_elu_derivative(z, alpha=1.0):
+    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0)))
+
+
+def test_elu_accepts_the_right_answer():
+    feedback = cu.checks.elu(right_elu, right_elu_derivative)
+    assert feedback.passed, str(feedback)
+
+
+def test_elu_accepts_the_derivative_written_as_f_plus_alpha():
+    df = lambda z, alpha=1.0: np.where(z > 0, 1.0, right_elu(z, alpha) + alpha)  # noqa: E731
+    assert cu.checks.elu(right_elu, df).passed
+
+
+def test_elu_without_alpha_is_accepted_only_for_the_default():
+    feedback = cu.checks.elu(lambda z: right_elu(z), right_elu_derivative)
+    assert not feedback.passed
+    assert "elu(z, 0.5) raised TypeError" in str(feedback)
+    assert "def elu(z, alpha=1.0)" in str(feedback)
+    feedback = cu.checks.elu(right_elu, lambda z: right_elu_derivative(z))
+    assert "def elu_derivative(z, alpha=1.0)" in str(feedback)
+
+
+ELU_WRONG = [
+    (lambda z, alpha=1.0: alpha * np.expm1(z), "only the negative side"),
+    (lambda z, alpha=1.0: np.maximum(z, 0), "that is ReLU"),
+    (lambda z, alpha=1.0: np.where(z > 0, z, alpha * np.exp(np.minimum(z, 0))), "subtract 1"),
+    (lambda z, alpha=1.0: np.where(z > 0, z, np.expm1(np.minimum(z, 0))), "multiply the negative side by alpha"),
+    (lambda z, alpha=1.0: np.where(z > 0, 2 * z, alpha * np.expm1(np.minimum(z, 0))), "returns z unchanged"),
+    (lambda z, alpha=1.0: np.where(z > 0, z, alpha * (np.exp(z) - 1)), "overflows"),
+    (lambda z, alpha=1.0: None, "numpy array"),
+    (lambda z, alpha=1.0: [max(x, 0) for x in z], "numpy array"),
+    (lambda z, alpha=1.0: 1 / 0, "raised ZeroDivisionError"),
+]
+
+
+@pytest.mark.parametrize("wrong,words", ELU_WRONG)
+def test_elu_rejects_with_a_hint(wrong, words):
+    feedback = cu.checks.elu(wrong, right_elu_derivative)
+    assert not feedback.passed
+    assert words in str(feedback), str(feedback)
+
+
+def test_elu_overflow_check_leaves_no_warning_behind():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cu.checks.elu(ELU_WRONG[5][0], right_elu_derivative)
+
+
+DERIVATIVE_WRONG = [
+    (lambda z, alpha=1.0: np.where(z > 0, 1.0, 0.0), "that is ReLU's derivative"),
+    (lambda z, alpha=1.0: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0))), "multiply by alpha"),
+    (lambda z, alpha=1.0: np.where(z > 0, 1.0, right_elu(z, alpha)), "that is ELU itself"),
+    (lambda z, alpha=1.0: np.where(z > 0, z, alpha * np.exp(np.minimum(z, 0))), "its slope is 1"),
+    (None, "elu_derivative should be a function"),
+]
+
+
+@pytest.mark.parametrize("wrong,words", DERIVATIVE_WRONG)
+def test_elu_derivative_rejects_with_a_hint(wrong, words):
+    feedback = cu.checks.elu(right_elu, wrong)
+    assert not feedback.passed
+    assert words in str(feedback), str(feedback)
+
+
+@pytest.mark.parametrize("answer,ok,words", [
+    ("sigmoid", True, "<= 1/4"),
+    ("Logistic", True, "<= 1/4"),
+    (" logistic sigmoid ", True, "<= 1/4"),
+    ("tanh", False, "tanh'(0) = 1"),
+    ("relu", False, "slope is 1 for every z > 0"),
+    ("leaky ReLU", False, "leaky ReLU's slope"),
+    ("selu", False, "1.76"),
+    ("softplus", False, "the sigmoid itself"),
+    ("swish", False, "not one of the activations"),
+    (None, False, "expected a name"),
+    (0.25, False, "expected a name"),
+])
+def test_derivative_bound(answer, ok, words):
+    feedback = cu.checks.derivative_bound(answer)
+    assert feedback.passed == ok
+    assert words in str(feedback), str(feedback)
+
+
+def right_dead_fraction(Z):
+    return np.mean(np.all(Z <= 0, axis=1))
+
+
+DEAD_WRONG = [
+    (lambda Z: np.mean(np.all(Z < 0, axis=1)), "use z <= 0"),
+    (lambda Z: np.sum(np.all(Z <= 0, axis=1)), "divide by the number of units"),
+    (lambda Z: np.mean(np.all(Z <= 0, axis=0)), "examples are columns"),
+    (lambda Z: np.mean(np.any(Z <= 0, axis=1)), "not on some (np.any)"),
+    (lambda Z: np.mean(Z <= 0), "fraction of all entries"),
+    (lambda Z: np.all(Z <= 0, axis=1), "expected one number"),
+    (lambda Z: None, "should return a number"),
+    (lambda Z: 0.5, "np.all(Z <= 0, axis=1)"),
+]
+
+
+def test_dead_fraction_accepts_the_right_answer():
+    feedback = cu.checks.dead_fraction(right_dead_fraction)
+    assert feedback.passed, str(feedback)
+
+
+@pytest.mark.parametrize("wrong,words", DEAD_WRONG)
+def test_dead_fraction_rejects_with_a_hint(wrong, words):
+    feedback = cu.checks.dead_fraction(wrong)
+    assert not feedback.passed
+    assert words in str(feedback), str(feedback)
+
+
+def test_graders_are_reexported():
+    for name in ("elu", "derivative_bound", "dead_fraction"):
+        assert getattr(cu.checks, name) is getattr(cu.checks.activations, name)

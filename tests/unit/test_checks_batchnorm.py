@@ -1,0 +1,147 @@
+"""The graders of 06_batch_normalization accept right answers and reject typical wrong ones
+with the right hint."""
+
+import numpy as np
+import pytest
+
+import course_utils as cu
+
+# ---------------------------------------------------------------- forward, training mode
+
+
+def right_forward(Z, gamma, beta, eps=1e-5):
+    mu = Z.mean(axis=1, keepdims=True)
+    var = Z.var(axis=1, keepdims=True)
+    return gamma * (Z - mu) / np.sqrt(var + eps) + beta
+
+
+def _normalize(Z, mu, var, eps):
+    return (Z - mu) / np.sqrt(var + eps)
+
+
+FORWARD_WRONG = [
+    (lambda Z, g, b, eps: g * _normalize(Z, Z.mean(axis=0, keepdims=True), Z.var(axis=0, keepdims=True), eps) + b,
+     "axis=1"),
+    (lambda Z, g, b, eps: g * _normalize(Z, Z.mean(axis=1, keepdims=True), Z.var(axis=1, ddof=1, keepdims=True), eps) + b,
+     "ddof=0"),
+    (lambda Z, g, b, eps: g * (Z - Z.mean(axis=1, keepdims=True)) / (Z.std(axis=1, keepdims=True) + eps) + b,
+     "eps goes inside the square root"),
+    (lambda Z, g, b, eps: _normalize(Z, Z.mean(axis=1, keepdims=True), Z.var(axis=1, keepdims=True), eps),
+     "gamma * Z_hat + beta"),
+    (lambda Z, g, b, eps: g * (Z - Z.mean(axis=1, keepdims=True)) / (Z.var(axis=1, keepdims=True) + eps) + b,
+     "the standard deviation"),
+    (lambda Z, g, b, eps: right_forward(g * Z + b, 1.0, 0.0, eps), "normalize first"),
+    (lambda Z, g, b, eps: g * (Z - Z.mean(axis=1, keepdims=True)) / Z.std(axis=1, keepdims=True) + b,
+     "does not divide by zero"),
+    (lambda Z, g, b, eps: right_forward(Z, g, b, 1e-5), "use the eps argument"),
+    (lambda Z, g, b, eps: right_forward(Z, g, b, eps)[:, :1], "keepdims=True"),
+    (lambda Z, g, b, eps: None, "numpy array"),
+    (lambda Z, g, b, eps: Z.mean(), "numpy array"),
+]
+
+
+def test_forward_accepts_the_right_answer_and_the_library_one():
+    feedback = cu.checks.batchnorm_forward_train(right_forward)
+    assert feedback.passed, str(feedback)
+    library = lambda Z, g, b, eps: cu.layers.batchnorm_forward(Z, g, b, True, eps=eps)[0]
+    assert cu.checks.batchnorm_forward_train(library).passed
+
+
+@pytest.mark.parametrize("wrong,words", FORWARD_WRONG)
+def test_forward_rejects_with_a_hint(wrong, words):
+    feedback = cu.checks.batchnorm_forward_train(wrong)
+    assert not feedback.passed
+    assert words in str(feedback), str(feedback)
+
+
+def test_forward_stub_says_not_yet():
+    feedback = cu.checks.batchnorm_forward_train(lambda Z, gamma, beta, eps=1e-5: None)
+    assert "not yet" in str(feedback)
+
+
+# ---------------------------------------------------------------- compact backward
+
+
+def right_backward(dout, Z_hat, gamma, inv_std):
+    dbeta = dout.sum(axis=1, keepdims=True)
+    dgamma = (dout * Z_hat).sum(axis=1, keepdims=True)
+    dZ = gamma * inv_std * (dout - dout.mean(axis=1, keepdims=True)
+                            - Z_hat * (dout * Z_hat).mean(axis=1, keepdims=True))
+    return dZ, dgamma, dbeta
+
+
+def _with_dZ(dZ_fn):
+    def backward(dout, Z_hat, gamma, inv_std):
+        _, dgamma, dbeta = right_backward(dout, Z_hat, gamma, inv_std)
+        return dZ_fn(dout, Z_hat, gamma, inv_std), dgamma, dbeta
+    return backward
+
+
+def _mean(x):
+    return x.mean(axis=1, keepdims=True)
+
+
+BACKWARD_WRONG = [
+    (_with_dZ(lambda d, zh, g, s: g * s * d), "through them too"),
+    (_with_dZ(lambda d, zh, g, s: g * s * (d - _mean(d))), "the variance depends on Z"),
+    (_with_dZ(lambda d, zh, g, s: g * s * (d - zh * _mean(d * zh))), "the mean depends on every Z"),
+    (_with_dZ(lambda d, zh, g, s: g * s * (d - d.sum(axis=1, keepdims=True)
+                                           - zh * (d * zh).sum(axis=1, keepdims=True))),
+     "means over the batch"),
+    (_with_dZ(lambda d, zh, g, s: s * (d - _mean(d) - zh * _mean(d * zh))), "dZ_hat = gamma * dout"),
+    (_with_dZ(lambda d, zh, g, s: g * s * (d - _mean(d) - zh * _mean(d * zh)) * 1.1),
+     "mean_j(dout * Z_hat)"),
+    (lambda d, zh, g, s: (right_backward(d, zh, g, s)[0], d * zh, d), "sum"),
+    (lambda d, zh, g, s: (right_backward(d, zh, g, s)[0], (d * zh).sum(axis=1, keepdims=True),
+                          d.mean(axis=1, keepdims=True)), "dbeta = sum_j dout"),
+    (lambda d, zh, g, s: right_backward(d, zh, g, s)[0], "three arrays"),
+]
+
+
+def test_backward_accepts_the_right_answer():
+    feedback = cu.checks.batchnorm_backward(right_backward)
+    assert feedback.passed, str(feedback)
+    assert "batch of 2" in str(feedback)
+
+
+@pytest.mark.parametrize("wrong,words", BACKWARD_WRONG)
+def test_backward_rejects_with_a_hint(wrong, words):
+    feedback = cu.checks.batchnorm_backward(wrong)
+    assert not feedback.passed
+    assert words in str(feedback), str(feedback)
+
+
+# ---------------------------------------------------------------- running statistics
+
+
+def right_running(running_mean, running_var, batch_mean, batch_var, m, momentum=0.1):
+    new_mean = (1 - momentum) * running_mean + momentum * batch_mean
+    new_var = (1 - momentum) * running_var + momentum * batch_var * m / (m - 1)
+    return new_mean, new_var
+
+
+RUNNING_WRONG = [
+    (lambda rm, rv, bm, bv, m, mom: (mom * rm + (1 - mom) * bm, mom * rv + (1 - mom) * bv * m / (m - 1)),
+     "Keras"),
+    (lambda rm, rv, bm, bv, m, mom: ((1 - mom) * rm + mom * bm, (1 - mom) * rv + mom * bv),
+     "unbiased"),
+    (lambda rm, rv, bm, bv, m, mom: (bm, bv), "new_mean = (1 - momentum)"),
+    (lambda rm, rv, bm, bv, m, mom: ((1 - mom) * rm + mom * bm, bv), "new_var = (1 - momentum)"),
+    (lambda rm, rv, bm, bv, m, mom: None, "two arrays"),
+]
+
+
+def test_running_accepts_the_right_answer_and_the_library_one():
+    assert cu.checks.running_stats_update(right_running).passed
+    assert cu.checks.running_stats_update(cu.layers.update_running_stats).passed
+
+
+@pytest.mark.parametrize("wrong,words", RUNNING_WRONG)
+def test_running_rejects_with_a_hint(wrong, words):
+    feedback = cu.checks.running_stats_update(wrong)
+    assert not feedback.passed
+    assert words in str(feedback), str(feedback)
+
+
+def test_graders_are_exported():
+    assert set(cu.checks.batchnorm.__all__) <= set(dir(cu.checks))

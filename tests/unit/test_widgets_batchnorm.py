@@ -1,0 +1,95 @@
+"""The Batch-normalization dashboard without a browser: set each control as a reader would,
+check what is drawn and said, and that nothing raised."""
+
+import numpy as np
+import pytest
+
+import course_utils as cu
+
+DEFAULTS = dict(scale=0.01, lr=0.1, batch_size=32, batch_norm=True, activation="relu")
+
+
+@pytest.fixture(scope="module")
+def dashboard():
+    return cu.widgets.batchnorm_dashboard()
+
+
+def test_default_figure_is_drawn_and_stored_for_readers_without_a_kernel(dashboard):
+    bundle = dashboard._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert {"image/png", "text/plain", "application/vnd.jupyter.widget-view+json"} <= set(data)
+    assert data["text/plain"] == "Batch-normalization dashboard (run the notebook to use the controls)"
+    assert dashboard.view.png.startswith(b"\x89PNG")
+    assert dashboard.state() == DEFAULTS
+
+
+@pytest.mark.parametrize("control,value", [("scale", 1.0), ("scale", 1e-4), ("lr", 1.0),
+                                           ("batch_size", 8), ("batch_size", 128),
+                                           ("batch_norm", False), ("activation", "sigmoid"),
+                                           ("activation", "tanh")])
+def test_every_control_changes_the_figure(dashboard, control, value):
+    dashboard.set(**DEFAULTS)
+    before = dashboard.view.png
+    dashboard.set(**{control: value})
+    assert dashboard.view.png != before
+    assert dashboard.status_text()
+    assert dashboard.timings[-1]["frames"] >= 2  # a first frame before training, then more
+    dashboard.set(**DEFAULTS)
+
+
+def test_bn_rescues_a_small_start_and_says_so(dashboard):
+    dashboard.set(**DEFAULTS)
+    assert "with BN" in dashboard.status_text()
+    assert "train accuracy 0.9" in dashboard.status_text()
+    dashboard.set(batch_norm=False)
+    text = dashboard.status_text()
+    assert "without BN" in text and "vanished" in text and "did not learn" in text
+    # the other half of the toggle is drawn beside the current one
+    assert len(dashboard.other_line.get_xdata()) > 0
+
+
+def test_sigmoid_without_bn_reports_vanishing_gradients(dashboard):
+    dashboard.set(**{**DEFAULTS, "batch_norm": False, "activation": "sigmoid"})
+    assert "smaller than the output layer's (vanishing)" in dashboard.status_text()
+    grads = dashboard.grad_start_line.get_ydata()
+    assert grads[-1] / grads[0] > 1e6
+
+
+def test_divergence_is_reported_in_words(dashboard):
+    dashboard.set(**{**DEFAULTS, "batch_norm": False, "scale": 10 ** 0.5, "lr": 10 ** 1.5})
+    text = dashboard.status_text()
+    assert "diverged at step" in text and "smaller learning rate" in text
+    assert dashboard.cost_note.get_text().startswith("diverged at step")
+    assert "diverged" in dashboard.z_note.get_text()
+
+
+def test_batch_of_two_is_explained(dashboard):
+    dashboard.set(**{**DEFAULTS, "batch_size": 2})
+    assert "exactly ±1" in dashboard.status_text()
+
+
+def test_before_bn_histograms_only_with_bn(dashboard):
+    dashboard.set(**DEFAULTS)
+    assert all(p.get_visible() for p in dashboard.before_patches)
+    dashboard.set(batch_norm=False)
+    assert not any(p.get_visible() for p in dashboard.before_patches)
+
+
+def test_revisit_is_served_from_the_cache(dashboard):
+    dashboard.set(**DEFAULTS)
+    dashboard.set(lr=0.3)
+    dashboard.set(lr=0.1)
+    assert dashboard.timings[-1]["kind"] == "cached"
+    assert np.isfinite(dashboard.timings[-1]["total_s"])
+
+
+def test_cache_is_bounded():
+    small = cu.widgets.batchnorm_dashboard(steps=40, cache_size=2)
+    for lr in (0.3, 1.0, 3.0):
+        small.set(lr=lr)
+    assert len(small._cache) == 2
+
+
+def test_unknown_control_is_a_clear_error(dashboard):
+    with pytest.raises(ValueError, match="unknown control 'depth'"):
+        dashboard.set(depth=3)

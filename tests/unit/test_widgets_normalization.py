@@ -1,0 +1,113 @@
+"""The normalization dashboard without a browser: set each control as a reader would, check
+what is drawn and said, and that nothing raised (nbval cannot see tracebacks inside widget
+callbacks)."""
+
+import numpy as np
+import pytest
+
+import course_utils as cu
+
+
+@pytest.fixture(scope="module")
+def dashboard():
+    return cu.widgets.normalization_dashboard()
+
+
+def reset(d):
+    d.set(scale_ratio=10.0, inputs="raw")
+    d.snap_best_rate()
+
+
+def test_default_figure_is_drawn_and_stored_for_readers_without_a_kernel(dashboard):
+    bundle = dashboard._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert {"image/png", "text/plain", "application/vnd.jupyter.widget-view+json"} <= set(data)
+    assert data["text/plain"] == "Input-normalization dashboard (run the notebook to use the controls)"
+    assert dashboard.view.png.startswith(b"\x89PNG")
+
+
+def test_starts_at_the_best_rate(dashboard):
+    reset(dashboard)
+    cost = dashboard.cost()
+    assert dashboard.controls["lr"].value == pytest.approx(cu.scaling.best_learning_rate(cost.H))
+    text = dashboard.status_text()
+    predicted = cu.scaling.predicted_steps(cost.H, 1e-3)
+    assert f"reached the target in {predicted:,} steps" in text
+    assert f"theory says {predicted:,} steps" in text
+
+
+@pytest.mark.parametrize("control,value", [("scale_ratio", 100.0), ("scale_ratio", 1.0),
+                                           ("inputs", "standardized"), ("lr", 1e-3),
+                                           ("lr", 0.05)])
+def test_every_control_changes_the_figure(dashboard, control, value):
+    reset(dashboard)
+    before = dashboard.view.png
+    dashboard.set(**{control: value})
+    assert dashboard.view.png != before
+    assert dashboard.status_text()
+
+
+def test_the_path_is_drawn(dashboard):
+    reset(dashboard)
+    x, y = dashboard.path_line.get_data()
+    assert len(x) == cu.scaling.predicted_steps(dashboard.cost().H, 1e-3) + 1
+    assert x[0] == 0 and y[0] == 0
+    # the zig-zag: w2's step changes sign from one step to the next
+    assert np.all(np.diff(np.sign(np.diff(y[:20]))) != 0)
+    w_star = dashboard.cost().minimizer
+    assert dashboard.minimum_mark.get_data()[0][0] == pytest.approx(w_star[0])
+
+
+def test_divergence_is_reported_in_words(dashboard):
+    reset(dashboard)
+    limit = cu.scaling.max_stable_learning_rate(dashboard.cost().H)
+    dashboard.set(lr=2 * limit)
+    text = dashboard.status_text()
+    assert "diverged at step" in text and "stable limit" in text
+    assert dashboard.cost_note.get_text().startswith("diverged at step")
+    dashboard.set(lr=1.001 * limit)  # barely unstable: grows too slowly to pass the threshold
+    assert "diverging slowly" in dashboard.status_text()
+
+
+def test_not_reached_is_reported_in_words(dashboard):
+    reset(dashboard)
+    dashboard.set(scale_ratio=100.0)
+    dashboard.snap_best_rate()
+    text = dashboard.status_text()
+    assert "not reached within 2,000 steps" in text and "theory says" in text
+    dashboard.set(lr=1e-6)
+    assert "far below the best one" in dashboard.status_text()
+
+
+def test_standardized_reaches_the_target_in_a_few_steps_at_every_scale(dashboard):
+    for ratio in (1.0, 10.0, 1000.0):
+        dashboard.set(scale_ratio=ratio, inputs="standardized")
+        dashboard.snap_best_rate()
+        assert "reached the target in 2 steps" in dashboard.status_text()
+        assert "standardized features" in dashboard.status_text()
+
+
+def test_revisit_is_served_from_the_cache(dashboard):
+    reset(dashboard)
+    dashboard.set(scale_ratio=30.0)
+    dashboard.set(scale_ratio=10.0)
+    assert dashboard.timings[-1]["kind"] == "cached"
+    assert dashboard.timings[-2]["kind"] == "trained"
+
+
+def test_caches_are_bounded():
+    d = cu.widgets.normalization_dashboard(cache_size=3)
+    for lr in (1e-4, 2e-4, 3e-4, 4e-4, 5e-4):
+        d.set(lr=lr)
+    assert len(d._cache) == 3
+    for ratio in (2.0, 3.0, 4.0, 5.0):
+        d.set(scale_ratio=ratio)
+    assert len(d._costs) <= 3
+
+
+def test_unknown_control_and_bad_option():
+    d = cu.widgets.normalization_dashboard()
+    with pytest.raises(ValueError, match="unknown control 'ratio'"):
+        d.set(ratio=2.0)
+    with pytest.raises(ValueError, match="inputs must be one of"):
+        cu.widgets.normalization_dashboard(inputs="normalized")

@@ -1,0 +1,94 @@
+"""The Regularization dashboard without a browser: set each control as a reader would,
+check what is drawn and said, and that nothing raised (nbval cannot see tracebacks inside
+widget callbacks). A shorter run (400 steps, [2, 30, 30, 1]) keeps most tests quick; the
+words for overfitting are checked on the notebook's own setting."""
+
+import numpy as np
+import pytest
+
+import course_utils as cu
+
+
+@pytest.fixture(scope="module")
+def dashboard():
+    return cu.widgets.regularization_dashboard(steps=400, hidden=(30, 30))
+
+
+def test_default_figure_is_drawn_and_stored_for_readers_without_a_kernel(dashboard):
+    bundle = dashboard._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert {"image/png", "text/plain", "application/vnd.jupyter.widget-view+json"} <= set(data)
+    assert data["text/plain"] == "Regularization dashboard (run the notebook to use the controls)"
+    assert dashboard.view.png.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("values", [{"penalty": "L2"}, {"penalty": "L2", "lambd": 5.0},
+                                    {"penalty": "L1"}, {"keep_prob": 0.5},
+                                    {"early_stopping": True}])
+def test_every_control_changes_the_figure(dashboard, values):
+    dashboard.set(penalty="none", lambd=0.7, keep_prob=1.0, early_stopping=False)
+    before = dashboard.view.png
+    dashboard.set(**values)
+    assert dashboard.view.png != before
+    assert dashboard.status_text()
+
+
+def test_the_histogram_shows_exact_zeros_under_l1(dashboard):
+    dashboard.set(penalty="L1", lambd=1.0, keep_prob=1.0, early_stopping=False)
+    assert "exactly 0: 0%" not in dashboard.hist_note.get_text()
+    values = dashboard.hist_patch.get_data().values
+    zero_bin = np.searchsorted(cu.widgets.regularization.HIST_EDGES, 0.0, side="right") - 1
+    assert values[zero_bin] == values.max() > 0.5
+
+
+def test_status_says_what_happened_in_words(dashboard):
+    dashboard.set(penalty="L1", lambd=10.0, keep_prob=1.0, early_stopping=False)
+    assert "Every weight is exactly 0" in dashboard.status_text()
+    dashboard.set(penalty="none", early_stopping=True)
+    text = dashboard.status_text()
+    assert "restored the weights of step" in text or "with the weights of step" in text
+    assert dashboard.best_line.get_visible()
+    dashboard.set(early_stopping=False)
+    assert not dashboard.best_line.get_visible()
+    assert "train accuracy" in dashboard.status_text()
+
+
+def test_overfitting_is_said_in_words_on_the_notebooks_setting():
+    full = cu.widgets.regularization_dashboard()
+    text = full.status_text()
+    assert "overfitting" in text and "train accuracy 0.9" in text
+
+
+def test_a_blow_up_is_reported_in_words():
+    """Not reachable with the dashboard's controls (lr is fixed at 1): built with lr 200."""
+    wild = cu.widgets.regularization_dashboard(steps=100, hidden=(10, 10), lr=200.0)
+    text = wild.status_text()
+    assert "blew up" in text and "try a smaller learning rate" in text
+
+
+def test_a_network_that_learns_nothing_is_not_called_underfitting():
+    still = cu.widgets.regularization_dashboard(steps=100, hidden=(10, 10), lr=30.0)
+    assert "did not learn" in still.status_text()
+
+
+def test_revisit_is_served_from_the_cache(dashboard):
+    dashboard.set(penalty="L2", lambd=0.7, keep_prob=1.0, early_stopping=False)
+    dashboard.set(lambd=2.0)
+    dashboard.set(lambd=0.7)
+    assert dashboard.timings[-1]["kind"] == "cached"
+
+
+def test_lambda_does_not_matter_without_a_penalty(dashboard):
+    dashboard.set(penalty="none", lambd=0.7, keep_prob=1.0, early_stopping=False)
+    dashboard.set(lambd=3.0)
+    assert dashboard.timings[-1]["kind"] == "cached"
+
+
+def test_unknown_control_is_a_clear_error(dashboard):
+    with pytest.raises(ValueError, match="unknown control 'lr'"):
+        dashboard.set(lr=0.1)
+
+
+def test_too_much_regularization_is_called_underfitting(dashboard):
+    dashboard.set(penalty="L2", lambd=10.0, keep_prob=1.0, early_stopping=False)
+    assert "underfitting" in dashboard.status_text()
