@@ -98,7 +98,9 @@ class Dashboard:
         self.view = FigureView(figsize, dpi)
         self.figure = self.view.figure
         self.controls: dict = {}
-        self.status = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
+        # The classes let browser tests find the status line and see when an update is done.
+        self.status = widgets.HTML(layout=widgets.Layout(min_height="1.6em"),
+                                   _dom_classes=("cu-status",))
         self.box = None
         self.timings: list[dict] = []
         self._update_started = None
@@ -135,6 +137,7 @@ class Dashboard:
         return re.sub(r"<[^>]+>", "", self.status.value)
 
     def _start_update(self) -> None:
+        self.status.add_class("cu-busy")
         self._update_started = time.perf_counter()
         self._frames = []
 
@@ -143,6 +146,7 @@ class Dashboard:
             self._frames.append(time.perf_counter() - self._update_started)
 
     def _end_update(self, kind: str) -> None:
+        self.status.remove_class("cu-busy")
         if self._update_started is None:
             return
         total = time.perf_counter() - self._update_started
@@ -168,6 +172,7 @@ class Dashboard:
         try:
             self.update()
         except Exception as error:
+            self.status.remove_class("cu-busy")
             self.say(f"Something went wrong: {type(error).__name__}: {error}", "bad")
             raise
 

@@ -83,10 +83,10 @@ class BatchNormDashboard(Dashboard):
                                                   continuous_update=False, style=wide),
             "batch_norm": widgets.ToggleButtons(options=[("without BN", False), ("with BN", True)],
                                                 value=batch_norm, description="batch norm",
-                                                style={"button_width": "90px", **wide}),
+                                                style={"button_width": "100px", **wide}),
             "activation": widgets.ToggleButtons(options=ACTIVATIONS, value=activation,
                                                 description="activation",
-                                                style={"button_width": "70px", **wide}),
+                                                style={"button_width": "80px", **wide}),
         }
         self._watch_controls()
         c = self.controls

@@ -73,7 +73,7 @@ class GradientFlowDashboard(Dashboard):
         self.controls = {
             "activation": widgets.ToggleButtons(options=ACTIVATIONS, value=activation,
                                                 description="activation",
-                                                style={"button_width": "64px"}),
+                                                style={"button_width": "80px"}),
             "depth": widgets.IntSlider(value=depth, min=1, max=MAX_DEPTH, description="hidden layers",
                                        continuous_update=False,
                                        style={"description_width": "initial"}),
@@ -216,8 +216,12 @@ class GradientFlowDashboard(Dashboard):
         elif ratio > 1e2:
             words = (f"the gradient explodes: at layer 1 it is {ratio:.1e} times its size at the "
                      f"output (about ×{ratio ** (1 / depth):.2f} per layer).")
+        elif 0.1 <= ratio <= 10:
+            words = f"the gradient keeps roughly its size (layer 1 / output = {ratio:.2g})."
         else:
-            words = f"the gradient keeps its size (layer 1 / output = {ratio:.2g})."
+            change = "grows" if ratio > 1 else "shrinks"
+            words = (f"the gradient {change} mildly from the output back to layer 1 "
+                     f"(layer 1 / output = {ratio:.2g}).")
         return head + words
 
     def _verdict(self, start, hist):

@@ -99,7 +99,9 @@ class LandscapeDashboard(Dashboard):
                 value=landscape, description="landscape", layout=widgets.Layout(width="380px")),
             "optimizer": widgets.ToggleButtons(
                 options=[(LABELS[n], n) for n in PATH_OPTIMIZERS], value=edit,
-                description="sliders set", style={"button_width": "120px"}),
+                description="sliders set", style={"button_width": "120px"},
+                # Only picks which optimizer the sliders below set: the figure stays.
+                _dom_classes=("cu-no-redraw",)),
             "lr": widgets.FloatLogSlider(value=0.1, base=10, min=-4, max=1, step=0.05,
                                          description="learning rate", readout_format=".3g",
                                          **slider),

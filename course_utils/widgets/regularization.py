@@ -168,6 +168,8 @@ class RegularizationDashboard(Dashboard):
     def update(self) -> None:
         """Show the current setting: from the cache, or train it with live frames."""
         self._start_update()
+        # λ means nothing without a penalty: say so by greying its slider out.
+        self.controls["lambd"].disabled = self.controls["penalty"].value == "none"
         key = self.key()
         if key in self._cache:
             self._cache.move_to_end(key)

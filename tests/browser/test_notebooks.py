@@ -94,15 +94,18 @@ def mark_action(page) -> None:
 
 
 def status_text(box) -> str:
-    return box.evaluate("""(box) => Array.from(box.querySelectorAll('.widget-html'))
-                           .map(e => e.textContent).join(' | ')""")
+    return box.evaluate("(box) => box.querySelector('.cu-status').textContent")
+
+
+def busy(box) -> bool:
+    return box.query_selector(".cu-busy") is not None
 
 
 def settle(page, box, what: str) -> dict:
     """Wait for the figure to change and the dashboard to finish; return the latencies."""
     wait_until(lambda: page.evaluate("() => window.__figure.changes.length > 0"),
                MOVE_TIMEOUT_S, f"the figure to change after {what}")
-    wait_until(lambda: "training" not in status_text(box) and kernel_idle(page),
+    wait_until(lambda: not busy(box) and kernel_idle(page),
                MOVE_TIMEOUT_S, f"the dashboard to finish after {what}")
     time.sleep(0.3)  # a last frame may still be in flight
     record = page.evaluate("""() => ({first: window.__figure.changes[0] - window.__figure.start,
@@ -133,6 +136,8 @@ def exercise_dashboard(page, box, name: str) -> list[dict]:
     box.screenshot(path=str(SHOTS / f"{name}_before.png"))
 
     for i, handle in enumerate(box.query_selector_all(".widget-slider .noUi-handle")):
+        if handle.evaluate("(h) => h.closest('.noUi-target').hasAttribute('disabled')"):
+            continue  # greyed out: the dashboard says this control does nothing now
         watch_figure(box)
         drag_slider(page, handle)
         records.append({"control": f"slider {i}", **settle(page, box, f"dragging slider {i}")})
@@ -155,6 +160,11 @@ def exercise_dashboard(page, box, name: str) -> list[dict]:
         buttons[0].scroll_into_view_if_needed()
         mark_action(page)
         buttons[0].click()
+        if group.evaluate("(g) => g.classList.contains('cu-no-redraw')"):
+            # A selector for other controls (declared so by the dashboard): no new figure.
+            time.sleep(0.5)
+            assert "Something went wrong" not in status_text(box)
+            continue
         records.append({"control": f"toggle {i}", **settle(page, box, f"toggle group {i}")})
 
     for i, button in enumerate(box.query_selector_all("button.widget-button")):
