@@ -7,8 +7,6 @@ from __future__ import annotations
 import statistics
 import time
 
-import numpy as np
-
 import course_utils as cu
 from seed_loop import seed_accuracy, seed_train
 

@@ -260,7 +260,6 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
         try:
             for step in range(total):
                 Xb, Yb = next(batches)
-                m = Xb.shape[1]
                 # Penalties use m = the whole training set's size, also on a minibatch: the
                 # minibatch gradient is then an unbiased estimate of the full objective's.
                 cost, grads, cache = net.loss_and_grads(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import io
 import time
+from collections import OrderedDict
 
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -105,6 +106,8 @@ class Dashboard:
         self.timings: list[dict] = []
         self._update_started = None
         self._hold = False  # True while several controls change at once (see set)
+        self._cache: OrderedDict = OrderedDict()  # key() -> result, least recently used first
+        self._cache_size = 64
 
     # ---------------------------------------------------------------- layout and display
 
@@ -154,6 +157,35 @@ class Dashboard:
         self.timings.append({"kind": kind, "first_frame_s": frames[0], "total_s": total,
                              "frames": len(frames)})
         self._update_started = None
+
+    # ---------------------------------------------------------------- remembered settings
+
+    def _recall(self, key):
+        """The result remembered for `key` (marked as just used), or None."""
+        if key not in self._cache:
+            return None
+        self._cache.move_to_end(key)
+        return self._cache[key]
+
+    def _remember(self, key, result) -> None:
+        """Remember a result, forgetting the least recently used beyond `_cache_size`."""
+        self._cache[key] = result
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _show_setting(self, compute, show) -> None:
+        """The update of most dashboards: show the current setting (`self.key()`) from
+        memory if it was seen before (fast), else compute it (compute draws its own
+        progress frames and the final one) and remember it. Records the timing."""
+        self._start_update()
+        key = self.key()
+        result = self._recall(key)
+        if result is not None:
+            show(result)
+            self._end_update("cached")
+            return
+        self._remember(key, compute())
+        self._end_update("trained")
 
     # ---------------------------------------------------------------- controls
 

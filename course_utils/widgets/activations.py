@@ -12,7 +12,6 @@ at once; a new setting shows its start immediately, then trains with a frame eve
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -74,7 +73,6 @@ class ActivationDashboard(Dashboard):
         super().__init__(figsize=(14, 3.5), dpi=80)
         self.X, self.Y, self.X_test, self.Y_test = datasets.load_moons()
         self.width, self.steps, self.seed, self.resolution = width, steps, seed, resolution
-        self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
         self._build_controls(activation, depth, init, lr)
         self._build_figure()
@@ -165,18 +163,7 @@ class ActivationDashboard(Dashboard):
         self._update()
 
     def _update(self) -> None:
-        self._start_update()
-        key = self.key()
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            self._show(self._cache[key])
-            self._end_update("cached")
-            return
-        result = self._train()
-        self._cache[key] = result
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        self._end_update("trained")
+        self._show_setting(self._train, self._show)
 
     def _snapshot(self, spec, params, costs, status, level) -> Result:
         """Everything drawn for `params`: boundary, histograms, dead and inactive units."""

@@ -12,7 +12,6 @@ and then a frame every ~0.15 s.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import ipywidgets as widgets
@@ -61,7 +60,6 @@ class BatchNormDashboard(Dashboard):
         self.X, self.Y, self.X_test, self.Y_test = datasets.load_circles()
         self.depth, self.width, self.steps, self.seed = depth, width, steps, seed
         self.bins = np.linspace(-Z_RANGE, Z_RANGE, 41)
-        self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
         self._build_controls(scale, lr, batch_size, batch_norm, activation)
         self._build_figure()
@@ -166,18 +164,7 @@ class BatchNormDashboard(Dashboard):
 
     def update(self) -> None:
         """Show the current setting: from the cache, or train it with live frames."""
-        self._start_update()
-        key = self.key()
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            self._show(self._cache[key])
-            self._end_update("cached")
-            return
-        result = self._train()
-        self._cache[key] = result
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        self._end_update("trained")
+        self._show_setting(self._train, self._show)
 
     def _snapshot(self, spec, params, state):
         """Histograms of each hidden layer's z (and of W a before BN) and the gradient norms,

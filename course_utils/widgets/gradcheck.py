@@ -11,7 +11,6 @@ afterwards only redraws.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -69,7 +68,6 @@ class GradcheckDashboard(Dashboard):
             POINTS[1]: bugs.trained_params(xavier, self.X, self.Y, steps=TRAIN_STEPS),
             POINTS[2]: bugs.init_params(seed, init=initializers.get("normal", scale=0.01)),
         }
-        self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
         self._build_controls(bug, eps, dtype, point)
         self._build_figure()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -61,7 +60,6 @@ class GradientFlowDashboard(Dashboard):
         self.X_measure, self.Y_measure = self.X[:, :n_measure], self.Y[:, :n_measure]
         self.input_second_moment = float(np.mean(self.X_measure ** 2))
         self.width, self.steps, self.batch_size, self.seed = width, steps, batch_size, seed
-        self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
         self._build_controls(activation, depth, scale, lr)
         self._build_figure()
@@ -153,18 +151,7 @@ class GradientFlowDashboard(Dashboard):
 
     def update(self) -> None:
         """Show the current setting: from the cache, or measure and train it live."""
-        self._start_update()
-        key = self.key()
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            self._show(self._cache[key])
-            self._end_update("cached")
-            return
-        result = self._compute()
-        self._cache[key] = result
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        self._end_update("trained")
+        self._show_setting(self._compute, self._show)
 
     def _compute(self) -> Result:
         activation, depth, _, lr = self.key()

@@ -11,7 +11,6 @@ and then trains with a frame every ~0.15 s.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -69,7 +68,6 @@ class InitializationDashboard(Dashboard):
         self.X, self.Y, self.X_test, self.Y_test = datasets.load_circles()
         self.width, self.steps, self.lr, self.seed = width, steps, lr, seed
         self.resolution = resolution
-        self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
         self._build_controls(initializer, activation, gain, depth)
         self._build_figure(depth)
@@ -161,18 +159,7 @@ class InitializationDashboard(Dashboard):
 
     def update(self) -> None:
         """Show the current setting: from the cache, or train it with live frames."""
-        self._start_update()
-        key = self.key()
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            self._show(self._cache[key], final=True)
-            self._end_update("cached")
-            return
-        result = self._train()
-        self._cache[key] = result
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        self._end_update("trained")
+        self._show_setting(self._train, lambda result: self._show(result, final=True))
 
     def _train(self) -> Result:
         label, activation, gain, depth = self.key()

@@ -57,7 +57,6 @@ class NormalizationDashboard(Dashboard):
             raise ValueError(f"inputs must be one of {INPUTS}, got {inputs!r}")
         self.max_steps, self.tolerance, self.m, self.seed = max_steps, tolerance, m, seed
         self.resolution = resolution
-        self._cache: OrderedDict = OrderedDict()
         self._costs: OrderedDict = OrderedDict()  # (ratio, inputs) -> (QuadraticCost, image)
         self._cache_size = cache_size
         self._build_controls(scale_ratio, inputs, 0.01 if lr is None else lr)
@@ -172,19 +171,11 @@ class NormalizationDashboard(Dashboard):
 
     def update(self) -> None:
         """Show the current setting: from the cache, or run it."""
-        self._start_update()
-        key = self.key()
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            self._show(self._cache[key])
-            self._end_update("cached")
-            return
-        result = self._run()
-        self._cache[key] = result
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        self._show(result)
-        self._end_update("trained")
+        def run_and_show():
+            result = self._run()
+            self._show(result)
+            return result
+        self._show_setting(run_and_show, self._show)
 
     def _run(self) -> Result:
         ratio, inputs, lr = self.key()

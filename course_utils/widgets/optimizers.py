@@ -13,7 +13,6 @@ Results are cached, so returning to a setting redraws at once.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -64,7 +63,6 @@ class LandscapeDashboard(Dashboard):
             raise ValueError(f"edit must be one of {PATH_OPTIMIZERS}, got {edit!r}")
         self.tuned = {k: dict(v) for k, v in (tuned or {}).items()}
         self.settings: dict = {}  # landscape -> optimizer -> {"lr", "beta"}
-        self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
         self._contours = None
         self._shown_landscape = None
@@ -230,15 +228,13 @@ class LandscapeDashboard(Dashboard):
     def trajectory(self, name: str):
         """The (cached) path of optimizer `name` at its current settings."""
         key = self.key(name)
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key], True
+        trip = self._recall(key)
+        if trip is not None:
+            return trip, True
         landscape, _, lr, beta, x0, y0 = key
         trip = landscapes.run(path_optimizer(name, lr, DEFAULT_BETA if beta is None else beta),
                               landscape, start=(x0, y0))
-        self._cache[key] = trip
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+        self._remember(key, trip)
         return trip, False
 
     def shown(self) -> list:
@@ -267,7 +263,6 @@ class LandscapeDashboard(Dashboard):
 
     def _show(self, trips: dict) -> None:
         shown = set(self.shown())
-        settings = self._settings_for(self.controls["landscape"].value)
         for name in PATH_OPTIMIZERS:
             visible = name in shown and name in trips
             for artist in (self.path_lines[name], self.ends[name], self.gap_lines[name]):
@@ -400,7 +395,6 @@ class MoonsDashboard(Dashboard):
         self.spec = network.Spec((2, 5, 2, 1), activation="relu")
         self.params0 = network.init_params(self.spec, "he_normal", rng=seed)
         self.updates, self.seed, self.resolution = updates, seed, resolution
-        self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
         self._build_controls(optimizer, lr, batch_size, schedule_label)
         self._build_figure()
@@ -457,18 +451,7 @@ class MoonsDashboard(Dashboard):
                 c["schedule"].value)
 
     def update(self) -> None:
-        self._start_update()
-        key = self.key()
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            self._show(self._cache[key])
-            self._end_update("cached")
-            return
-        result = self._train()
-        self._cache[key] = result
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        self._end_update("trained")
+        self._show_setting(self._train, self._show)
 
     def _describe(self) -> str:
         name, lr, batch_size, label = self.key()

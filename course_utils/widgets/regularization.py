@@ -14,7 +14,6 @@ a frame every ~0.2 s.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -75,7 +74,6 @@ class RegularizationDashboard(Dashboard):
         self.hidden, self.steps, self.lr, self.beta = tuple(hidden), steps, lr, beta
         self.eval_every, self.patience, self.seed = eval_every, patience, seed
         self.resolution = resolution
-        self._cache: OrderedDict = OrderedDict()
         self._cache_size = cache_size
         self._build_controls(penalty, lambd, keep_prob, early_stopping)
         self._build_figure()
@@ -167,20 +165,9 @@ class RegularizationDashboard(Dashboard):
 
     def update(self) -> None:
         """Show the current setting: from the cache, or train it with live frames."""
-        self._start_update()
         # λ means nothing without a penalty: say so by greying its slider out.
         self.controls["lambd"].disabled = self.controls["penalty"].value == "none"
-        key = self.key()
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            self._show(self._cache[key])
-            self._end_update("cached")
-            return
-        result = self._train()
-        self._cache[key] = result
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        self._end_update("trained")
+        self._show_setting(self._train, self._show)
 
     def _describe(self) -> str:
         penalty, lambd, keep, early = self.key()

@@ -1,7 +1,6 @@
 """Dashboards without a browser: set each control as a reader would, check what is drawn
 and said, and that nothing raised (nbval cannot see tracebacks inside widget callbacks)."""
 
-import numpy as np
 import pytest
 
 import course_utils as cu
