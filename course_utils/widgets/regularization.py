@@ -31,7 +31,7 @@ COST_LIMITS = (0.01, 3.0)
 HIST_EDGES = (np.arange(62) - 30.5) * 0.05
 HIST_FLOOR = 1e-4  # the log axis starts here: an empty bin sits on the floor
 NEAR_ZERO = 0.01
-FRAME_SECONDS = 0.2  # at most one frame this often while training
+FRAME_SECONDS = 0.3  # at most one frame this often while training (frames cost ~30 ms)
 
 
 @dataclass
