@@ -13,6 +13,14 @@ STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 PYTEST_FLAGS ?=
 
+# The same arithmetic on every x86-64 machine, so the numbers the notebooks print (and nbval
+# checks) do not depend on the CPU: numpy and OpenBLAS pick SIMD code paths at run time
+# (AVX-512 where present), and a long training run amplifies their last-bit differences
+# into different printed costs. We fix both to the AVX2 paths that any recent x86-64 has.
+# Set before Python starts: numpy reads them once, on import.
+export OPENBLAS_CORETYPE ?= Haswell
+export NPY_DISABLE_CPU_FEATURES ?= X86_V4 AVX512_ICL AVX512_SPR
+
 .PHONY: lab test unit claims nbval browser bench notebooks clean help
 
 help:
@@ -23,10 +31,12 @@ $(PY):
 	  || { echo "make: set PYTHON=/path/to/python3.10+ (e.g. make test PYTHON=python3.11)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall when the package description changes.
-$(STAMP): pyproject.toml | $(PY)
+# Reinstall when the package description or the pinned versions change. constraints.txt
+# pins every package to the versions the stored notebooks were executed with (Python >=
+# 3.11; on 3.10 pip picks what fits), so a new release cannot change a checked number.
+$(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[lab,test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[lab,test]'
 	touch $(STAMP)
 
 lab: $(STAMP)

@@ -2,7 +2,11 @@
 
 import pathlib
 import re
-import tomllib
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: pytest brings tomli, the same parser
+    import tomli as tomllib
 
 ROOT = pathlib.Path(__file__).parents[2]
 
