@@ -1,7 +1,8 @@
 """make bench: every benchmark in one run, printed as a report (never asserted in tests).
 
-Runs bench_training.py (the seed's loop vs course_utils) and every bench_dashboard_*.py
-(headless response times), then the browser latencies if Chromium is present.
+Runs bench_training.py (the seed's loop vs course_utils), the timings two notebooks draw
+(bench_activation_cost.py, bench_gradcheck_cost.py), every bench_dashboard_*.py (headless
+response times), then the browser latencies if Chromium is present.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ def main() -> None:
     matplotlib.use("Agg")
     training = importlib.import_module("bench_training")
     print(training.report(training.run()), "\n", flush=True)
+    for name in ("bench_activation_cost", "bench_gradcheck_cost"):  # timings the notebooks draw
+        module = importlib.import_module(name)
+        print(module.report(module.run()), "\n", flush=True)
     from dashboard_latency import report
     for path in sorted(HERE.glob("bench_dashboard_*.py")):
         module = importlib.import_module(path.stem)

@@ -90,39 +90,8 @@ def test_selu_constants_make_mean_zero_variance_one_a_fixed_point():
 
 
 # ---------------------------------------------------------------- 2 · what each costs
-
-
-@pytest.fixture(scope="module")
-def costs():
-    """The notebook's measurement (one BLAS thread, as the notebook sets it)."""
-    family = ["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "rrelu", "elu", "selu"]
-    with threadpool_limits(1):
-        cost = {name: sum(diagnostics.activation_cost(name, shape=(256, 1024), repeats=7).values())
-                for name in family}
-        rng = np.random.default_rng(0)
-        dZ = rng.standard_normal((256, 1024))
-        for n_in in (256, 1024):
-            W, A_prev = rng.standard_normal((256, n_in)), rng.standard_normal((n_in, 1024))
-            cost[f"matmul {n_in}"] = diagnostics.best_time(
-                lambda: (W @ A_prev, dZ @ A_prev.T, W.T @ dZ), repeats=3)
-    return cost
-
-
-def test_relu_is_the_cheapest_and_exponentials_cost_several_times_more(costs):
-    """Margins: the notebook's machine measures ELU at over 20 ReLUs; we ask for 3."""
-    family = ["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "rrelu", "elu", "selu"]
-    assert min(family, key=costs.get) == "relu"
-    for name in ("sigmoid", "tanh", "elu", "selu"):
-        assert costs[name] > 3 * costs["relu"], name
-    assert costs["elu"] > 3 * costs["leaky_relu"] / 2  # ELU among the most expensive
-    assert costs["elu"] > costs["sigmoid"]
-
-
-def test_matrix_products_grow_with_inputs_and_outweigh_the_activation(costs):
-    activations_only = [v for k, v in costs.items() if not k.startswith("matmul")]
-    assert costs["matmul 256"] > 0.3 * max(activations_only)  # "about as much as the most expensive"
-    assert costs["matmul 1024"] > 2 * costs["matmul 256"]
-    assert costs["matmul 1024"] > max(activations_only)
+# Section 2's figure is a timing, so it is measured in `make bench`
+# (benchmarks/bench_activation_cost.py), never asserted here.
 
 
 # ---------------------------------------------------------------- 3 · PReLU and RReLU

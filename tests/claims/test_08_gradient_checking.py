@@ -4,7 +4,6 @@ The network under test is cu.bugs (2-6-6-1, tanh) at its Xavier start (rng 0) on
 40 points of the seed's circles, unless a test says otherwise. Margins are stated with
 each test; every number the notebook prints comes from the same calls."""
 
-import time
 from math import comb
 
 import numpy as np
@@ -367,10 +366,8 @@ def digits_problem():
         return cu.network.output_loss(spec)(logits, Y)[0]
 
     _, grads, _ = cu.loss_and_grads(spec, params, X, Y)
-    start = time.perf_counter()
     grads_num = gradcheck.numerical_gradient(cost, params)
-    full_seconds = time.perf_counter() - start
-    return spec, params, X, Y, cost, count, grads, grads_num, full_seconds
+    return spec, params, X, Y, cost, count, grads, grads_num
 
 
 def _row_bug(grads):
@@ -380,7 +377,7 @@ def _row_bug(grads):
 
 
 def test_6f_full_and_sampled_check_costs_and_results(digits_problem):
-    spec, params, X, Y, cost, count, grads, grads_num, _ = digits_problem
+    spec, params, X, Y, cost, count, grads, grads_num = digits_problem
     n = sum(v.size for v in params.values())
     assert n == 1210
     block_bug = {**grads, "dW2": 2 * grads["dW2"]}
@@ -398,7 +395,7 @@ def test_6f_a_one_row_bug_hides_from_small_samples(digits_problem):
     """Replaying 2,000 draws of 10 entries of W1: flagged in 35% to the chance of drawing one
     of the row's 64 entries (48%) plus 3 standard errors (entries of blank pixels are 0, so
     doubling them changes nothing, and the rate is a little below the chance)."""
-    *_, grads, grads_num, _ = digits_problem
+    *_, grads, grads_num = digits_problem
     g, g_num = _row_bug(grads)["dW1"].ravel(), grads_num["dW1"].ravel()
     rng = np.random.default_rng(0)
     caught = np.mean([gradcheck.verdict(gradcheck.relative_error(g[i], g_num[i])) != "ok"
@@ -409,13 +406,12 @@ def test_6f_a_one_row_bug_hides_from_small_samples(digits_problem):
     assert 1 - comb(g.size - 64, 100) / comb(g.size, 100) > 0.99
 
 
-def test_6g_a_full_check_costs_hundreds_of_training_steps(digits_problem):
-    """Measured: one full check takes over 100x one training step (the count says about 2,420
-    forward passes against one forward and one backward pass)."""
-    spec, params, X, Y, *_, full_seconds = digits_problem
-    steps = []
-    for _ in range(20):
-        start = time.perf_counter()
-        cu.loss_and_grads(spec, params, X, Y)
-        steps.append(time.perf_counter() - start)
-    assert full_seconds > 100 * float(np.median(steps))
+def test_6g_a_full_check_costs_two_cost_evaluations_per_parameter(digits_problem):
+    """The notebook's count: a full check evaluates J twice per parameter (2,420 times for
+    1,210 parameters), a training step once (plus one backward pass). The seconds it draws
+    beside the count are a timing, measured in `make bench`, never asserted here."""
+    spec, params, X, Y, cost, count, *_ = digits_problem
+    n = sum(v.size for v in params.values())
+    count[0] = 0
+    gradcheck.numerical_gradient(cost, params)
+    assert count[0] == 2 * n == 2420
