@@ -37,3 +37,14 @@ def test_conda_and_pip_dependencies_agree():
 def test_torch_extra_is_pinned():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["optional-dependencies"]["torch"] == ["torch==2.13.0"]
+
+
+def test_scripts_use_the_makefiles_arithmetic():
+    """scripts/_env.py (for sweeps run by hand) sets what the Makefile exports."""
+    import sys
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import _env
+
+    makefile = (ROOT / "Makefile").read_text()
+    for name, value in _env.ARITHMETIC.items():
+        assert f"export {name} ?= {value}\n" in makefile, name
