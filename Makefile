@@ -21,7 +21,7 @@ PYTEST_FLAGS ?=
 export OPENBLAS_CORETYPE ?= Haswell
 export NPY_DISABLE_CPU_FEATURES ?= X86_V4 AVX512_ICL AVX512_SPR
 
-.PHONY: lab test unit claims nbval browser bench notebooks clean help
+.PHONY: install lab test unit claims nbval browser bench notebooks clean help
 
 help:
 	@sed -n '2,9p' Makefile
@@ -38,6 +38,8 @@ $(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[lab,test]'
 	touch $(STAMP)
+
+install: $(STAMP)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks notebooks/00_start_here.ipynb
