@@ -7,12 +7,21 @@ import numbers
 import numpy as np
 
 
-def as_rng(rng, name: str = "rng") -> np.random.Generator:
-    """A numpy Generator from a Generator or an int seed (None means fresh entropy)."""
+def as_rng(rng, name: str = "rng", purpose: str | None = None) -> np.random.Generator:
+    """A numpy Generator from a Generator or an int seed.
+
+    None is an error, not fresh entropy: every random draw in the course comes from an rng
+    the caller chose, so every run can be repeated. Call this only where something is drawn;
+    `purpose` says what, in the error ("to shuffle the minibatches").
+    """
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
         return np.random.default_rng(rng)
+    if rng is None:
+        why = f" {purpose}" if purpose else ""
+        raise TypeError(f"{name} is required{why}: pass an int seed (e.g. {name}=0) "
+                        "or a numpy Generator")
     raise TypeError(f"{name} must be a numpy Generator or an int seed, got {type(rng).__name__}")
 
 
@@ -42,6 +51,7 @@ def fraction(value, name: str, low: float, high: float, closed_low=False, closed
 
 
 def positive_int(value, name: str, minimum: int = 1) -> int:
+    """An int >= minimum (a bool or a float such as 2.5 or 3.0 is a TypeError)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < minimum:

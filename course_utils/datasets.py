@@ -178,3 +178,25 @@ def load_overfit_2d(validation: bool = False):
     if validation:
         return (*splits["train"], *splits["val"], *splits["test"])
     return (*splits["train"], *splits["test"])
+
+
+def load_sweep(name: str) -> dict:
+    """A stored sweep, data/<name>.json, as the dict its script in scripts/ wrote.
+
+    The course ships results of sweeps too slow to run inside a notebook in its data/ folder
+    (data/README.md lists them). The folder is found from the package, not from the working
+    directory, so a notebook or script finds it wherever it runs (the course is installed
+    editable). name: e.g. "xavier_vs_he" (".json" may be added).
+    """
+    import json
+    import pathlib
+
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string such as 'xavier_vs_he', got {type(name).__name__}")
+    folder = pathlib.Path(__file__).parents[1] / "data"
+    stem = name[:-len(".json")] if name.endswith(".json") else name
+    known = sorted(path.stem for path in folder.glob("*.json"))
+    if stem not in known:
+        raise ValueError(f"name must be one of the stored sweeps in {folder}: "
+                         f"{', '.join(known) or 'none found'}; got {name!r}")
+    return json.loads((folder / f"{stem}.json").read_text())

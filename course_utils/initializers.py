@@ -39,7 +39,7 @@ class Initializer:
         std = gain * self.std(fan_in, fan_out)
         if self.kind == "constant":
             return np.full((fan_out, fan_in), gain * self.hyper["value"], dtype=float)
-        rng = as_rng(rng)
+        rng = as_rng(rng, purpose="to draw the initial weights")
         if self.kind == "normal":
             return rng.standard_normal((fan_out, fan_in)) * std
         # A uniform on [-a, a] has variance a^2 / 3, so a = sqrt(3) * std.

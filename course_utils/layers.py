@@ -101,7 +101,8 @@ def rrelu_forward(Z: np.ndarray, train: bool, rng=None, lower: float = RRELU_LOW
     Returns A and the cache (which holds the slopes used).
     """
     if train:
-        slope = as_rng(rng).uniform(lower, upper, size=Z.shape)
+        generator = as_rng(rng, purpose="to draw the RReLU slopes")
+        slope = generator.uniform(lower, upper, size=Z.shape)
     else:
         slope = np.full(Z.shape, (lower + upper) / 2)
     negative = Z <= 0
@@ -131,7 +132,7 @@ def dropout_forward(A: np.ndarray, keep_prob: float, train: bool, rng=None,
     if not train or keep_prob == 1.0:
         return A, None
     if mask is None:
-        mask = as_rng(rng).random(A.shape) < keep_prob
+        mask = as_rng(rng, purpose="to draw the dropout mask").random(A.shape) < keep_prob
     elif mask.shape != A.shape:
         raise ValueError(f"mask must have the activations' shape {A.shape}, got {mask.shape}")
     return A * mask / keep_prob, (mask, keep_prob)

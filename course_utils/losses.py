@@ -15,11 +15,35 @@ import numpy as np
 from scipy.special import expit, log_softmax, softmax
 
 
-def binary_cross_entropy(Z: np.ndarray, Y: np.ndarray):
+def check_binary_labels(Y: np.ndarray, name: str = "Y") -> None:
+    """Raise a ValueError naming `name` unless every entry of Y is 0 or 1."""
+    ok = (Y == 0) | (Y == 1)
+    if not ok.all():
+        bad = np.unique(np.asarray(Y)[~ok])
+        shown = ", ".join(f"{v:g}" for v in bad[:3]) + (", ..." if bad.size > 3 else "")
+        raise ValueError(f"{name} must hold the labels 0 and 1 (a sigmoid output, binary "
+                         f"cross-entropy), got other values: {shown}")
+
+
+def _check_targets(Z, Y, binary: bool = False) -> None:
+    """Y must be an array of Z's shape (n_L, m); for binary cross-entropy, of 0/1 labels."""
+    if not isinstance(Y, np.ndarray):
+        raise TypeError(f"Y must be a numpy array, got {type(Y).__name__}")
+    if np.shape(Z) != Y.shape or Y.ndim != 2:
+        raise ValueError(f"Y must have the logits' shape {np.shape(Z)} (outputs x examples), "
+                         f"got {Y.shape}")
+    if binary:
+        check_binary_labels(Y)
+
+
+def binary_cross_entropy(Z: np.ndarray, Y: np.ndarray, check: bool = True):
     """Mean binary cross-entropy of a sigmoid output, from its logits.
 
     Z, Y: (1, m), Y in {0, 1}. cost = mean(log(1 + exp(z)) - y z); dZ = (sigmoid(z) - y) / m.
+    check=False skips the shape and label checks (the training loop checks its data once).
     """
+    if check:
+        _check_targets(Z, Y, binary=True)
     m = Y.shape[1]
     # sum then divide, and y.z as one dot product: the same value as np.mean(...) in fewer
     # passes over the data (this runs at every training step).
@@ -30,20 +54,25 @@ def binary_cross_entropy(Z: np.ndarray, Y: np.ndarray):
     return cost, dZ
 
 
-def softmax_cross_entropy(Z: np.ndarray, Y: np.ndarray):
+def softmax_cross_entropy(Z: np.ndarray, Y: np.ndarray, check: bool = True):
     """Mean cross-entropy of a softmax output, from its logits.
 
     Z, Y: (K, m), Y one-hot. cost = -mean over examples of sum_k y_k log softmax(z)_k;
-    dZ = (softmax(z) - y) / m.
+    dZ = (softmax(z) - y) / m. check=False skips the shape check.
     """
+    if check:
+        _check_targets(Z, Y)
     m = Y.shape[1]
     cost = float(-np.sum(Y * log_softmax(Z, axis=0)) / m)
     dZ = (softmax(Z, axis=0) - Y) / m
     return cost, dZ
 
 
-def mean_squared_error(Z: np.ndarray, Y: np.ndarray):
-    """Half the mean squared error of a linear output: cost = sum (z - y)^2 / (2m); dZ = (z - y)/m."""
+def mean_squared_error(Z: np.ndarray, Y: np.ndarray, check: bool = True):
+    """Half the mean squared error of a linear output: cost = sum (z - y)^2 / (2m); dZ = (z - y)/m.
+    Z, Y: (n_L, m). check=False skips the shape check."""
+    if check:
+        _check_targets(Z, Y)
     m = Y.shape[1]
     diff = Z - Y
     return float(np.sum(diff * diff) / (2 * m)), diff / m

@@ -67,9 +67,14 @@ class Spec:
 
     def __post_init__(self):
         sizes = self.layer_sizes
-        if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
+        if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+            sizes = sizes.tolist()  # numpy ints become Python ints
+        if not isinstance(sizes, (list, tuple, range)):
+            raise TypeError("layer_sizes must be a sequence of ints such as (2, 10, 5, 1), "
+                            f"got {type(sizes).__name__}")
+        if len(sizes) < 2:
             raise ValueError("layer_sizes must list at least the input and output sizes, "
-                             f"e.g. (2, 10, 5, 1); got {sizes!r}")
+                             f"e.g. (2, 10, 5, 1); got {tuple(sizes)!r}")
         sizes = tuple(positive_int(n, f"layer_sizes[{i}]") for i, n in enumerate(sizes))
         n_hidden = len(sizes) - 2
         acts = _per_hidden_layer(self.activation, n_hidden, "activation")
@@ -113,8 +118,10 @@ def init_params(spec: Spec, init="he_normal", rng=None, gain: float = 1.0) -> di
     init: an initializer name or Initializer (course_utils.initializers), or one per layer.
     gain multiplies the initializer's standard deviation. Biases and batch-norm shifts start
     at 0, batch-norm scales at 1, PReLU slopes at 0.25.
+    rng (an int seed or a numpy Generator) is required unless every initializer is a
+    constant one ("zeros", "constant"), which draws nothing.
     """
-    rng = as_rng(rng)
+    rng = as_rng(rng) if rng is not None else None  # one Generator shared by every layer
     L = spec.n_layers
     inits = init if isinstance(init, (list, tuple)) else [init] * L
     if len(inits) != L:
@@ -163,7 +170,8 @@ def check_params(spec: Spec, params: dict) -> None:
 
 
 def check_data(spec: Spec, X, Y=None, name_X: str = "X", name_Y: str = "Y") -> None:
-    """Raise a clear error if X (n_x, m) or Y (n_L, m) do not fit `spec` or are not finite."""
+    """Raise a clear error if X (n_x, m) or Y (n_L, m) do not fit `spec` or are not finite,
+    or if Y of a sigmoid output holds anything but the labels 0 and 1."""
     from ._validate import finite_array
 
     finite_array(X, name_X)
@@ -178,6 +186,8 @@ def check_data(spec: Spec, X, Y=None, name_X: str = "X", name_Y: str = "Y") -> N
     if Y.shape != (n_out, X.shape[1]):
         raise ValueError(f"{name_Y} must have shape ({n_out}, {X.shape[1]}) to match {name_X} "
                          f"{X.shape}, got {Y.shape}")
+    if spec.output == "sigmoid":
+        losses.check_binary_labels(Y, name_Y)
 
 
 # ---------------------------------------------------------------- forward and backward
@@ -236,8 +246,10 @@ def forward(spec: Spec, params: dict, X: np.ndarray, state: dict | None = None,
     """Forward pass. X (n_x, m) -> logits Z_L (n_L, m) and a ForwardCache.
 
     train: training mode (batch statistics, dropout, random RReLU slopes) or evaluation mode
-    (running statistics, no dropout, mean RReLU slope). rng is needed only in training mode
-    with dropout or RReLU; masks {l: bool array} fixes dropout masks (for gradient checking).
+    (running statistics, no dropout, mean RReLU slope). state: batch norm's running
+    statistics (cu.init_state(spec) or History.state); required in evaluation mode when the
+    network has batch norm. rng is needed only in training mode with dropout or RReLU;
+    masks {l: bool array} fixes dropout masks (for gradient checking).
     """
     check_params(spec, params)
     check_data(spec, X)
@@ -249,6 +261,12 @@ def forward_unchecked(spec: Spec, params: dict, X: np.ndarray, state: dict | Non
     """`forward` without the argument checks: the training loop checks once, then calls this
     at every step."""
     if state is None:
+        if not train and any(spec.batch_norm):
+            # Evaluation mode normalizes with the running statistics: silently using the
+            # initial ones (mean 0, variance 1) would give wrong outputs with no warning.
+            raise ValueError("this network has batch norm: in evaluation mode pass the state "
+                             "returned by cu.train (History.state), or cu.init_state(spec) to "
+                             "use the initial running statistics (mean 0, variance 1) on purpose")
         state = init_state(spec)  # batch norm starts from mean 0, variance 1, as in PyTorch
     if train and spec.needs_rng and rng is None and masks is None:
         raise ValueError("forward in training mode with dropout or RReLU needs rng "
@@ -296,7 +314,8 @@ def backward_from_logits(spec: Spec, params: dict, cache: ForwardCache, dZ_L: np
 
 
 def output_loss(spec: Spec):
-    """The cost function of spec's output, called as loss(Z_L, Y) -> (cost, dZ_L)."""
+    """The cost function of spec's output, called as loss(Z_L, Y) -> (cost, dZ_L)
+    (loss(Z_L, Y, check=False) skips its checks of Y)."""
     return OUTPUTS[spec.output]
 
 
@@ -320,7 +339,7 @@ def loss_and_grads(spec: Spec, params: dict, X: np.ndarray, Y: np.ndarray,
     """
     run_forward = forward if check else forward_unchecked
     Z_L, cache = run_forward(spec, params, X, state, train, rng, masks)
-    cost, dZ_L = output_loss(spec)(Z_L, Y)
+    cost, dZ_L = output_loss(spec)(Z_L, Y, check=check)
     grads = backward_from_logits(spec, params, cache, dZ_L)
     m = X.shape[1] if n_examples is None else n_examples
     for lambd, penalty in ((l2, losses.l2_penalty), (l1, losses.l1_penalty)):
@@ -358,8 +377,19 @@ def predict(spec: Spec, params: dict, X: np.ndarray, state: dict | None = None) 
 
 def accuracy(spec: Spec, params: dict, X: np.ndarray, Y: np.ndarray, state: dict | None = None) -> float:
     """Fraction of examples classified correctly (Y as 0/1 (1, m) or one-hot (K, m))."""
-    labels = Y if spec.output == "sigmoid" else Y.argmax(axis=0).reshape(1, -1)
-    return float(np.mean(predict(spec, params, X, state) == labels))
+    if spec.output == "linear":
+        raise ValueError("accuracy needs class labels; a linear output has none")
+    check_params(spec, params)
+    check_data(spec, X, Y)
+    Z_L, _ = forward_unchecked(spec, params, X, state, train=False)
+    return accuracy_from_logits(spec, Z_L, Y)
+
+
+def accuracy_from_logits(spec: Spec, Z_L: np.ndarray, Y: np.ndarray) -> float:
+    """`accuracy` from evaluation-mode logits Z_L (n_L, m) already computed (no checks)."""
+    if spec.output == "sigmoid":
+        return float(np.mean((Z_L > 0).astype(int) == Y))
+    return float(np.mean(Z_L.argmax(axis=0).reshape(1, -1) == Y.argmax(axis=0).reshape(1, -1)))
 
 
 def hidden_activations(spec: Spec, params: dict, X: np.ndarray, state: dict | None = None):

@@ -9,7 +9,9 @@ update returns. Nothing is changed in place: update returns new arrays. grads ar
 the parameters with a "d" prefix ("dW1" for "W1").
 
 `lr` is a number or a schedule: a function of the step t = 0, 1, 2, ... (the number of
-updates done before this one), such as `exponential_decay(0.1, 0.999)` below.
+updates done before this one), such as `exponential_decay(0.1, 0.999)` below. A schedule's
+rate is checked at every step: a rate that is not a finite number > 0 stops the run with a
+ValueError naming the step.
 
 Conventions (and where others differ) are in each constructor's docstring. In the formulas
 g is the gradient, p a parameter, t the step; eps is added outside the square root.
@@ -18,12 +20,13 @@ g is the gradient, p a parameter, t the step; eps is added outside the square ro
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from ._validate import fraction, positive_number
+from ._validate import fraction, positive_int, positive_number
 
 
 @dataclass(frozen=True)
@@ -48,15 +51,38 @@ class Optimizer:
 
 
 def _check_lr(lr):
-    """lr is a positive number or a schedule (a callable of the step)."""
+    """lr is a positive number or a schedule (a callable of the step, checked at every step
+    by _lr_at; here at step 0 already, so a bad schedule fails when the optimizer is made)."""
     if callable(lr):
-        positive_number(lr(0), "lr(0) (the schedule's first learning rate)")
+        _lr_at(lr, 0)
         return lr
     return positive_number(lr, "lr")
 
 
 def _lr_at(lr, step: int) -> float:
-    return lr(step) if callable(lr) else lr
+    """The learning rate at `step`. A schedule's rate is checked (a few comparisons per step)."""
+    if not callable(lr):
+        return lr  # a number, checked once by _check_lr
+    rate = lr(step)
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
+        raise TypeError(f"the learning-rate schedule returned lr({step}) = {rate!r} at step "
+                        f"{step}: a rate must be a number, got {type(rate).__name__}")
+    if not (rate > 0 and math.isfinite(rate)):
+        raise ValueError(f"the learning-rate schedule returned lr({step}) = {rate!r} at step "
+                         f"{step}: a rate must be a finite number > 0")
+    return rate
+
+
+def _check_decay(rate: float, weight_decay: float, step: int | None = None) -> None:
+    """Decoupled weight decay multiplies W by 1 - lr * weight_decay: at lr * weight_decay
+    >= 1 that factor is <= 0, which zeroes the weights or flips their sign at every step."""
+    if rate * weight_decay >= 1:
+        at = "lr" if step is None else f"lr({step}) (the schedule's rate at step {step})"
+        raise ValueError(f"weight_decay {weight_decay:g} with {at} = {rate:g} gives "
+                         f"lr * weight_decay = {rate * weight_decay:g} >= 1: each step would "
+                         "multiply the weights by 1 - lr * weight_decay <= 0 (zero them or flip "
+                         "their sign); "
+                         "use lr * weight_decay < 1")
 
 
 def _grad(grads: dict, key: str) -> np.ndarray:
@@ -91,10 +117,13 @@ def sgd(lr=0.01, weight_decay: float = 0.0) -> Optimizer:
     weight_decay (decoupled, as in SGDW): p <- p - lr * weight_decay * p - lr * g on the
     weights W only. With plain SGD this is exactly the L2 penalty lambda/(2m) ||W||^2 when
     weight_decay = lambda / m. (PyTorch's SGD(weight_decay=) adds weight_decay * p to the
-    gradient and decays every parameter in the group, biases included.)
+    gradient and decays every parameter in the group, biases included.) lr * weight_decay
+    must stay below 1 (checked at every step for a schedule).
     """
     lr = _check_lr(lr)
     weight_decay = positive_number(weight_decay, "weight_decay", allow_zero=True)
+    if weight_decay:
+        _check_decay(_lr_at(lr, 0), weight_decay, 0 if callable(lr) else None)
 
     def init(params):
         return {"step": 0}
@@ -105,6 +134,7 @@ def sgd(lr=0.01, weight_decay: float = 0.0) -> Optimizer:
         if not weight_decay:
             new = {k: p - rate * grads["d" + k] for k, p in params.items()}
         else:
+            _check_decay(rate, weight_decay, state["step"])
             new = {k: p - rate * grads["d" + k] - (rate * weight_decay * p if _is_weight(k) else 0)
                    for k, p in params.items()}
         return new, {"step": state["step"] + 1}
@@ -260,13 +290,17 @@ def adamw(lr=0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
     PyTorch's AdamW decays this way (p.mul_(1 - lr * weight_decay)), but every parameter in
     the group, biases included. Adding an L2 penalty to the cost instead ("Adam + L2") puts
     the decay through Adam's per-parameter scaling, which weakens it where gradients are large.
+    lr * weight_decay must stay below 1 (checked at every step for a schedule).
     """
     lr = _check_lr(lr)
     weight_decay = positive_number(weight_decay, "weight_decay", allow_zero=True)
+    if weight_decay:
+        _check_decay(_lr_at(lr, 0), weight_decay, 0 if callable(lr) else None)
     base = adam(lr, beta1, beta2, eps)
 
     def update(params, grads, state):
         rate = _lr_at(lr, state["step"])
+        _check_decay(rate, weight_decay, state["step"])
         decayed = {k: p - rate * weight_decay * p if _is_weight(k) else p
                    for k, p in params.items()}
         new, m, v = _adam_step(decayed, grads, state, rate, beta1, beta2, eps, True)
@@ -298,10 +332,10 @@ def get(name: str, **hyper) -> Optimizer:
 
 
 def step_decay(lr0: float, drop: float = 0.5, every: int = 1000) -> Callable[[int], float]:
-    """lr(t) = lr0 * drop ** floor(t / every): cut by `drop` every `every` steps."""
+    """lr(t) = lr0 * drop ** floor(t / every): cut by `drop` every `every` steps (an int)."""
     positive_number(lr0, "lr0")
     drop = fraction(drop, "drop", 0.0, 1.0)
-    positive_number(every, "every")
+    positive_int(every, "every")
     return lambda t: lr0 * drop ** (t // every)
 
 
@@ -314,18 +348,22 @@ def exponential_decay(lr0: float, rate: float = 0.999) -> Callable[[int], float]
 
 def inverse_time_decay(lr0: float, decay_rate: float = 1.0, every: int = 1) -> Callable[[int], float]:
     """lr(t) = lr0 / (1 + decay_rate * floor(t / every)), the source course's 1/t decay
-    (with `every` = the number of steps per epoch it decays once per epoch)."""
+    (with `every` = the number of steps per epoch it decays once per epoch; an int)."""
     positive_number(lr0, "lr0")
     positive_number(decay_rate, "decay_rate", allow_zero=True)
-    positive_number(every, "every")
+    positive_int(every, "every")
     return lambda t: lr0 / (1 + decay_rate * (t // every))
 
 
 def cosine_decay(lr0: float, total_steps: int, lr_min: float = 0.0) -> Callable[[int], float]:
-    """lr(t) = lr_min + (lr0 - lr_min) (1 + cos(pi t / total_steps)) / 2, then lr_min."""
-    positive_number(lr0, "lr0")
+    """lr(t) = lr_min + (lr0 - lr_min) (1 + cos(pi t / total_steps)) / 2, then lr_min.
+
+    0 <= lr_min < lr0. With lr_min = 0 the rate reaches 0 at t = total_steps, which the
+    optimizers reject: train for at most total_steps steps (t = 0 .. total_steps - 1).
+    """
     positive_number(total_steps, "total_steps")
-    positive_number(lr_min, "lr_min", allow_zero=True)
+    if positive_number(lr_min, "lr_min", allow_zero=True) >= positive_number(lr0, "lr0"):
+        raise ValueError(f"lr_min must be below lr0 = {lr0:g}, got {lr_min:g}")
     return lambda t: lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * min(t, total_steps) / total_steps)) / 2
 
 
@@ -339,16 +377,41 @@ def clip_by_value(grads: dict, clip_value: float) -> dict:
 
 
 def global_norm(grads: dict) -> float:
-    """sqrt of the sum of squares of every gradient entry, all blocks together."""
-    return math.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
+    """sqrt of the sum of squares of every gradient entry, all blocks together.
+
+    An entry above about 1e154 makes its square overflow to inf; then the norm is computed
+    as largest * sqrt(sum (g / largest)^2), with `largest` the largest |entry|, which
+    cannot overflow. (NaN or inf entries give a NaN or inf norm.)
+    """
+    with np.errstate(over="ignore"):
+        total = sum(float(np.sum(g * g)) for g in grads.values())
+    if math.isfinite(total):
+        return math.sqrt(total)
+    largest, relative = _scaled_norm(grads)
+    return largest * relative
+
+
+def _scaled_norm(grads: dict) -> tuple:
+    """(largest |entry|, norm / largest): the global norm in two factors that do not overflow."""
+    largest = max((float(np.max(np.abs(g))) for g in grads.values() if np.size(g)), default=0.0)
+    if not (math.isfinite(largest) and largest > 0):
+        return largest, float("nan") if math.isnan(largest) else 1.0
+    return largest, math.sqrt(sum(float(np.sum(np.square(g / largest))) for g in grads.values()))
 
 
 def clip_by_norm(grads: dict, max_norm: float) -> dict:
     """Rescale all gradients together so that their global norm is at most max_norm.
-    Keeps the direction, unlike clip_by_value."""
+    Keeps the direction, unlike clip_by_value. Gradients holding NaN or inf have no
+    direction to keep and are returned unchanged (the run then diverges and says so)."""
     max_norm = positive_number(max_norm, "max_norm")
     norm = global_norm(grads)
-    if norm <= max_norm or not np.isfinite(norm):
+    if norm <= max_norm or math.isnan(norm):
         return grads
-    scale = max_norm / norm
+    if math.isfinite(norm):
+        scale = max_norm / norm
+    else:  # the norm itself overflows (entries near 1e308), or an entry is inf
+        largest, relative = _scaled_norm(grads)
+        if not math.isfinite(largest):
+            return grads
+        scale = max_norm / largest / relative
     return {k: g * scale for k, g in grads.items()}

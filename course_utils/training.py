@@ -102,9 +102,10 @@ class History:
 def minibatches(X: np.ndarray, Y: np.ndarray, batch_size: int, rng) -> list:
     """Shuffle the examples with `rng` and cut them into batches of `batch_size` (the last
     one may be smaller): the source course's random_mini_batches, with an explicit rng.
-    X (n_x, m), Y (n_y, m) -> list of (X_batch, Y_batch)."""
+    X (n_x, m), Y (n_y, m) -> list of (X_batch, Y_batch). rng: an int seed or a Generator."""
+    batch_size = positive_int(batch_size, "batch_size")
     m = X.shape[1]
-    order = as_rng(rng).permutation(m)
+    order = as_rng(rng, purpose="to shuffle the examples").permutation(m)
     X, Y = X[:, order], Y[:, order]
     return [(X[:, k:k + batch_size], Y[:, k:k + batch_size]) for k in range(0, m, batch_size)]
 
@@ -127,19 +128,16 @@ def _record_layer_stats(stats: dict, step: int, cache, grads: dict, L: int) -> N
 
 
 def _evaluate(spec, params, state, X, Y, X_val, Y_val) -> dict:
-    """Evaluation-mode costs and accuracies on the training and validation sets."""
-    def cost_on(Xs, Ys):
+    """Evaluation-mode costs and accuracies on the training and validation sets (the data
+    were checked once by train; one forward pass gives each set's cost and accuracy)."""
+    record = {}
+    for name, Xs, Ys in (("train", X, Y), ("val", X_val, Y_val)):
+        if Xs is None:
+            continue
         Z_L, _ = net.forward_unchecked(spec, params, Xs, state, train=False)
-        cost, _ = net.output_loss(spec)(Z_L, Ys)
-        return cost
-
-    record = {"train_cost": cost_on(X, Y)}
-    if spec.output != "linear":
-        record["train_acc"] = net.accuracy(spec, params, X, Y, state)
-    if X_val is not None:
-        record["val_cost"] = cost_on(X_val, Y_val)
+        record[f"{name}_cost"], _ = net.output_loss(spec)(Z_L, Ys, check=False)
         if spec.output != "linear":
-            record["val_acc"] = net.accuracy(spec, params, X_val, Y_val, state)
+            record[f"{name}_acc"] = net.accuracy_from_logits(spec, Z_L, Ys)
     return record
 
 
@@ -150,11 +148,19 @@ def _append_eval(evals: dict, step: int, record: dict) -> None:
 
 
 class _Progress:
-    """A tqdm bar for long runs only (see PROGRESS_OVER_SECONDS), removed at the end
-    (leave=False), so stored notebooks keep no timing text."""
+    """A tqdm.auto bar for long runs only (see PROGRESS_OVER_SECONDS), removed when the run
+    ends (also when it stops early or diverges), so a stored notebook keeps no timing text.
+
+    On a terminal, tqdm's leave=False clears the line. In a notebook tqdm.auto gives a widget
+    bar; its display would also carry a text/plain copy of the bar ("training: 3%|...it/s]"),
+    which a notebook stores even after the widget is closed. So the widget is displayed
+    without that copy, under a display id, and at the end its texts are blanked, the widget
+    closed and the display updated to nothing.
+    """
 
     def __init__(self, total: int, mode):
-        self.total, self.mode, self.bar, self.start = total, mode, None, time.perf_counter()
+        self.total, self.mode, self.start = total, mode, time.perf_counter()
+        self.bar = self.display = None
 
     def _long_run(self, step: int) -> bool:
         elapsed = time.perf_counter() - self.start
@@ -162,19 +168,36 @@ class _Progress:
             return False
         return elapsed * self.total / step > PROGRESS_OVER_SECONDS
 
+    def _open(self, step: int) -> None:
+        from tqdm.auto import tqdm
+        options = dict(total=self.total, initial=step, leave=False, desc="training")
+        if not any(cls.__module__ == "tqdm.notebook" for cls in tqdm.__mro__):
+            self.bar = tqdm(**options)  # a terminal: text on stderr, cleared at the end
+            return
+        from IPython.display import display
+        self.bar = tqdm(**options, display=False)
+        view = self.bar.container._repr_mimebundle_()
+        view.pop("text/plain", None)  # the bar as text, timing included: never stored
+        self.display = display(view, raw=True, display_id=True)
+
     def update(self, step: int):
         if self.mode is False:
             return
         if self.bar is None:
             if self.mode is True or self._long_run(step):
-                from tqdm.auto import tqdm
-                self.bar = tqdm(total=self.total, initial=step, leave=False, desc="training")
+                self._open(step)
             return
         self.bar.update(step - self.bar.n)
 
     def close(self):
-        if self.bar is not None:
-            self.bar.close()
+        if self.bar is None:
+            return
+        self.bar.close()
+        if self.display is not None:
+            for text in self.bar.container.children[::2]:  # the description and the timing
+                text.value = ""
+            self.bar.container.close()
+            self.display.update({}, raw=True)  # the output keeps nothing to show or store
 
 
 def _validate_train_args(spec, params, X, Y, steps, epochs, batch_size, X_val, Y_val):
@@ -208,18 +231,31 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
 
     steps / epochs: how long (exactly one). Full batch unless batch_size is given; then each
         epoch reshuffles with `rng` (also used for dropout masks and RReLU slopes).
+    rng: an int seed or a numpy Generator; required when something is drawn (minibatches
+        smaller than the data, dropout, RReLU), so every run can be repeated.
     l2, l1: penalty strengths lambda (cost + lambda/(2m) sum||W||^2, + lambda/m sum|W|, with
         m the number of training examples, also when training on minibatches).
         l1_proximal: apply L1 as a soft-threshold after each update (exact zeros) instead
-        of through its subgradient.
-    clip_value / clip_norm: gradient clipping, by entry or by global norm.
-    X_val, Y_val, eval_every: evaluate every eval_every steps (costs and accuracies).
+        of through its subgradient: W <- soft_threshold(W, lr * l1 / m) after the
+        optimizer's step, lr being the rate of that step. With plain `sgd` (no weight
+        decay) this is proximal gradient descent (ISTA) on cost + L1. With any other
+        optimizer it is a heuristic, not ISTA: the same fixed shrinkage lr * l1 / m is
+        applied after a step that momentum made from past gradients or that Adam, RMSProp
+        or AdaGrad rescaled per weight (so the shrinkage is not matched to the step each
+        weight took), and the L1 term never enters the momentum or the adaptive scaling.
+        It still gives exact zeros.
+    clip_value / clip_norm: gradient clipping, by entry or by global norm, applied to the
+        gradient of the cost with its penalties (after L2/L1 subgradients, before the step).
+    X_val, Y_val, eval_every: evaluate every eval_every steps (costs and accuracies), and at
+        step 0 (before any update).
     patience: early stopping after `patience` evaluations without a better validation cost;
-        the best parameters are restored.
+        the best parameters seen (step 0's included) are restored, with their state.
     record_every: per-layer activation mean/std and gradient norms every k steps.
     callback(history, step, params, state): called every callback_every steps while training
         (history.costs is the list so far); return True to stop the run.
-    progress: "auto" (a bar only for runs longer than a few seconds), True or False.
+    progress: "auto" (a bar only for runs projected to take over PROGRESS_OVER_SECONDS),
+        True or False. The bar is removed when the run ends: no timing text stays in a
+        stored notebook.
     """
     total = _validate_train_args(spec, params, X, Y, steps, epochs, batch_size, X_val, Y_val)
     # Contiguous float copies: int labels would be converted at every step, and products
@@ -230,6 +266,12 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
                         f"got {type(optimizer).__name__}")
     positive_number(l2, "l2", allow_zero=True)
     positive_number(l1, "l1", allow_zero=True)
+    if clip_value is not None:
+        positive_number(clip_value, "clip_value")
+    if clip_norm is not None:
+        positive_number(clip_norm, "clip_norm")
+    if not (progress is True or progress is False or progress == "auto"):
+        raise ValueError(f"progress must be 'auto', True or False, got {progress!r}")
     if patience is not None and X_val is None:
         raise ValueError("early stopping (patience) needs a validation set X_val, Y_val")
     if patience is not None and eval_every is None:
@@ -238,7 +280,12 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
                         (callback_every, "callback_every"), (patience, "patience")):
         if value is not None:
             positive_int(value, name)
-    rng = as_rng(rng) if (rng is not None or batch_size is not None or spec.needs_rng) else None
+    if rng is not None:
+        rng = as_rng(rng)
+    elif spec.needs_rng:
+        rng = as_rng(rng, purpose="to train with dropout or RReLU (masks and slopes are drawn)")
+    elif batch_size is not None and batch_size < X.shape[1]:
+        rng = as_rng(rng, purpose=f"to shuffle the examples into batches of {batch_size}")
 
     hist = History(params=params, state=dict(state) if state is not None else net.init_state(spec))
     if eval_every:
@@ -250,7 +297,9 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
     opt_state = optimizer.init(params)
     L = spec.n_layers
     m_train = X.shape[1]
-    best_val, evals_since_best = np.inf, 0
+    if patience is not None:  # the starting point is a candidate too: step 0's evaluation
+        best_val, evals_since_best = hist.evals["val_cost"][0], 0
+        hist.best_step, best = 0, (params, hist.state)
     batches = _batches(X, Y, batch_size, rng)
     bar = _Progress(total, progress)
     start = time.perf_counter()
@@ -309,7 +358,7 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
         finally:
             bar.close()
 
-    if patience is not None and hist.best_step is not None:
+    if patience is not None:
         hist.params, hist.state = best  # early stopping returns the best parameters seen
     hist.seconds = time.perf_counter() - start
     hist.costs = np.asarray(costs, dtype=float)

@@ -82,10 +82,27 @@ def grade(title: str, cases, answer, stop_at_first_failure: bool = True) -> Feed
     return feedback
 
 
+def is_real_number(value) -> bool:
+    """True for a real number of any kind: Python int or float, numpy int64, float32, ...,
+    or a 0-d numeric array. False for bools, complex numbers, strings, None, lists."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, np.ndarray):
+        return value.ndim == 0 and value.dtype.kind in "iuf"
+    return isinstance(value, (int, float, np.integer, np.floating))
+
+
 def describe_difference(name: str, got, expected, rtol: float = 1e-6, atol: float = 1e-9):
-    """(ok, message) comparing an array the reader computed with the expected one:
-    the type, then the shape, then the values (the largest difference and where)."""
-    if not isinstance(got, (np.ndarray, float, int, np.floating)):
+    """(ok, message) comparing what the reader computed with the expected value:
+    the type, then the shape, then the values (the largest difference and where).
+
+    Where a single number is expected (a 0-d `expected`), any real number is accepted
+    (Python or numpy, e.g. np.int64); otherwise a numpy array (or a number, which then
+    fails on its shape)."""
+    if np.ndim(expected) == 0:
+        if not is_real_number(got):
+            return False, f"{name} should be a number, got {type(got).__name__}"
+    elif not isinstance(got, (np.ndarray, float, int, np.floating)):
         return False, f"{name} should be a numpy array, got {type(got).__name__}"
     got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
     if got.shape != expected.shape:

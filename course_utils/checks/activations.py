@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import activations
 from ._core import describe_difference, grade
+from .gradcheck import gradient_case
 
 __all__ = ["elu", "derivative_bound", "dead_fraction"]
 
@@ -90,7 +91,67 @@ def _elu_no_overflow(f):
     return True, "no overflow for large z (elu(1000) = 1000, elu(-1000) = -1)", None
 
 
+_DF_HINT = "ELU'(z) = 1 for z > 0 and alpha e^z for z <= 0 (which is also ELU(z) + alpha)"
+
+
+def _df_hint(got, Z, alpha) -> str | None:
+    """The hint for a wrong derivative, from what its values look like (None: no idea)."""
+    got = np.asarray(got, dtype=float)
+    negative = Z < 0
+    if got.shape != Z.shape:
+        return None
+    if np.allclose(got[negative], 0):
+        return "that is ReLU's derivative; ELU's slope on the negative side is alpha e^z"
+    if np.allclose(got[negative], np.exp(Z[negative])) and alpha != 1:
+        return "the slope on the negative side is alpha e^z: multiply by alpha"
+    if np.allclose(got[negative], alpha * np.expm1(Z[negative])):
+        return "that is ELU itself on the negative side; its slope is alpha e^z"
+    if not np.allclose(got[Z > 0], 1):
+        return "for z > 0, ELU(z) = z, so its slope is 1"
+    return None
+
+
+# Where the derivative is gradient-checked: both sides, but not within eps of 0, where a
+# two-sided difference would straddle the kink that ELU has for alpha != 1.
+_Z_CHECK = np.array([[-4.0, -2.0, -1.0, -0.5, -0.1], [0.1, 0.5, 1.0, 2.0, 5.0]])
+# The checked cost is sum(weights * ELU(z)): unequal weights, so that every entry counts.
+_CHECK_WEIGHTS = np.random.default_rng(0).uniform(0.5, 1.5, _Z_CHECK.shape)
+
+
+def _df_gradcheck_case(alpha):
+    """Gradient-check elu_derivative through course_utils.gradcheck (checks.gradcheck's
+    gradient_case): the cost J(z) = sum(weights * ELU(z)) has dJ/dz = weights * ELU'(z), and
+    the reader's ELU'(z) must match two-sided differences of ELU to a relative error < 1e-7.
+    The message gives the block's relative error; the hint says what the mistake looks like."""
+    reference = activations.get("elu", alpha=alpha)
+
+    def problem(df):
+        slope = np.asarray(_call(df, _Z_CHECK, alpha), dtype=float)
+        return ((lambda p: float(np.sum(_CHECK_WEIGHTS * reference.forward(p["z"])))),
+                {"dz": _CHECK_WEIGHTS * slope}, {"z": _Z_CHECK.copy()})
+
+    check = gradient_case(problem, f"of elu_derivative(z, alpha={alpha:g}) against two-sided "
+                          "differences of ELU")
+
+    def case(df):
+        if alpha != 1.0 and (failed := _takes_alpha(df, "elu_derivative")):
+            return failed
+        got = _call(df, _Z_CHECK, alpha)
+        if not isinstance(got, (np.ndarray, float, int, np.floating)):
+            return (False, f"elu_derivative(z, alpha={alpha:g}) should be a numpy array, got "
+                    f"{type(got).__name__}", _DF_HINT)
+        if np.shape(got) != _Z_CHECK.shape:
+            return (False, f"elu_derivative on a {_Z_CHECK.shape} array returned shape "
+                    f"{np.shape(got)}", "work elementwise with numpy (np.where, np.exp)")
+        ok, message, hint = check(df)
+        if ok:
+            return True, message, None
+        return False, message, _df_hint(got, _Z_CHECK, alpha) or _DF_HINT
+    return case
+
+
 def _df_case(alpha):
+    """The values on _Z, z = 0 included: the gradient check cannot see the kink's side."""
     def case(df):
         if alpha != 1.0 and (failed := _takes_alpha(df, "elu_derivative")):
             return failed
@@ -100,23 +161,18 @@ def _df_case(alpha):
         if ok:
             return True, message, None
         got = np.asarray(got, dtype=float)
-        negative = _Z < 0
-        hint = "ELU'(z) = 1 for z > 0 and alpha e^z for z <= 0 (which is also ELU(z) + alpha)"
-        if got.shape == _Z.shape:
-            if np.allclose(got[negative], 0):
-                hint = "that is ReLU's derivative; ELU's slope on the negative side is alpha e^z"
-            elif np.allclose(got[negative], np.exp(_Z[negative])) and alpha != 1:
-                hint = "the slope on the negative side is alpha e^z: multiply by alpha"
-            elif np.allclose(got[negative], alpha * np.expm1(_Z[negative])):
-                hint = "that is ELU itself on the negative side; its slope is alpha e^z"
-            elif not np.allclose(got[_Z > 0], 1):
-                hint = "for z > 0, ELU(z) = z, so its slope is 1"
-        return False, message, hint
+        at_zero = _Z == 0
+        if got.shape == _Z.shape and np.allclose(got[~at_zero], expected[~at_zero]):
+            return (False, message, "only z = 0 differs: there ELU has a kink when alpha != 1, "
+                    "and the exercise's formula takes the z <= 0 side, alpha e^0 = alpha")
+        return False, message, _df_hint(got, _Z, alpha) or _DF_HINT
     return case
 
 
 def elu(f, df):
-    """Grade elu(z, alpha=1.0) and elu_derivative(z, alpha=1.0), both elementwise on arrays."""
+    """Grade elu(z, alpha=1.0) and elu_derivative(z, alpha=1.0), both elementwise on arrays.
+    The derivative is gradient-checked against two-sided differences of ELU (the course's
+    gradient-check report: relative error per block), then compared at z = 0."""
     def df_callable(_):
         if not callable(df):
             return (False, f"elu_derivative should be a function, got {type(df).__name__}",
@@ -127,6 +183,7 @@ def elu(f, df):
         return lambda _: case(df)
 
     cases = [_elu_case(1.0), _elu_case(0.5), _elu_shape, _elu_no_overflow, df_callable,
+             on_df(_df_gradcheck_case(1.0)), on_df(_df_gradcheck_case(0.5)),
              on_df(_df_case(1.0)), on_df(_df_case(0.5))]
     return grade("ELU and its derivative", cases, f)
 

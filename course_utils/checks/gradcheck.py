@@ -115,7 +115,8 @@ def _hint(flagged, keys, grads, grads_num, m):
     return hint
 
 
-def gradient_case(problem, where: str = "", m: int | None = None, eps: float = 1e-6):
+def gradient_case(problem, where: str = "", m: int | None = None, eps: float = 1e-6, *,
+                  hint=None):
     """A grader case (see checks._core.grade) that gradient-checks the reader's gradients.
 
     problem(answer) -> (f, grads, params): f(params) -> the scalar cost; grads, the reader's
@@ -124,8 +125,12 @@ def gradient_case(problem, where: str = "", m: int | None = None, eps: float = 1
     message lists each block's relative error and verdict; its hint points at the highest
     layer with a wrong block (blocks below it inherit its error) and says what is wrong
     there. m (the number of examples) lets the hint recognise a missing or doubled 1/m.
+    hint (optional): hint(flagged, grads, grads_num) -> str or None, for a grader that knows
+    its exercise's typical mistakes (flagged: the keys of the blocks not "ok"); when it
+    returns None, the hint above is used.
     """
     at = f" {where}" if where else ""
+    custom_hint = hint
 
     def case(answer):
         f, grads, params = problem(answer)
@@ -152,8 +157,9 @@ def gradient_case(problem, where: str = "", m: int | None = None, eps: float = 1
             return (True, f"gradient check{at}: every block ok (largest relative error "
                     f"{report.max_error:.0e})", None)
         flagged = [b.key for b in report.blocks if b.verdict != "ok"]
-        hint = _hint(flagged, list(params), grads, grads_num, m)
-        return False, f"gradient check{at}: {summary}", hint
+        specific = custom_hint(flagged, grads, grads_num) if custom_hint is not None else None
+        return (False, f"gradient check{at}: {summary}",
+                specific or _hint(flagged, list(params), grads, grads_num, m))
     return case
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import describe_difference, grade
+from ._core import describe_difference, grade, is_real_number
 
 # ---------------------------------------------------------------- He initialization
 
@@ -46,7 +46,7 @@ def _he_spread(fn):
         return (False, f"the weights have mean {W.mean():.3g}, expected about 0",
                 "use a zero-mean distribution: rng.standard_normal gives mean 0")
     if abs(std / target - 1) < 0.02:
-        return True, f"std {std:.4f} matches sqrt(2 / fan_in) = {target:.4f}", None
+        return _he_is_normal(W, std, target)
     guesses = {
         "sqrt(1 / fan_in) (LeCun)": np.sqrt(1 / fan_in),
         "sqrt(2 / (fan_in + fan_out)) (Xavier)": np.sqrt(2 / (fan_in + fan_out)),
@@ -70,6 +70,32 @@ def _he_spread(fn):
                     hints[name])
     return (False, f"std {std:.4f}, expected sqrt(2 / fan_in) = {target:.4f}",
             "He: W = rng.standard_normal((fan_out, fan_in)) * sqrt(2 / fan_in)")
+
+
+# Of a normal distribution's draws, 4.55% lie beyond 2 standard deviations from the mean; of a
+# uniform's with the same std, none (its edge is at sqrt(3) = 1.73 std). Over the 120,000
+# draws of _he_spread the normal's fraction scatters by about 0.0006, so a fraction outside
+# [0.035, 0.056] is no normal distribution.
+NORMAL_BEYOND_2_STD = 0.0455
+
+
+def _he_is_normal(W, std, target):
+    beyond = float(np.mean(np.abs(W - W.mean()) > 2 * std))
+    if beyond < 0.035:
+        uniform = beyond == 0.0 and np.abs(W).max() <= np.sqrt(3) * std * 1.01
+        return (False, f"std {std:.4f} is right, but {beyond:.1%} of the weights lie beyond 2 std "
+                f"(a normal distribution has {NORMAL_BEYOND_2_STD:.1%})"
+                + (": they look uniform" if uniform else ""),
+                "the exercise asks for a normal distribution N(0, 2 / fan_in): draw with "
+                "rng.standard_normal, not rng.uniform (a uniform with this std is He *uniform*, "
+                "another initializer)")
+    if beyond > 0.056:
+        return (False, f"std {std:.4f} is right, but {beyond:.1%} of the weights lie beyond 2 std "
+                f"(a normal distribution has {NORMAL_BEYOND_2_STD:.1%}): the tails are too heavy",
+                "draw from a normal distribution: rng.standard_normal((fan_out, fan_in)) "
+                "* sqrt(2 / fan_in)")
+    return (True, f"std {std:.4f} matches sqrt(2 / fan_in) = {target:.4f}, and the draws "
+            "look normal", None)
 
 
 def he_init(fn):
@@ -135,8 +161,10 @@ def _xavier_cases():
             ok, message = describe_difference(f"bound for fan_in={fan_in}, fan_out={fan_out}",
                                               value, expected)
             if not ok:
-                is_number = isinstance(value, (int, float, np.floating, np.ndarray))
-                if is_number and np.isclose(float(np.asarray(value)), np.sqrt(2 / (fan_in + fan_out))):
+                if not is_real_number(value):
+                    return (False, message, "return a single number, e.g. "
+                            "np.sqrt(6 / (fan_in + fan_out))")
+                if np.isclose(float(value), np.sqrt(2 / (fan_in + fan_out))):
                     return (False, message, "sqrt(2 / (fan_in + fan_out)) is the standard "
                             "deviation; a uniform on [-a, a] has variance a^2 / 3, so a = sqrt(3) * std")
                 return False, message, "a = sqrt(6 / (fan_in + fan_out))"

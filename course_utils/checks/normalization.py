@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .. import scaling
@@ -72,11 +74,43 @@ def _matches(got, expected) -> bool:
         return False
 
 
+# scikit-learn's message when an array's columns do not match what the scaler was fitted on,
+# e.g. "X has 20 features, but StandardScaler is expecting 50 features as input."
+_SKLEARN_FEATURE_COUNT = re.compile(r"X has \d+ features?, but \w+ is expecting \d+ features?")
+_TRANSPOSE_IN = ("StandardScaler reads rows as examples; here examples are columns. Fit it on "
+                 "X_train.T, transform X_test.T, and transpose both results back: "
+                 "scaler.transform(X_test.T).T")
+
+
+def _transposed_back_forgotten(out, expected):
+    """The names of the returned arrays that are the right values in scikit-learn's layout
+    (rows as examples), i.e. the .T back to columns was forgotten; None if out is not that."""
+    names = []
+    for name, got, want in zip(("X_train_std", "X_test_std"), out, expected):
+        got = np.asarray(got, dtype=float)
+        if got.shape == want.shape and np.allclose(got, want, rtol=1e-6, atol=1e-9):
+            continue
+        if got.shape == want.T.shape and np.allclose(got, want.T, rtol=1e-6, atol=1e-9):
+            names.append(f"{name} has shape {got.shape}")
+        else:
+            return None
+    return names or None
+
+
 def _standardize_case(m_train, m_test, seed, label):
     def case(fn):
         X_train, X_test = _scales_case(m_train, m_test, seed)
         originals = X_train.copy(), X_test.copy()
-        out = fn(X_train, X_test)
+        try:
+            out = fn(X_train, X_test)
+        except ValueError as error:
+            # StandardScaler given column-layout arrays: it fits one "feature" per example,
+            # and the test set (another number of examples) cannot go through it.
+            if _SKLEARN_FEATURE_COUNT.search(str(error)):
+                return (False, f"{label}: scikit-learn raised ValueError: {error} (the "
+                        "scaler was given examples as columns, so it took them for features)",
+                        _TRANSPOSE_IN)
+            raise
         if not isinstance(out, tuple) or len(out) != 2:
             return (False, f"{label}: expected a tuple (X_train_std, X_test_std), got "
                     f"{type(out).__name__}",
@@ -88,6 +122,15 @@ def _standardize_case(m_train, m_test, seed, label):
         expected = (scaling.standardize(originals[0], scaler), scaling.standardize(originals[1], scaler))
         if _matches(out, expected):
             return True, f"{label}: both sets standardized with the training set's statistics", None
+        try:
+            transposed = _transposed_back_forgotten(out, expected)
+        except (TypeError, ValueError):
+            transposed = None
+        if transposed:
+            return (False, f"{label}: the values are right, but {' and '.join(transposed)}: "
+                    f"rows as examples, scikit-learn's layout, not the course's (n_x, m)",
+                    "transpose the results back to one example per column: "
+                    "scaler.transform(X_test.T).T")
         for mistake, (wrong, hint) in _wrong_versions(*originals).items():
             if _matches(out, wrong):
                 return False, f"{label}: you {mistake}", hint

@@ -7,8 +7,10 @@ import numbers
 
 import numpy as np
 
+from .. import gradcheck as _gradcheck
 from .. import losses
 from ._core import describe_difference, grade
+from .gradcheck import gradient_case
 
 __all__ = ["l2_penalty", "inverted_dropout", "soft_threshold", "matching_weight_decay"]
 
@@ -68,9 +70,47 @@ def _l2_value(fn):
             "lambd / (2 * m) * (np.sum(W1 ** 2) + np.sum(W2 ** 2) + ...), weights only")
 
 
+def _l2_cost(params):
+    """The penalty as a function of every parameter (the biases do not enter it)."""
+    return L2_LAMBDA / (2 * L2_M) * sum(float(np.sum(params[k] ** 2)) for k in ("W1", "W2"))
+
+
+def _l2_mistake(params):
+    """hint(flagged, grads, grads_num) for gradient_case: the typical L2-gradient mistakes."""
+    n_weights = params["W1"].size + params["W2"].size
+
+    def hint(flagged, grads, grads_num):
+        for key in flagged:
+            if key.startswith("b"):
+                return (f"grads['d{key}'] is not zero: the penalty does not depend on the "
+                        "biases; leave them out of the penalty and of its gradient")
+        for key in flagged:
+            got, W = np.asarray(grads["d" + key], dtype=float), params[key]
+            if np.allclose(got, L2_LAMBDA / L2_M * np.sign(W)):
+                return f"d{key} is L1's gradient (lambda / m * sign(W)); L2's is lambda / m * W"
+            factor, residual = _gradcheck.scale_factor(got, grads_num["d" + key])
+            if residual > 1e-6:
+                continue
+            known = {0.5: "the derivative of w^2 is 2w: lambda / (2m) * 2W = lambda / m * W",
+                     L2_M: "divide by m, the number of training examples: lambda / m * W",
+                     L2_M / n_weights: ("m is the number of training examples, not of weights "
+                                        "(seed 004 says otherwise: it is wrong)"),
+                     -1.0: "the penalty pulls the weights towards 0: + lambda / m * W"}
+            for value, words in known.items():
+                if np.isclose(factor, value, rtol=1e-6):
+                    return f"d{key} is {factor:.3g} times the right gradient: {words}"
+            return (f"d{key} is {factor:.3g} times the right gradient: a constant factor is "
+                    "wrong; it should be lambda / m * W")
+        return "the gradient of lambda / (2m) * ||W||^2 is lambda / m * W, for each W"
+    return hint
+
+
 def _l2_grads(fn):
+    """Gradient-check the reader's grads (course_utils.gradcheck, through gradient_case: the
+    message lists the relative error of every block), with hints for the typical mistakes.
+    Gradients left out for the biases count as zeros: the penalty does not depend on them."""
     params = _l2_params()
-    _, grads = fn(params, L2_LAMBDA, L2_M)
+    _, grads = fn({k: v.copy() for k, v in params.items()}, L2_LAMBDA, L2_M)
     if not isinstance(grads, dict):
         return (False, f"grads should be a dict like {{'dW1': ...}}, got {type(grads).__name__}",
                 "build {'d' + key: ... for each weight key}")
@@ -78,23 +118,15 @@ def _l2_grads(fn):
         if "d" + key not in grads:
             return (False, f"grads has no 'd{key}'", "one gradient per weight matrix, keyed "
                     "'dW1', 'dW2', ... (a 'd' before the parameter's key)")
-    for key in ("b1", "b2"):
-        if "d" + key in grads and np.any(np.asarray(grads["d" + key]) != 0):
-            return (False, f"grads['d{key}'] is not zero: the penalty does not depend on the "
-                    "biases",
-                    "leave the biases out of the penalty and of its gradient")
-    for key in ("W1", "W2"):
-        got, W = grads["d" + key], params[key]
-        ok, message = describe_difference(f"grads['d{key}']", got, L2_LAMBDA / L2_M * W, rtol=1e-9)
-        if not ok:
-            got = np.asarray(got, dtype=float)
-            if got.shape == W.shape and np.allclose(got, L2_LAMBDA / (2 * L2_M) * W):
-                return (False, message,
-                        "the derivative of w^2 is 2w: lambda / (2m) * 2W = lambda / m * W")
-            if got.shape == W.shape and np.allclose(got, L2_LAMBDA / L2_M * np.sign(W)):
-                return (False, message, "that is L1's gradient; L2's is lambda / m * W")
-            return False, message, "the gradient of lambda / (2m) * ||W||^2 is lambda / m * W"
-    return True, "the gradients lambda / m * W are right (and none for the biases)", None
+    full = {**{"d" + k: np.zeros_like(params[k]) for k in ("b1", "b2")}, **grads}
+    check = gradient_case(lambda answer: (_l2_cost, full, params),
+                          f"at a random point (lambda = {L2_LAMBDA}, m = {L2_M})",
+                          hint=_l2_mistake(params))
+    ok, message, hint = check(fn)
+    if ok:
+        return (True, message + ": the gradients lambda / m * W are right (none for the biases)",
+                None)
+    return False, message, hint
 
 
 def l2_penalty(fn):

@@ -6,6 +6,25 @@ Every setting trains the same network from the same random draw (only the scale 
 distribution change), by gradient descent on the seed's circles. Results are cached, so
 returning to a setting redraws at once; a new setting shows its initial state immediately
 and then trains with a frame every ~0.15 s.
+
+The spread panel shows, per hidden layer, the std of z = W a + b (predicted by the variance
+formula, measured at the start, measured after training) and the std of the activation
+a = f(z) at the start. z is where the formula lives and where saturation shows (|z| > 3 for
+tanh and the sigmoid, although their a stays within [-1, 1]); for ReLU, a's std is a fixed
+fraction (0.58) of z's.
+
+The two buttons snap to the published rules, whatever the activation: Xavier's
+Var(w) = 2 / (fan_in + fan_out), derived for an activation with slope 1 at 0 (tanh), and
+He's Var(w) = 2 / fan_in, derived for ReLU (the 2 makes up for the half of z that ReLU cuts
+off). So with each activation you can press both and see which rule fits it; the status
+line says which activation the rule was derived for. Neither was derived for the sigmoid
+(near 0 it is 1/2 + z/4, so a layer passes on E[a^2] ~ 1/4 + Var(z)/16): the buttons give it
+the same two scales, and the note points to 04's fitting start, Xavier x 4. A button keeps
+your initializer and sets the gain when one gain gives it the rule's std at every layer
+(LeCun normal x sqrt(2) is He normal; standard uniform x sqrt(6) is He uniform); otherwise
+it picks the rule's own initializer, normal or uniform as yours, at gain 1. Adjusting the
+rules to the activation instead would make the two buttons give the same scale in the
+12-unit hidden layers and hide the comparison the notebook makes.
 """
 
 from __future__ import annotations
@@ -36,6 +55,26 @@ COST_LIMITS = (1e-3, 1e3)
 STD_LIMITS = (1e-4, 1e4)
 FRAME_SECONDS = 0.15  # at most one frame this often while training
 
+# rule -> its variance; then what the status line says about it for each activation
+SNAP_RULES = {"Xavier": "Var(w) = 2 / (fan_in + fan_out)", "He": "Var(w) = 2 / fan_in"}
+SNAP_NOTES = {
+    ("Xavier", "tanh"): "Xavier's rule was derived for an activation with slope 1 at 0, like "
+                        "tanh: the rule for this activation.",
+    ("Xavier", "relu"): "Xavier's rule was derived for slope-1 activations like tanh; ReLU keeps "
+                        "only half of E[z^2], so between layers of equal width the variance "
+                        "halves at every layer. He's rule is the one for ReLU.",
+    ("He", "relu"): "He's rule was derived for ReLU (the 2 makes up for the half of z that ReLU "
+                    "cuts off): the rule for this activation.",
+    ("He", "tanh"): "He's rule was derived for ReLU; tanh keeps nearly all of Var(z) near 0, so "
+                    "this start is sqrt(2) times the slope-1 scale sqrt(1 / fan_in): larger, and "
+                    "nearer saturation. Xavier's rule is the one for tanh.",
+}
+SIGMOID_NOTE = ("Neither rule was derived for the sigmoid: near 0 it is 1/2 + z/4, so a layer "
+                "passes on E[a^2] ~ 1/4 + Var(z)/16 (not Var(z), nor Var(z)/2), and the buttons "
+                "give it the same scales as the other activations. 04_activation_functions starts "
+                "it at Xavier x 4 (its slope at 0 is 1/4): press Xavier scale, then set the gain "
+                "to 4.")
+
 
 @dataclass
 class Result:
@@ -46,6 +85,7 @@ class Result:
     std_init: np.ndarray      # measured std of z per hidden layer, at initialization
     std_pred: np.ndarray      # predicted by the variance formula
     std_final: np.ndarray     # measured after training
+    act_std_init: np.ndarray  # measured std of a = f(z) per hidden layer, at initialization
     status: str
     level: str
     train_acc: float
@@ -89,9 +129,11 @@ class InitializationDashboard(Dashboard):
                                        continuous_update=False,
                                        style={"description_width": "initial"}),
         }
-        self.xavier_button = widgets.Button(description="Xavier scale",
-                                            tooltip="Xavier/Glorot initializer, gain 1")
-        self.he_button = widgets.Button(description="He scale", tooltip="He initializer, gain 1")
+        self.xavier_button = widgets.Button(
+            description="Xavier scale",
+            tooltip="weights with Xavier's std, Var(w) = 2 / (fan_in + fan_out) (the rule for tanh)")
+        self.he_button = widgets.Button(
+            description="He scale", tooltip="weights with He's std, Var(w) = 2 / fan_in (the rule for ReLU)")
         self.xavier_button.on_click(lambda _: self.snap("Xavier"))
         self.he_button.on_click(lambda _: self.snap("He"))
         self._watch_controls()
@@ -104,10 +146,33 @@ class InitializationDashboard(Dashboard):
             f"{self.lr:g}) on the seed's circles, hidden layers of {self.width} units. "
             f"Try first: He normal with ReLU, then drag the gain to 10.")
 
-    def snap(self, family: str) -> None:
-        """Set the Xavier or He initializer (same normal/uniform shape as now) at gain 1."""
-        shape = "uniform" if "uniform" in self.controls["initializer"].value else "normal"
-        self.set(initializer=f"{family} {shape}", gain=1.0)
+    def snap(self, rule: str) -> None:
+        """Give the weights Xavier's or He's std at every layer of the current network.
+
+        Keeps the chosen initializer and sets the gain if one gain does that at every layer
+        (LeCun normal x sqrt(2) = He normal); otherwise chooses the rule's own initializer,
+        normal or uniform like the current one, at gain 1. The rules are the published
+        ones whatever the activation; the status line says which activation each was
+        derived for (see the module's docstring).
+        """
+        if rule not in SNAP_RULES:
+            raise ValueError(f"rule must be one of {', '.join(SNAP_RULES)}, got {rule!r}")
+        label = self.controls["initializer"].value
+        current = _initializer(label)
+        shape = "uniform" if current.kind == "uniform" else "normal"
+        target = f"{rule} {shape}"
+        gain = matching_gain(current, _initializer(target), self.spec().layer_sizes)
+        if gain is None:
+            self.set(initializer=target, gain=1.0)
+            done = f"{target} × 1"
+        else:
+            self.set(gain=gain)
+            done = f"{label} × {gain:.3g}"
+        note = SNAP_NOTES.get((rule, self.controls["activation"].value), SIGMOID_NOTE)
+        result = self._recall(self.key())
+        if result is not None:
+            self.say(f"{result.status} {rule} scale ({SNAP_RULES[rule]}): {done}. {note}",
+                     result.level)
 
     # ---------------------------------------------------------------- figure
 
@@ -129,21 +194,23 @@ class InitializationDashboard(Dashboard):
 
         layers = np.arange(1, depth + 1)
         (self.std_pred_line,) = ax_std.plot(layers, np.ones(depth), "--", color="0.4",
-                                            label="predicted at init")
+                                            label="z predicted at init")
         (self.std_init_line,) = ax_std.plot(layers, np.ones(depth), "o-", color="C1",
-                                            label="measured at init")
+                                            label="z measured at init")
         (self.std_final_line,) = ax_std.plot(layers, np.ones(depth), "s:", color="C2",
-                                             label="after training")
-        ax_std.set(yscale="log", ylim=STD_LIMITS, xlabel="hidden layer", ylabel="std of z",
-                   title="spread of each layer's z = W a + b")
-        ax_std.legend(loc="lower left", fontsize=8)
+                                             label="z after training")
+        (self.act_std_line,) = ax_std.plot(layers, np.ones(depth), "^-", color="C4", ms=4,
+                                           lw=1, label="a = f(z) at init")
+        ax_std.set(yscale="log", ylim=STD_LIMITS, xlabel="hidden layer", ylabel="standard deviation",
+                   title="spread of z = W a + b and of a = f(z)")
+        ax_std.legend(loc="lower left", fontsize=7)
         # A fixed axis for every depth: changing depth then needs no slow full redraw.
         ax_std.set_xlim(0.5, MAX_DEPTH + 0.5)
         ax_std.set_xticks(np.arange(1, MAX_DEPTH + 1))
         self.figure.tight_layout()
         self.view.animate(self.cost_line, self.cost_note, self.boundary.image,
                           self.boundary.points, self.std_pred_line, self.std_init_line,
-                          self.std_final_line)
+                          self.std_final_line, self.act_std_line)
 
     # ---------------------------------------------------------------- one setting
 
@@ -166,13 +233,14 @@ class InitializationDashboard(Dashboard):
         spec = self.spec()
         init = _initializer(label)
         params = network.init_params(spec, init, rng=self.seed, gain=gain)
-        Z_init, _ = network.hidden_activations(spec, params, self.X)
+        Z_init, A_init = network.hidden_activations(spec, params, self.X)
         std_init = np.array([Z.std() for Z in Z_init])
+        act_std_init = np.array([A.std() for A in A_init])
         std_pred = theory.preactivation_std(spec.layer_sizes, activation, init, gain,
                                             float(np.mean(self.X ** 2)))
         partial = Result(np.array([]), self._probabilities(spec, params), std_init, std_pred,
-                         np.full(depth, np.nan), f"{self._describe()}: training...", "info",
-                         np.nan, np.nan)
+                         np.full(depth, np.nan), act_std_init, f"{self._describe()}: training...",
+                         "info", np.nan, np.nan)
         self._show(partial, final=False)
         last_frame = [time.perf_counter()]
 
@@ -189,7 +257,7 @@ class InitializationDashboard(Dashboard):
                               steps=self.steps, callback=draw_progress, callback_every=100,
                               progress=False)
         seconds = time.perf_counter() - start
-        result = self._result(spec, init, hist, std_init, std_pred, seconds)
+        result = self._result(spec, init, hist, std_init, std_pred, act_std_init, seconds)
         self._show(result, final=True)
         return result
 
@@ -198,7 +266,7 @@ class InitializationDashboard(Dashboard):
             P = network.predict_proba(spec, params, self.boundary.grid)
         return np.nan_to_num(P, nan=0.5).reshape(self.resolution, self.resolution)
 
-    def _result(self, spec, init, hist, std_init, std_pred, seconds) -> Result:
+    def _result(self, spec, init, hist, std_init, std_pred, act_std_init, seconds) -> Result:
         params = hist.params
         with np.errstate(over="ignore", invalid="ignore"):
             Z_final, _ = network.hidden_activations(spec, params, self.X)
@@ -207,7 +275,7 @@ class InitializationDashboard(Dashboard):
             test_acc = network.accuracy(spec, params, self.X_test, self.Y_test)
         status, level = self._verdict(hist, init, std_init, train_acc, test_acc, seconds)
         return Result(hist.costs, self._probabilities(spec, params), std_init, std_pred,
-                      std_final, status, level, train_acc, test_acc)
+                      std_final, act_std_init, status, level, train_acc, test_acc)
 
     def _describe(self) -> str:
         label, activation, gain, depth = self.key()
@@ -217,9 +285,7 @@ class InitializationDashboard(Dashboard):
         """The run in words: what went wrong, if anything, and the accuracies."""
         head = f"{self._describe()}: "
         if init.name == "zeros":
-            return (head + "every weight starts at 0, so every unit of a layer computes the "
-                    "same thing and gets the same gradient: " + hist.status()
-                    + f". Train accuracy {train_acc:.2f}.", "bad")
+            return head + self._zeros_reason(hist) + f" Train accuracy {train_acc:.2f}.", "bad"
         if hist.diverged:
             return head + hist.status() + ". Try a smaller gain.", "bad"
         notes = []
@@ -243,6 +309,28 @@ class InitializationDashboard(Dashboard):
             text += "; " + "; ".join(notes)
         return text + f" ({seconds:.1f} s).", level
 
+    def _zeros_reason(self, hist) -> str:
+        """Why a zero start does not learn, for the chosen activation (section 3 of the
+        notebook): with f(0) = 0 every gradient is exactly 0; with the sigmoid, f(0) = 1/2
+        and the trouble is symmetry."""
+        activation = self.controls["activation"].value
+        moved = max(float(np.abs(hist.params[f"W{l}"]).max())
+                    for l in range(1, len(self.spec().layer_sizes)))
+        if activation in ("relu", "tanh"):
+            return (f"every weight starts at 0 and {activation}(0) = 0, so every hidden unit "
+                    "outputs 0 and every weight gradient is exactly 0 (dW = dz a_prev^T = 0, "
+                    "and the zero weights above pass no error down): no weight moves "
+                    f"(largest |W| after training: {moved:.1g}); {hist.status()}.")
+        still = moved < 1e-12  # what is left is rounding residue
+        return ("every weight starts at 0 and sigmoid(0) = 1/2, so every hidden unit outputs "
+                "1/2 for every example: the units of a layer are copies and get the same "
+                "gradient (symmetry). The output weights' gradient is 1/2 x the mean error"
+                + (", which is 0 here because the classes are balanced: the weights stay at 0 "
+                   f"up to rounding (largest |W| after training: {moved:.1g}); on unbalanced "
+                   "classes they would move, every unit of a layer alike" if still else
+                   f": the weights moved (largest |W| {moved:.2g}), every unit of a layer alike")
+                + f"; {hist.status()}.")
+
     # ---------------------------------------------------------------- drawing
 
     def _show(self, result: Result, final: bool) -> None:
@@ -263,11 +351,26 @@ class InitializationDashboard(Dashboard):
         layers = np.arange(1, depth + 1)
         for line, values in ((self.std_pred_line, result.std_pred),
                              (self.std_init_line, result.std_init),
-                             (self.std_final_line, result.std_final)):
+                             (self.std_final_line, result.std_final),
+                             (self.act_std_line, result.act_std_init)):
             line.set_data(layers, plotting._loggable(np.clip(values, *STD_LIMITS), True))
         self.say(result.status, result.level)
         self.view.redraw()
         self._frame_shown()
+
+
+def matching_gain(current, target, layer_sizes) -> float | None:
+    """The gain that gives initializer `current` the std of `target` at every layer of a
+    network with these layer sizes, or None if no single gain does (their stds depend on
+    fan_in and fan_out differently, or current's std is 0)."""
+    fans = list(zip(layer_sizes[:-1], layer_sizes[1:]))
+    stds = np.array([current.std(fan_in, fan_out) for fan_in, fan_out in fans], dtype=float)
+    if current.kind == "constant" or not np.all(stds > 0):
+        return None
+    ratios = np.array([target.std(fan_in, fan_out) for fan_in, fan_out in fans]) / stds
+    if not np.allclose(ratios, ratios[0], rtol=1e-9):
+        return None
+    return float(np.round(ratios[0], 12))
 
 
 def initialization_dashboard(**options) -> InitializationDashboard:

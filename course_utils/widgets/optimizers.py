@@ -26,6 +26,8 @@ __all__ = ["LandscapeDashboard", "landscape_dashboard", "MoonsDashboard", "moons
 
 # ==================================================================== landscapes
 
+# AdamW is left out, as in the notebook's race: a landscape has no penalty to decouple,
+# so its decay is only a pull toward the origin (Adam plus shrinkage).
 PATH_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 LABELS = {"sgd": "gradient descent", "momentum": "momentum", "nesterov": "Nesterov",
           "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam", "adamw": "AdamW"}

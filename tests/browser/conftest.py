@@ -41,54 +41,90 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for_server(url: str, process, timeout: float = 90) -> None:
+def _log_tail(path: pathlib.Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no server log)"
+
+
+def _wait_for_server(url: str, process, log_path: pathlib.Path, timeout: float = 90) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited early with code {process.returncode}")
+            raise RuntimeError(f"JupyterLab exited early with code {process.returncode}; "
+                               f"end of its log:\n{_log_tail(log_path)}")
         try:
             urllib.request.urlopen(url + "api/status", timeout=2)
             return
         except OSError:
             time.sleep(0.3)
-    raise RuntimeError(f"JupyterLab did not answer at {url} within {timeout} s")
+    raise RuntimeError(f"JupyterLab did not answer at {url} within {timeout} s; end of its "
+                       f"log:\n{_log_tail(log_path)}")
+
+
+def _signal_group(pid: int, sig) -> None:
+    """Send sig to the server's process group (it and its kernels); gone already is fine."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _stop_server(server) -> None:
+    """SIGTERM (JupyterLab then shuts its kernels down), SIGKILL whatever is left."""
+    try:
+        _signal_group(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+    finally:
+        _signal_group(server.pid, signal.SIGKILL)  # stray kernels, or a server that hung
+        server.wait(timeout=20)
 
 
 @pytest.fixture(scope="session")
 def lab_url():
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="course-browser-"))
-    course = workdir / "course"
-    shutil.copytree(ROOT / "notebooks", course / "notebooks",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    shutil.copytree(ROOT / "data", course / "data")
-    settings = workdir / "settings"
-    for name, values in SETTINGS.items():
-        path = settings / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
-    port = _free_port()
-    env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings),
-               JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"),
-               JUPYTER_RUNTIME_DIR=str(workdir / "runtime"))
-    log = open(workdir / "server.log", "w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
-         "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
-         "--allow-root", "--LabApp.expose_app_in_browser=True",
-         f"--ServerApp.root_dir={course / 'notebooks'}"],
-        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
+    log = server = None
     try:
-        _wait_for_server(url, server)
+        course = workdir / "course"
+        shutil.copytree(ROOT / "notebooks", course / "notebooks",
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        shutil.copytree(ROOT / "data", course / "data")
+        settings = workdir / "settings"
+        for name, values in SETTINGS.items():
+            path = settings / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values))
+        port = _free_port()
+        env = dict(os.environ, JUPYTERLAB_SETTINGS_DIR=str(settings),
+                   JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"),
+                   JUPYTER_RUNTIME_DIR=str(workdir / "runtime"))
+        log = open(workdir / "server.log", "w")
+        server = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
+             # The port was free a moment ago; if it is taken now, fail rather than move.
+             "--ServerApp.port_retries=0",
+             "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
+             "--allow-root", "--LabApp.expose_app_in_browser=True",
+             f"--ServerApp.root_dir={course / 'notebooks'}"],
+            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        url = f"http://127.0.0.1:{port}/"
+        _wait_for_server(url, server, workdir / "server.log")
         yield url
     finally:
+        # Each step runs even if the one before it fails; the first failure is reported.
         try:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(server.pid, signal.SIGKILL)
-        log.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+            if server is not None:
+                _stop_server(server)
+        finally:
+            try:
+                if log is not None:
+                    log.close()
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -2,18 +2,26 @@
 work every dashboard's controls with real mouse and keyboard input.
 
 For every notebook: it runs to the end with no error or warning output. For every
-dashboard: each slider is dragged (a real drag: sliders act on release), each dropdown and
-toggle changed, each button clicked; after each, the figure must change and no error may
-appear. Screenshots before and after go to build/screenshots/; the time from releasing a
-control to the new figure (first and last frame) goes to build/browser_latency.json for
-`make bench`.
+dashboard: each slider is dragged (a real drag: sliders act on release), each dropdown,
+toggle group and checkbox changed, each button clicked; after each, the figure must change
+and no error may appear. A slider greyed out at first is dragged as soon as another control
+enables it. A button that leads to the setting already shown changes nothing, so then
+another control is moved and the button clicked again: it must change the figure at last.
+
+Screenshots before and after go to build/screenshots/. For `make bench`, the time from
+releasing a control to the new figure (first and last frame) goes to
+build/browser_latency.json, with the kind of update the dashboard recorded in the kernel
+(trained, or cached: a setting seen before), and whether each notebook passed.
+Each notebook's kernel is shut down after its test.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import pathlib
 import time
+import urllib.request
 
 import pytest
 
@@ -22,7 +30,8 @@ NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
 SHOTS = ROOT / "build" / "screenshots"
 LATENCY_FILE = ROOT / "build" / "browser_latency.json"
 RUN_TIMEOUT_S = 240
-MOVE_TIMEOUT_S = 30
+MOVE_TIMEOUT_S = 60   # one move, including the training it starts
+SHOW_GRACE_S = 3      # after the kernel has answered: time for the page to show a new frame
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +47,9 @@ ERRORS_JS = """() => Array.from(document.querySelectorAll(
 UNRUN_JS = """() => Array.from(document.querySelectorAll('.jp-CodeCell'))
                      .filter(c => c.querySelector('.jp-InputArea-editor').textContent.trim())
                      .filter(c => !/\\[\\d+\\]/.test(c.querySelector('.jp-InputArea-prompt').textContent)).length"""
+# The notebook's panel in JupyterLab (the server's root is notebooks/, so path = file name).
+PANEL_JS = """(path) => Array.from(window.jupyterapp.shell.widgets('main'))
+                            .find(w => w.context && w.context.path === path)"""
 
 
 def wait_until(predicate, timeout: float, what: str, interval: float = 0.25):
@@ -48,6 +60,17 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.25):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def within(predicate, timeout: float, interval: float = 0.1) -> bool:
+    """Whether predicate() becomes true within timeout seconds (no failure if not)."""
+    deadline = time.time() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.time() >= deadline:
+            return False
+        time.sleep(interval)
 
 
 def kernel_idle(page) -> bool:
@@ -66,10 +89,94 @@ def open_and_run(page, lab_url: str, notebook: str) -> None:
                and page.evaluate(UNRUN_JS) == 0, RUN_TIMEOUT_S, f"{notebook} to finish running")
 
 
+# ------------------------------------------------------------------ the kernel's side
+
+# Every dashboard in the kernel, with how many updates it has recorded and the last few
+# (Dashboard.timings: kind "trained", "cached", ..., kernel-side seconds). Read through
+# user_expressions of a silent request: nothing is added to the notebook or its history.
+TIMINGS_EXPR = ("__import__('json').dumps([[id(d), len(d.timings), d.timings[-8:]] "
+                "for d in __import__('gc').get_objects() if isinstance(d, "
+                "__import__('sys').modules['course_utils.widgets._base'].Dashboard)])")
+QUERY_JS = """async ([path, expr, timeout_ms]) => {
+    const panel = (%s)(path);
+    const kernel = panel.sessionContext.session.kernel;
+    const request = kernel.requestExecute({code: '', silent: true, store_history: false,
+                                           user_expressions: {x: expr}}).done;
+    const late = new Promise((_, reject) => setTimeout(
+        () => reject(new Error('the kernel did not answer within ' + timeout_ms + ' ms')), timeout_ms));
+    const reply = await Promise.race([request, late]);
+    const x = reply.content.user_expressions.x;
+    if (x.status !== 'ok') throw new Error(x.ename + ': ' + x.evalue);
+    return x.data['text/plain'];
+}""" % PANEL_JS
+SHUTDOWN_JS = """async (path) => {
+    const panel = (%s)(path);
+    if (panel) await panel.sessionContext.shutdown();
+}""" % PANEL_JS
+
+
+def kernel_timings(page, notebook: str) -> dict:
+    """{dashboard id: (number of updates, the last few)}. The kernel answers only after
+    handling every message sent before (shell messages run in order), so this also waits
+    for the move just made to be done in the kernel."""
+    text = page.evaluate(QUERY_JS, [notebook, TIMINGS_EXPR, MOVE_TIMEOUT_S * 1000])
+    return {key: (count, last) for key, count, last in json.loads(ast.literal_eval(text))}
+
+
+def new_updates(before: dict, after: dict) -> list[dict]:
+    updates = []
+    for key, (count, last) in after.items():
+        added = count - before.get(key, (0, []))[0]
+        if added > 0:
+            updates += last[-added:]
+    return updates
+
+
+def shut_down_kernel(page, lab_url: str, notebook: str) -> None:
+    """Shut the notebook's kernel down, and check with the server that it is gone."""
+    def sessions():
+        with urllib.request.urlopen(lab_url + "api/sessions", timeout=10) as reply:
+            return [s for s in json.load(reply) if s.get("path", "").endswith(notebook)]
+
+    try:
+        page.evaluate(SHUTDOWN_JS, notebook)
+    except Exception:  # e.g. the page crashed: the server is asked below
+        pass
+    if within(lambda: not sessions(), 15, interval=0.5):
+        return
+    # Through the server's REST API, with the browser's cookies and its XSRF token.
+    xsrf = next((c["value"] for c in page.context.cookies() if c["name"] == "_xsrf"), "")
+    for session in sessions():
+        page.context.request.delete(f"{lab_url}api/sessions/{session['id']}",
+                                    headers={"X-XSRFToken": xsrf})
+    wait_until(lambda: not sessions(), 30, f"{notebook}'s kernel to shut down")
+
+
 # ------------------------------------------------------------------ dashboards
 
 DASHBOARDS_JS = """() => Array.from(document.querySelectorAll('.widget-vbox'))
     .filter(box => Array.from(box.children).some(c => c.matches('img.widget-image')))"""
+# What the controls show: slider readouts, dropdown choices, pressed toggles, checkboxes.
+CONTROLS_JS = """(box) => JSON.stringify([
+    Array.from(box.querySelectorAll('.widget-slider .widget-readout')).map(e => e.textContent),
+    Array.from(box.querySelectorAll('.widget-dropdown select')).map(s => s.value),
+    Array.from(box.querySelectorAll('.widget-toggle-buttons'))
+         .map(g => Array.from(g.querySelectorAll('button.mod-active')).map(b => b.textContent)),
+    Array.from(box.querySelectorAll('.widget-checkbox input')).map(i => i.checked)])"""
+# Where a control sits relative to a button: in its row, just before it = 1, two before = 2,
+# ...; in its row after it = 100, 101, ...; elsewhere 1000.
+ROW_RANK_JS = """(button, el) => {
+    const row = button.closest('.widget-hbox');
+    if (!row || !row.contains(el)) return 1000;
+    const cells = Array.from(row.children);
+    const at = cells.findIndex(c => c.contains(button)), it = cells.findIndex(c => c.contains(el));
+    return it < at ? at - it : 99 + it - at;
+}"""
+SLIDERS = ".widget-slider .noUi-handle"
+DROPDOWNS = ".widget-dropdown select"
+TOGGLES = ".widget-toggle-buttons"
+CHECKBOXES = ".widget-checkbox input[type=checkbox]"
+BUTTONS = "button.widget-button"
 
 
 def dashboards(page):
@@ -93,6 +200,10 @@ def mark_action(page) -> None:
     page.evaluate("() => { window.__figure.start = performance.now(); }")
 
 
+def figure_changed(page) -> bool:
+    return page.evaluate("() => window.__figure.changes.length > 0")
+
+
 def status_text(box) -> str:
     return box.evaluate("(box) => box.querySelector('.cu-status').textContent")
 
@@ -101,19 +212,12 @@ def busy(box) -> bool:
     return box.query_selector(".cu-busy") is not None
 
 
-def settle(page, box, what: str) -> dict:
-    """Wait for the figure to change and the dashboard to finish; return the latencies."""
-    wait_until(lambda: page.evaluate("() => window.__figure.changes.length > 0"),
-               MOVE_TIMEOUT_S, f"the figure to change after {what}")
-    wait_until(lambda: not busy(box) and kernel_idle(page),
-               MOVE_TIMEOUT_S, f"the dashboard to finish after {what}")
-    time.sleep(0.3)  # a last frame may still be in flight
-    record = page.evaluate("""() => ({first: window.__figure.changes[0] - window.__figure.start,
-                                       last: window.__figure.changes[window.__figure.changes.length - 1]
-                                             - window.__figure.start,
-                                       frames: window.__figure.changes.length})""")
-    assert "Something went wrong" not in status_text(box), f"{what}: {status_text(box)}"
-    return record
+def controls_shown(box) -> str:
+    return box.evaluate(CONTROLS_JS)
+
+
+def slider_enabled(handle) -> bool:
+    return not handle.evaluate("(h) => h.closest('.noUi-target').hasAttribute('disabled')")
 
 
 def drag_slider(page, handle) -> None:
@@ -129,64 +233,194 @@ def drag_slider(page, handle) -> None:
     page.mouse.up()
 
 
-def exercise_dashboard(page, box, name: str) -> list[dict]:
-    """Work every control of one dashboard; return one latency record per control move."""
-    records = []
-    box.scroll_into_view_if_needed()
-    box.screenshot(path=str(SHOTS / f"{name}_before.png"))
+class DashboardDriver:
+    """Works the controls of one dashboard and records every move."""
 
-    for i, handle in enumerate(box.query_selector_all(".widget-slider .noUi-handle")):
-        if handle.evaluate("(h) => h.closest('.noUi-target').hasAttribute('disabled')"):
-            continue  # greyed out: the dashboard says this control does nothing now
+    def __init__(self, page, box, notebook: str):
+        self.page, self.box, self.notebook = page, box, notebook
+        self.records: list[dict] = []
+        self.dragged: set[int] = set()
+        self.timings = kernel_timings(page, notebook)
+
+    # -------------------------------------------------------------- one move
+
+    def move(self, control: str, act) -> dict | None:
+        """Do act() (which ends with mark_action and the real input), wait until the kernel
+        and the page are done; return the latency record, or None if the figure did not
+        change. Fails if the dashboard reports an error."""
+        page, box = self.page, self.box
         watch_figure(box)
-        drag_slider(page, handle)
-        records.append({"control": f"slider {i}", **settle(page, box, f"dragging slider {i}")})
+        act()
+        time.sleep(0.1)  # the input's message is on its way to the kernel before the query
+        timings = kernel_timings(page, self.notebook)  # once the kernel has handled the move
+        wait_until(lambda: not busy(box) and kernel_idle(page), MOVE_TIMEOUT_S,
+                   f"the dashboard to finish after {control}")
+        changed = within(lambda: figure_changed(page), SHOW_GRACE_S)
+        if changed:  # every frame has been sent; wait until the page has shown the last
+            count, shown = 0, page.evaluate("() => window.__figure.changes.length")
+            while shown != count:
+                count = shown
+                time.sleep(0.15)
+                shown = page.evaluate("() => window.__figure.changes.length")
+        status = status_text(box)
+        assert "Something went wrong" not in status, f"{control}: {status}"
+        updates = new_updates(self.timings, timings)
+        if changed and not updates:  # in case the query overtook the move: ask again
+            timings = kernel_timings(page, self.notebook)
+            updates = new_updates(self.timings, timings)
+        self.timings = timings
+        if not changed:
+            return None
+        record = page.evaluate("""() => ({first: window.__figure.changes[0] - window.__figure.start,
+                                           last: window.__figure.changes[window.__figure.changes.length - 1]
+                                                 - window.__figure.start,
+                                           frames: window.__figure.changes.length})""")
+        kinds = sorted({u["kind"] for u in updates})
+        record = {"control": control, **record,
+                  "kind": "+".join(kinds) if kinds else "unrecorded",
+                  "kernel_total": 1000 * sum(u["total_s"] for u in updates)}
+        self.records.append(record)
+        return record
 
-    for i, select in enumerate(box.query_selector_all(".widget-dropdown select")):
+    def must_change(self, control: str, act) -> dict:
+        record = self.move(control, act)
+        assert record is not None, f"{control}: the figure did not change"
+        return record
+
+    # -------------------------------------------------------------- each kind of control
+
+    def drag(self, i: int) -> None:
+        handle = self.box.query_selector_all(SLIDERS)[i]
+        self.must_change(f"slider {i}", lambda: drag_slider(self.page, handle))
+        self.dragged.add(i)
+
+    def drag_new_sliders(self) -> None:
+        """Drag every enabled slider not dragged yet (another control may have enabled it)."""
+        for i, handle in enumerate(self.box.query_selector_all(SLIDERS)):
+            if i not in self.dragged and slider_enabled(handle):
+                self.drag(i)
+
+    def choose(self, i: int, choice: str | None = None, control: str = "") -> str:
+        """Choose `choice` (default: another option) in dropdown i; return what it was."""
+        select = self.box.query_selector_all(DROPDOWNS)[i]
         options = select.evaluate("(s) => Array.from(s.options).map(o => o.value)")
         current = select.evaluate("(s) => s.value")
-        choice = next(o for o in options if o != current)
-        watch_figure(box)
-        select.scroll_into_view_if_needed()
-        mark_action(page)
-        select.select_option(choice)
-        records.append({"control": f"dropdown {i}", **settle(page, box, f"choosing {choice!r}")})
+        choice = choice if choice is not None else next(o for o in options if o != current)
 
-    for i, group in enumerate(box.query_selector_all(".widget-toggle-buttons")):
-        buttons = group.query_selector_all("button:not(.mod-active)")
+        def act():
+            select.scroll_into_view_if_needed()
+            mark_action(self.page)
+            select.select_option(choice)
+        self.must_change(control or f"dropdown {i}", act)
+        return current
+
+    def toggle(self, i: int, label: str | None = None, control: str = "") -> str | None:
+        """Press button `label` (default: the first not pressed) of toggle group i; return
+        the label pressed before."""
+        group = self.box.query_selector_all(TOGGLES)[i]
+        current = group.query_selector("button.mod-active")
+        current = current.text_content() if current is not None else None
+        buttons = [b for b in group.query_selector_all("button:not(.mod-active)")
+                   if label is None or b.text_content() == label]
         if not buttons:
-            continue
-        watch_figure(box)
-        buttons[0].scroll_into_view_if_needed()
-        mark_action(page)
-        buttons[0].click()
+            return None
+        act = self._clicker(buttons[0])
         if group.evaluate("(g) => g.classList.contains('cu-no-redraw')"):
             # A selector for other controls (declared so by the dashboard): no new figure.
-            time.sleep(0.5)
-            assert "Something went wrong" not in status_text(box)
-            continue
-        records.append({"control": f"toggle {i}", **settle(page, box, f"toggle group {i}")})
+            self.move(control or f"toggle {i}", act)
+        else:
+            self.must_change(control or f"toggle {i}", act)
+        return current
 
-    for i, button in enumerate(box.query_selector_all("button.widget-button")):
-        watch_figure(box)
-        button.scroll_into_view_if_needed()
-        mark_action(page)
-        button.click()
-        # A button may lead to a setting already shown (e.g. "He scale" when He is chosen).
-        try:
-            records.append({"control": f"button {i}", **settle(page, box, f"button {i}")})
-        except AssertionError:
-            assert "Something went wrong" not in status_text(box)
+    def check(self, i: int, control: str = "") -> None:
+        box = self.box.query_selector_all(CHECKBOXES)[i]
+        self.must_change(control or f"checkbox {i}", self._clicker(box))
 
-    box.scroll_into_view_if_needed()
-    box.screenshot(path=str(SHOTS / f"{name}_after.png"))
-    return records
+    def press(self, i: int) -> None:
+        """Click button i. If it changes nothing, it led to the setting already shown: move
+        the other controls one at a time, clicking it again after each, until it does."""
+        button = self.box.query_selector_all(BUTTONS)[i]
+        control = f"button {i} ({button.text_content()})"
+
+        def click_changes() -> bool:
+            before = controls_shown(self.box)
+            if self.move(control, self._clicker(button)) is not None:
+                return True
+            assert controls_shown(self.box) == before, \
+                f"{control}: the controls changed but the figure did not"
+            return False
+
+        if click_changes():
+            return
+        for other in self._other_moves(button):
+            other()
+            if click_changes():
+                return
+        raise AssertionError(f"{control} never changed the figure, whatever the other "
+                             f"controls were set to")
+
+    def _other_moves(self, button) -> list:
+        """Moves of the other controls, one at a time (each itself checked): first those in
+        the button's row, nearest before it first (what a button sets usually sits just
+        before it), then the rest."""
+        box, moves = self.box, []
+        for i, handle in enumerate(box.query_selector_all(SLIDERS)):
+            moves.append((handle, lambda i=i: self._drag_if_enabled(i)))
+        for i, select in enumerate(box.query_selector_all(DROPDOWNS)):
+            moves.append((select, lambda i=i: self.choose(i)))
+        for i, group in enumerate(box.query_selector_all(TOGGLES)):
+            if not group.evaluate("(g) => g.classList.contains('cu-no-redraw')"):
+                moves.append((group, lambda i=i: self.toggle(i)))
+        for i, check in enumerate(box.query_selector_all(CHECKBOXES)):
+            moves.append((check, lambda i=i: self.check(i)))
+        ranks = [button.evaluate(ROW_RANK_JS, element) for element, _ in moves]
+        return [move for _, (_, move) in sorted(zip(ranks, moves), key=lambda pair: pair[0])]
+
+    def _drag_if_enabled(self, i: int) -> None:
+        if slider_enabled(self.box.query_selector_all(SLIDERS)[i]):
+            self.drag(i)
+
+    def _clicker(self, element):
+        def act():
+            element.scroll_into_view_if_needed()
+            mark_action(self.page)
+            element.click()
+        return act
+
+    # -------------------------------------------------------------- all of them
+
+    def exercise(self) -> list[str]:
+        """Work every control; return the sliders that were never enabled. Each dropdown,
+        toggle group and checkbox is changed, then (after dragging any slider that change
+        enabled) set back: going back is the way readers compare, and the dashboard may
+        answer it from its cache."""
+        box = self.box
+        self.drag_new_sliders()
+        for i in range(len(box.query_selector_all(DROPDOWNS))):
+            before = self.choose(i)
+            self.drag_new_sliders()
+            self.choose(i, before, control=f"dropdown {i} back")
+        for i in range(len(box.query_selector_all(TOGGLES))):
+            before = self.toggle(i)
+            self.drag_new_sliders()
+            if before is not None:
+                self.toggle(i, before, control=f"toggle {i} back")
+        for i in range(len(box.query_selector_all(CHECKBOXES))):
+            self.check(i)
+            self.drag_new_sliders()
+            self.check(i, control=f"checkbox {i} back")
+        for i in range(len(box.query_selector_all(BUTTONS))):
+            self.press(i)
+            self.drag_new_sliders()
+        return [f"slider {i}" for i in range(len(box.query_selector_all(SLIDERS)))
+                if i not in self.dragged]
 
 
-def _save_latencies(notebook: str, records: list) -> None:
+def _save_latencies(notebook: str, result: dict) -> None:
     LATENCY_FILE.parent.mkdir(parents=True, exist_ok=True)
     data = json.loads(LATENCY_FILE.read_text()) if LATENCY_FILE.exists() else {}
-    data[notebook] = records
+    data = {name: r for name, r in data.items() if isinstance(r, dict)}  # drop an older format
+    data[notebook] = result
     LATENCY_FILE.write_text(json.dumps(data, indent=1))
 
 
@@ -199,16 +433,37 @@ def test_notebook_runs_and_dashboards_respond(lab_url, browser, notebook):
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
     console_errors = []
     page.on("pageerror", lambda error: console_errors.append(str(error)))
+    result = {"passed": False, "error": None, "records": [], "never_enabled": []}
     try:
-        open_and_run(page, lab_url, notebook)
-        assert page.evaluate(ERRORS_JS) == [], f"{notebook} wrote to stderr"
-        assert page.query_selector(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']") is None
-        records = []
-        for k, box in enumerate(dashboards(page)):
-            name = f"{notebook.removesuffix('.ipynb')}_dashboard{k + 1}"
-            records += [{"dashboard": name, **r} for r in exercise_dashboard(page, box, name)]
-        _save_latencies(notebook, records)
-        assert page.evaluate(ERRORS_JS) == [], f"{notebook}: stderr after using the dashboards"
-        assert not console_errors, f"errors in the page: {console_errors[:3]}"
+        try:
+            open_and_run(page, lab_url, notebook)
+            assert page.evaluate(ERRORS_JS) == [], f"{notebook} wrote to stderr"
+            assert page.query_selector(
+                ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']") is None
+            for k, box in enumerate(dashboards(page)):
+                name = f"{notebook.removesuffix('.ipynb')}_dashboard{k + 1}"
+                box.scroll_into_view_if_needed()
+                box.screenshot(path=str(SHOTS / f"{name}_before.png"))
+                driver = DashboardDriver(page, box, notebook)
+                try:
+                    never = driver.exercise()
+                finally:
+                    result["records"] += [{"dashboard": name, **r} for r in driver.records]
+                result["never_enabled"] += [f"{name} {s}" for s in never]
+                box.scroll_into_view_if_needed()
+                box.screenshot(path=str(SHOTS / f"{name}_after.png"))
+            assert page.evaluate(ERRORS_JS) == [], f"{notebook}: stderr after using the dashboards"
+            assert not console_errors, f"errors in the page: {console_errors[:3]}"
+            result["passed"] = True
+        except Exception as error:
+            result["error"] = f"{type(error).__name__}: {str(error)[:300]}"
+            raise
+        finally:
+            _save_latencies(notebook, result)
+            try:
+                shut_down_kernel(page, lab_url, notebook)
+            except Exception:
+                if result["passed"]:
+                    raise  # else the test's own failure is the one to report
     finally:
         page.close()

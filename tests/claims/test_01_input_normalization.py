@@ -213,6 +213,88 @@ def test_standardized_inputs_train_far_better_at_their_best_rates(stored):
     assert all(None not in raw_finals(lr) for lr in stored["settings"]["lrs"])
 
 
+def _at_rate(stored, inputs, lr):
+    rows = [r for r in stored["runs"] if r["inputs"] == inputs and r["lr"] == lr]
+    return [r["final_cost"] for r in rows], np.mean([r["test_acc"] for r in rows])
+
+
+def test_the_usable_rates_over_the_whole_grid(stored, cancer):
+    """Section 4's table and bullets, over every rate of the stored sweep (5 draws each).
+    Raw: the two best rates, 3.16e-4 and 1e-3, differ in mean final cost by less than the
+    spread (std) of the draws at either; at 3.16e-3 and 0.01 some draws but not all end
+    within 0.01 of 0.661 (3 and 4 of 5); from 0.0316 to 3.16 every draw does; at 10 and
+    31.6 no draw diverges and every one ends above 0.75 (means 0.80 and 5.1, to 0.01 and
+    0.05). Standardized: every rate from 3.16e-3 to 3.16 has a mean final cost below the
+    raw best's; the best standardized rate is 10,000 times the raw one (to 1%)."""
+    X, Y, _, _, _, _ = cancer
+    p = Y.mean()
+    majority = -(p * np.log(p) + (1 - p) * np.log(1 - p))
+    lrs = stored["settings"]["lrs"]
+    raw_lr, _ = _best_lr(stored, "raw")
+    assert raw_lr == 0.000316
+    best, second = (np.array(_at_rate(stored, "raw", lr)[0]) for lr in (0.000316, 0.001))
+    assert abs(best.mean() - second.mean()) < min(best.std(), second.std())
+    assert all(second.mean() < np.mean(_at_rate(stored, "raw", lr)[0]) for lr in lrs if lr not in (0.000316, 0.001))
+    stuck = {lr: sum(abs(c - majority) < 0.01 for c in _at_rate(stored, "raw", lr)[0]) for lr in lrs}
+    assert stuck[0.00316] == 3 and stuck[0.01] == 4
+    assert all(stuck[lr] == 5 for lr in lrs if 0.0316 <= lr <= 3.16)
+    assert all(stuck[lr] == 0 for lr in lrs if lr < 0.00316 or lr > 3.16)
+    for lr, mean, tol in ((10.0, 0.80, 0.01), (31.6, 5.1, 0.05)):
+        costs = _at_rate(stored, "raw", lr)[0]
+        assert None not in costs and min(costs) > 0.75
+        assert np.mean(costs) == pytest.approx(mean, abs=tol)
+    raw_best_cost = best.mean()
+    for lr in lrs:
+        if 0.00316 <= lr <= 3.16:
+            assert np.mean(_at_rate(stored, "standardized", lr)[0]) < raw_best_cost
+    std_lr, _ = _best_lr(stored, "standardized")
+    assert std_lr / raw_lr == pytest.approx(10_000, rel=0.01)
+
+
+def test_at_small_rates_the_standardized_network_is_worse(stored, cancer):
+    """At every rate <= 1e-4: the standardized network's mean test accuracy is below the
+    raw one's, within 0.36 to 0.45 (printed, to 0.005), the raw ones within 0.67 to 0.91;
+    the standardized mean final cost is above 0.75 (it barely leaves its start). The raw
+    inputs' root mean square is over 200 times the standardized ones' (237 against 1)."""
+    X, _, _, _, X_std, _ = cancer
+    small = [lr for lr in stored["settings"]["lrs"] if lr <= 1e-4]
+    assert len(small) == 5
+    std_accs, raw_accs = [], []
+    for lr in small:
+        std_costs, std_acc = _at_rate(stored, "standardized", lr)
+        _, raw_acc = _at_rate(stored, "raw", lr)
+        assert std_acc < raw_acc and np.mean(std_costs) > 0.75
+        std_accs.append(std_acc)
+        raw_accs.append(raw_acc)
+    assert 0.355 <= min(std_accs) and max(std_accs) < 0.455
+    assert 0.665 <= min(raw_accs) and max(raw_accs) < 0.915
+    rms_raw, rms_std = np.sqrt(np.mean(X ** 2)), np.sqrt(np.mean(X_std ** 2))
+    assert rms_std == pytest.approx(1.0, abs=1e-9)
+    assert rms_raw / rms_std > 200 and round(rms_raw) == 237
+
+
+def test_past_its_limit_the_output_bias_bounces(cancer):
+    """Raw inputs at rate 10, draw 0 (rerun): every one of the 16 hidden units is dead at
+    the end, and the cost alternates between two values over the last steps (a 2-cycle of
+    the output bias): 10 is above the bias's stable limit 2 / (p (1 - p)) = 8.5, while 3.16
+    is below it."""
+    X, Y, _, _, _, _ = cancer
+    p = Y.mean()
+    limit = 2 / (p * (1 - p))
+    assert 3.16 < limit < 10 and round(limit, 1) == 8.5
+    spec = cu.Spec((30, 16, 1), activation="relu")
+    hist = cu.train(spec, cu.init_params(spec, "he_normal", rng=0), X, Y, cu.optimizers.sgd(10.0),
+                    steps=1000, progress=False)
+    with np.errstate(over="ignore", invalid="ignore"):
+        _, activations = cu.network.hidden_activations(spec, hist.params, X)
+    assert np.sum(np.all(activations[0] == 0, axis=1)) == 16
+    last = np.asarray(hist.costs[-6:])
+    np.testing.assert_allclose(last[::2], last[0], rtol=1e-9)
+    np.testing.assert_allclose(last[1::2], last[1], rtol=1e-9)
+    assert abs(last[0] - last[1]) > 0.05
+    assert hist.final_cost == pytest.approx(0.798, abs=5e-4)
+
+
 def test_large_rates_kill_the_raw_network(stored, cancer):
     """Raw inputs, rates 0.0316 to 3.16: every draw ends within 0.01 of the majority-class cost
     (0.661), and one rerun (rate 0.1, draw 0) has at least 15 of its 16 ReLU units dead."""

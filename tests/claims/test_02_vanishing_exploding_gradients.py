@@ -146,21 +146,48 @@ def _best_lr(sweep, activation, depth):
                 if r["activation"] == activation and r["depth"] == depth)
 
 
-def test_vanishing_persists_during_training_for_sigmoid_not_relu(digits, sweep):
-    """6 hidden layers of 32, 600 steps at the sweep's best rate for 6 layers, rng 0.
+def test_vanishing_persists_during_training_for_sigmoid_not_tanh_or_relu(digits, sweep):
+    """6 hidden layers of 32, 600 steps at the sweep's chosen rate for 6 layers, rng 0.
     Sigmoid: ||dW1|| / ||dW7|| < 1e-2 at the start and over the last 100 steps, and train
-    accuracy < 0.2 (chance 0.10). ReLU: the ratio stays within 0.1 to 10, accuracy > 0.8."""
+    accuracy < 0.2 (chance 0.10). tanh and ReLU: the ratio stays within 0.1 to 10 at every
+    record; ReLU's accuracy > 0.8, tanh's > 0.95 ("almost perfectly"; 1.00 printed).
+    ("the first layer's even a little above the output's": the ratio is > 1 at the start
+    and at the end for both.)"""
     X, Y, _, _ = digits
-    for activation, init in (("sigmoid", "xavier_normal"), ("relu", "he_normal")):
+    for activation, init in (("sigmoid", "xavier_normal"), ("tanh", "xavier_normal"),
+                             ("relu", "he_normal")):
         spec, hist = _during_training(digits, sweep, activation, init)
         norms = hist.layer_stats["grad_norm"]
-        start, end = norms[0, 0] / norms[0, -1], np.median(norms[-10:, 0] / norms[-10:, -1])
+        ratios = norms[:, 0] / norms[:, -1]
+        start, end = ratios[0], np.median(ratios[-10:])
         accuracy = cu.accuracy(spec, hist.params, X, Y)
         if activation == "sigmoid":
             assert start < 1e-2 and end < 1e-2 and accuracy < 0.2
             assert abs(np.mean(hist.costs[-100:]) - math.log(10)) < 0.05
         else:
-            assert 0.1 < start < 10 and 0.1 < end < 10 and accuracy > 0.8
+            assert np.all((ratios > 0.1) & (ratios < 10))
+            assert start > 1 and end > 1
+            assert accuracy > (0.95 if activation == "tanh" else 0.8)
+
+
+def _mean_train_acc(sweep, activation, depth, lr):
+    picked = [r for r in sweep["runs"] if (r["activation"], r["depth"], r["lr"]) == (activation, depth, lr)]
+    return np.mean([r["train_acc"] or 0.0 for r in picked])
+
+
+def test_rates_chosen_for_six_layers_are_a_tie_at_chance_or_the_grids_largest(sweep):
+    """Section 2's caution. At 6 layers every sigmoid rate tried (0.1 to 3) has mean train
+    accuracy < 0.15 (chance 0.10), and 0.1 is chosen by the tie-break (lowest mean final
+    cost); tanh's chosen rate (0.3) and ReLU's (0.1) are the largest of their grids."""
+    tried = sweep["settings"]["learning_rates"]
+    assert (min(tried["sigmoid"]), max(tried["sigmoid"])) == (0.1, 3.0)
+    assert all(_mean_train_acc(sweep, "sigmoid", 6, lr) < 0.15 for lr in tried["sigmoid"])
+    costs = {lr: np.mean([r["final_cost"] for r in sweep["runs"]
+                          if (r["activation"], r["depth"], r["lr"]) == ("sigmoid", 6, lr)])
+             for lr in tried["sigmoid"]}
+    assert _best_lr(sweep, "sigmoid", 6) == min(costs, key=costs.get) == 0.1
+    assert _best_lr(sweep, "tanh", 6) == max(tried["tanh"]) == 0.3
+    assert _best_lr(sweep, "relu", 6) == max(tried["relu"]) == 0.1
 
 
 # ---------------------------------------------------------------- 3. the depth sweep
@@ -231,6 +258,23 @@ def test_tanh_trains_at_every_depth_relu_becomes_unreliable_past_9(sweep):
     deep = [d for d in depths if d >= 10]
     assert any(_mean(sweep, "relu", d) < 0.85 for d in deep)
     assert all(_mean(sweep, "relu", d, "train_acc_std") > 0.05 for d in deep)
+
+
+def test_the_grids_edge(sweep):
+    """Section 3's "grid's edge" bullet: ReLU's chosen rate is its grid's largest (0.1) at
+    2 to 6 layers and smaller at 7 to 12 (what the dashboard's Try-it 2 refers to); tanh's
+    is its largest (0.3) at most depths (more than half of the 11); from 5 layers on every
+    sigmoid rate tried ends at chance (mean train accuracy < 0.15) and the chosen one is
+    0.1."""
+    tried = sweep["settings"]["learning_rates"]
+    depths = sweep["settings"]["depths"]
+    for d in depths:
+        assert (_best_lr(sweep, "relu", d) == max(tried["relu"])) == (d <= 6)
+    assert sum(_best_lr(sweep, "tanh", d) == max(tried["tanh"]) for d in depths) > len(depths) / 2
+    for d in depths:
+        if d >= 5:
+            assert all(_mean_train_acc(sweep, "sigmoid", d, lr) < 0.15 for lr in tried["sigmoid"])
+            assert _best_lr(sweep, "sigmoid", d) == 0.1
 
 
 def test_ten_times_longer_rescues_3_and_4_sigmoid_layers_not_6_and_more(sweep):

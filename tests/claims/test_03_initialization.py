@@ -1,7 +1,8 @@
 """Every claim of 03_initialization, as a test against course_utils.
 
-Seeds and margins are stated with each test. The seed's own numbers (published results of
-seed 003) are checked to the printed digit in tests/unit/test_init_utils.py.
+Seeds and margins are stated with each test. The seed's own printed numbers (seed 003) are
+checked in tests/unit/test_init_utils.py, as section 1 states them: zeros identical, He to
+1e-14, random x10 within 2%, every accuracy exact.
 """
 
 import json
@@ -48,6 +49,57 @@ def test_inf_first_cost_is_a_rounded_sigmoid_and_the_stable_loss_is_finite(circl
     assert cost == pytest.approx(expected, rel=1e-9)
     assert 1000 < cost < 3000
     assert np.abs(dz3).max() == pytest.approx(1 / X.shape[1])
+
+
+def _seed_costs(params, X, Y, steps=7001):
+    """The notebook's seed_costs: the seed's loop, the cost every 1,000 steps."""
+    costs = []
+    for i in range(steps):
+        a3, cache = init_utils.forward_propagation(X, params)
+        if i % 1000 == 0:
+            costs.append(init_utils.compute_loss(a3, Y))
+        params = init_utils.update_parameters(params, init_utils.backward_propagation(X, Y, cache), 0.01)
+    return np.array(costs)
+
+
+SEED_RANDOM_COST_1000 = 0.6235719528716395  # seed 003's printout
+
+
+def test_a_last_bit_nudge_moves_the_x10_costs_but_not_hes(circles):
+    """Section 1: nudging every starting weight up by one unit in the last bit moves the x10
+    run's costs at 1,000-7,000 by about as much as the gap to the seed's (measured 8e-3
+    relative; the seed's gap 1.2e-2): margin, more than 2e-3 and under 5e-2; He's by
+    under 1e-14 (measured 2e-16). The nudged x10 cost at 1,000 lands within 3e-4 of the
+    seed's (measured 1e-4), where ours is 2e-3 away."""
+    X, Y, _, _ = circles
+    moved = {}
+    for init, start in [("random", init_utils.initialize_parameters_random),
+                        ("he", init_utils.initialize_parameters_he)]:
+        base = _seed_costs(start([2, 10, 5, 1]), X, Y)
+        nudged = _seed_costs({k: np.nextafter(v, np.inf) if k[0] == "W" else v
+                              for k, v in start([2, 10, 5, 1]).items()}, X, Y)
+        moved[init] = np.abs(nudged[1:] / base[1:] - 1).max()
+        if init == "random":
+            assert abs(nudged[1] / SEED_RANDOM_COST_1000 - 1) < 3e-4
+            assert abs(base[1] / SEED_RANDOM_COST_1000 - 1) > 1e-3
+    assert 2e-3 < moved["random"] < 5e-2
+    assert moved["he"] < 1e-14
+
+
+def test_the_stable_cost_is_half_the_wrong_examples_mean_logit(circles):
+    """Section 2: the 150 class-0 examples are all wrong, their mean logit is 3,547; the cost
+    (1,773.59, printed 1,774) is the mean over all 300, about their logits' sum / 300."""
+    X, Y, _, _ = circles
+    params = init_utils.initialize_parameters_random([2, 10, 5, 1])
+    _, cache = init_utils.forward_propagation(X, params)
+    z3 = cache[8]
+    wrong = Y == 0
+    assert wrong.sum() == 150 and np.all(z3 > 37)  # sigmoid(z3) rounds to 1 for every example
+    assert round(float(z3[wrong].mean())) == 3547
+    cost, _ = cu.losses.binary_cross_entropy(z3, Y)
+    assert f"{cost:.2f}" == "1773.59"
+    assert cost == pytest.approx(z3[wrong].sum() / Y.size, rel=1e-3)  # the right ones cost ~0
+    assert cost == pytest.approx(z3[wrong].mean() / 2, rel=1e-3)
 
 
 def test_zero_start_has_exactly_zero_weight_gradients(circles):
@@ -117,6 +169,71 @@ def test_he_holds_relu_spread_while_others_vanish_or_explode(deep_net_data):
     assert last["large"] > 100
 
 
+def _deep(deep_net_data, activation, init, gain):
+    spec = cu.Spec(SIZES, activation=activation)
+    Zs, As = cu.network.hidden_activations(spec, cu.init_params(spec, init, rng=1, gain=gain),
+                                           deep_net_data)
+    measured = np.array([Z.std() for Z in Zs])
+    return measured, cu.theory.preactivation_std(SIZES, activation, init, gain, 1.0), As
+
+
+SCALES = {"small": ("he_normal", 0.5), "xavier": ("xavier_normal", 1.0), "he": ("he_normal", 1.0),
+          "large": ("he_normal", 2.0)}
+
+
+def test_one_draw_scatters_as_section_4_says(deep_net_data):
+    """The notebook's draw (rng 1): tanh within 8% of the prediction at every layer (measured
+    at most 7.2%); ReLU 20-26% below at layer 10 (measured 22.6%, "23%"), the same scatter at
+    every scale (ReLU passes a scale through: equal to 1e-9)."""
+    relu_scatter = []
+    for init, gain in SCALES.values():
+        measured, predicted, _ = _deep(deep_net_data, "tanh", init, gain)
+        assert np.all(np.abs(measured / predicted - 1) < 0.08)
+        measured, predicted, _ = _deep(deep_net_data, "relu", init, gain)
+        relu_scatter.append(measured / predicted)
+        assert 0.20 < 1 - measured[-1] / predicted[-1] < 0.26
+    np.testing.assert_allclose(relu_scatter, [relu_scatter[0]] * 4, rtol=1e-9)
+
+
+def test_tanh_spreads_in_section_4(deep_net_data):
+    """Xavier with tanh decays 0.998 -> 0.225, losing less per layer with depth (predicted
+    factors increase at every layer; measured x0.62 at the first step, x0.91 at the last);
+    He holds it better (layer 10 / layer 1: 0.53 vs 0.23) with 5% of layer 10's units beyond
+    |a| = 0.9 (margin 3-8%) against none for Xavier (< 0.5%); 2 x He: over half (52%).
+    Too small: the predicted variance at least halves per layer (std factor <= 0.7072), the
+    measured std factor averages 0.66 (margin 0.62-0.70), 0.017 at layer 10."""
+    xavier, xavier_pred, xavier_A = _deep(deep_net_data, "tanh", "xavier_normal", 1.0)
+    assert f"{xavier[0]:.3f}" == "0.998" and f"{xavier[-1]:.3g}" == "0.225"
+    assert np.all(np.diff(xavier_pred[1:] / xavier_pred[:-1]) > 0)
+    assert f"{xavier[1] / xavier[0]:.2f}" == "0.62" and f"{xavier[-1] / xavier[-2]:.2f}" == "0.91"
+    he, _, he_A = _deep(deep_net_data, "tanh", "he_normal", 1.0)
+    assert he[-1] / he[0] > 2 * xavier[-1] / xavier[0]
+    assert f"{he[0]:.2f}" == "1.41" and f"{he[-1]:.2f}" == "0.75"
+    assert 0.03 < np.mean(np.abs(he_A[-1]) > 0.9) < 0.08
+    assert np.mean(np.abs(xavier_A[-1]) > 0.9) < 0.005
+    _, _, large_A = _deep(deep_net_data, "tanh", "he_normal", 2.0)
+    assert np.mean(np.abs(large_A[-1]) > 0.9) > 0.5
+    small, small_pred, _ = _deep(deep_net_data, "tanh", "he_normal", 0.5)
+    assert np.all(small_pred[1:] / small_pred[:-1] <= np.sqrt(0.5) + 1e-12)
+    assert 0.62 < (small[-1] / small[0]) ** (1 / 9) < 0.70
+    assert f"{small[-1]:.2g}" == "0.017"
+
+
+def test_relu_spreads_in_section_4(deep_net_data):
+    """He holds the spread (1.41, then 1.1); per layer the std halves for 0.5 x He (mean factor
+    0.45-0.53, measured 0.49), falls x0.71 for Xavier (0.65-0.75, measured 0.69), doubles for
+    2 x He (1.85-2.1, measured 1.94). By layer 10 Xavier's std is 0.03 of He's (0.02-0.045,
+    measured 0.031) and 2 x He's about 1,000 times (700-1,400, measured 1,018)."""
+    std = {name: _deep(deep_net_data, "relu", init, gain)[0] for name, (init, gain) in SCALES.items()}
+    factor = {name: (s[-1] / s[0]) ** (1 / 9) for name, s in std.items()}
+    assert f"{std['he'][0]:.2f}" == "1.41" and f"{std['he'][-1]:.2g}" == "1.1"
+    assert 0.45 < factor["small"] < 0.53
+    assert 0.65 < factor["xavier"] < 0.75
+    assert 1.85 < factor["large"] < 2.1
+    assert 0.02 < std["xavier"][-1] / std["he"][-1] < 0.045
+    assert 700 < std["large"][-1] / std["he"][-1] < 1400
+
+
 def test_relu_halves_the_second_moment():
     assert cu.theory.second_moment("relu", 3.0) == pytest.approx(1.5, rel=1e-12)
     assert cu.theory.second_moment("linear", 3.0) == pytest.approx(3.0, rel=1e-12)
@@ -142,6 +259,10 @@ def test_standard_uniform_gives_one_third_at_layer_one_only(deep_net_data):
     assert variance[0] == pytest.approx(1 / 3, rel=0.1)
     assert variance[-1] < 1e-4  # seed 004 says 1/3 at every depth
     assert np.all(np.diff(variance) < 0)
+    # "tens of thousands of times smaller" (printed 41,907), "a little faster than 3^-l"
+    assert 1e4 < variance[0] / variance[-1] < 1e5
+    layers = np.arange(1, 11)
+    assert np.all(variance[1:] < 3.0 ** -layers[1:])
 
 
 def test_xavier_uniform_bound_has_xaviers_variance():
@@ -155,7 +276,7 @@ def test_xavier_vs_he_sweep_data_recomputes(circles):
     """Recompute a sample of data/xavier_vs_he.json (one draw of each initializer)."""
     sys.path.insert(0, str(ROOT / "scripts"))
     from sweep_xavier_he import run_one
-    stored = json.loads((ROOT / "data" / "xavier_vs_he.json").read_text())["runs"]
+    stored = cu.datasets.load_sweep("xavier_vs_he")["runs"]
     for init in ("xavier_normal", "he_normal"):
         row = next(r for r in stored if r["init"] == init and r["seed"] == 0)
         again = run_one(init, 0)
@@ -165,9 +286,147 @@ def test_xavier_vs_he_sweep_data_recomputes(circles):
 
 
 def test_he_beats_xavier_on_the_seed_task_on_average():
-    """The notebook's conclusion from the stored sweep (10 draws each)."""
-    runs = json.loads((ROOT / "data" / "xavier_vs_he.json").read_text())["runs"]
-    def mean(init, key):
-        return np.mean([r[key] for r in runs if r["init"] == init])
-    assert mean("he_normal", "final_cost") < mean("xavier_normal", "final_cost")
-    assert abs(mean("he_normal", "test_acc") - mean("xavier_normal", "test_acc")) < 0.03
+    """Section 6 from the stored sweep (10 draws each): He's final cost lower (0.082 vs
+    0.177) and less variable (std 0.027 vs 0.108: margin, under half); He reaches cost 0.2
+    in fewer steps (median 9,296 vs 11,542) and in every draw (Xavier in 7); test accuracy
+    close (0.948 vs 0.941, margin 0.03)."""
+    runs = cu.datasets.load_sweep("xavier_vs_he")["runs"]
+    def values(init, key):
+        return np.array([r[key] for r in runs if r["init"] == init], dtype=float)
+    he_cost, xavier_cost = values("he_normal", "final_cost"), values("xavier_normal", "final_cost")
+    assert he_cost.mean() < xavier_cost.mean()
+    assert he_cost.std() < 0.5 * xavier_cost.std()
+    assert f"{he_cost.mean():.3f} ± {he_cost.std():.3f}" == "0.082 ± 0.027"
+    assert f"{xavier_cost.mean():.3f} ± {xavier_cost.std():.3f}" == "0.177 ± 0.108"
+    reached = {init: [r["steps_to_target"] for r in runs
+                      if r["init"] == init and r["steps_to_target"] is not None]
+               for init in ("he_normal", "xavier_normal")}
+    assert len(reached["he_normal"]) == 10 and len(reached["xavier_normal"]) == 7
+    assert np.median(reached["he_normal"]) < np.median(reached["xavier_normal"])
+    assert (round(np.median(reached["he_normal"])), round(np.median(reached["xavier_normal"]))) \
+        == (9296, 11542)
+    he_test, xavier_test = values("he_normal", "test_acc").mean(), values("xavier_normal", "test_acc").mean()
+    assert abs(he_test - xavier_test) < 0.03
+    assert (f"{he_test:.3f}", f"{xavier_test:.3f}") == ("0.948", "0.941")
+
+
+def test_xaviers_variance_is_a_fraction_of_hes_in_the_seed_network(circles):
+    """Section 6: Xavier's Var(w) / He's is n_in / (n_in + n_out): 1/6, 2/3, 5/6 in [2, 10, 5, 1],
+    product 0.093; the output's variance at the start is that product times He's, exactly
+    for the same draw (a ReLU net passes the scales through) and so about 0.09 on average."""
+    X, _, _, _ = circles
+    spec = cu.Spec((2, 10, 5, 1))
+    xavier, he = cu.initializers.get("xavier_normal"), cu.initializers.get("he_normal")
+    fans = list(zip(spec.layer_sizes[:-1], spec.layer_sizes[1:]))
+    ratios = [xavier.std(n_in, n_out) ** 2 / he.std(n_in, n_out) ** 2 for n_in, n_out in fans]
+    np.testing.assert_allclose(ratios, [1 / 6, 2 / 3, 5 / 6], rtol=1e-12)
+    assert f"{np.prod(ratios):.3f}" == "0.093"
+    for seed in range(3):
+        logits = {init: cu.network.forward(spec, cu.init_params(spec, init, rng=seed), X)[0]
+                  for init in ("xavier_normal", "he_normal")}
+        ratio = np.mean(logits["xavier_normal"] ** 2) / np.mean(logits["he_normal"] ** 2)
+        assert ratio == pytest.approx(np.prod(ratios), rel=1e-9)
+
+
+def test_xavier_relu_layer_10_variance_is_a_thousandth_of_hes(deep_net_data):
+    """Section 6's comparison: in section 4's 10-layer ReLU net, layer 10's variance with
+    Xavier is about 1/1,000 of He's (0.5^10; margin 1/2,000 to 1/500, measured 1/1,034)."""
+    xavier = _deep(deep_net_data, "relu", "xavier_normal", 1.0)[0]
+    he = _deep(deep_net_data, "relu", "he_normal", 1.0)[0]
+    assert 1 / 2000 < (xavier[-1] / he[-1]) ** 2 < 1 / 500
+
+
+def test_load_sweep_finds_the_data_from_any_folder(tmp_path, monkeypatch):
+    """Section 6 reads the sweep with cu.datasets.load_sweep, which does not depend on the
+    working directory; a wrong name is a ValueError naming the argument."""
+    monkeypatch.chdir(tmp_path)
+    sweep = cu.datasets.load_sweep("xavier_vs_he")
+    assert sweep == cu.datasets.load_sweep("xavier_vs_he.json")
+    assert sweep == json.loads((ROOT / "data" / "xavier_vs_he.json").read_text())
+    with pytest.raises(ValueError, match="name must be one of the stored sweeps.*xavier_vs_he"):
+        cu.datasets.load_sweep("../data/xavier_vs_he")
+    with pytest.raises(TypeError, match="name must be a string"):
+        cu.datasets.load_sweep(3)
+
+
+# ---------------------------------------------------------------- section 7, the dashboard
+
+
+@pytest.fixture(scope="module")
+def dashboard():
+    return cu.widgets.initialization_dashboard()
+
+
+def _shown(dashboard):
+    return dashboard._recall(dashboard.key())
+
+
+def test_dashboard_gain_10_explodes_and_gain_01_stalls(dashboard):
+    """Try 1: He normal, ReLU, gain 10: the spread grows about tenfold per layer (over 5x),
+    the cost starts in the hundreds, the network ends at chance (train accuracy <= 0.55).
+    Gain 0.1: the spread shrinks about tenfold per layer (over 5x), and training stalls:
+    the cost stays at ln 2 = 0.693 (to 1e-5), train accuracy under 0.6."""
+    dashboard.set(initializer="He normal", activation="relu", depth=3, gain=10.0)
+    result = _shown(dashboard)
+    assert np.all(result.std_init[1:] / result.std_init[:-1] > 5)
+    assert 100 <= result.costs[0] < 1000
+    assert result.train_acc <= 0.55
+    assert "exploding" in dashboard.status_text()
+    dashboard.set(gain=0.1)
+    result = _shown(dashboard)
+    assert np.all(result.std_init[1:] / result.std_init[:-1] < 1 / 5)
+    assert np.all(np.abs(result.costs - np.log(2)) < 1e-5)
+    assert result.train_acc < 0.6
+    assert "barely moved" in dashboard.status_text()
+
+
+def test_dashboard_xavier_falls_and_he_is_flat_with_relu(dashboard):
+    """Try 2: Xavier scale with ReLU, depth 5: the measured spread falls at every layer;
+    He scale: flat up to the draw's scatter (max / min under 1.5; the prediction exactly)."""
+    dashboard.set(initializer="He normal", activation="relu", gain=1.0, depth=5)
+    dashboard.xavier_button.click()
+    assert dashboard.controls["initializer"].value == "Xavier normal"
+    assert np.all(np.diff(_shown(dashboard).std_init) < 0)
+    dashboard.he_button.click()
+    result = _shown(dashboard)
+    assert dashboard.controls["initializer"].value == "He normal"
+    assert result.std_init.max() / result.std_init.min() < 1.5
+    np.testing.assert_allclose(result.std_pred, result.std_pred[0], rtol=1e-12)
+
+
+def test_dashboard_tanh_at_gain_5_saturates(dashboard):
+    """Try 3: tanh, Xavier scale, gain 5: the std of z passes 3 from layer 2 on, a's nears 1
+    (over 0.85), most units start beyond |a| = 0.9 (over half in layers 2 and 3; measured
+    77%), and the status says so. At gain 1: none beyond 0.9."""
+    dashboard.set(initializer="He normal", activation="tanh", gain=1.0, depth=3)
+    dashboard.xavier_button.click()
+    assert (dashboard.controls["initializer"].value, dashboard.controls["gain"].value) == ("Xavier normal", 1.0)
+    dashboard.set(gain=5.0)
+    result = _shown(dashboard)
+    assert np.all(result.std_init[1:] > 3) and np.all(result.act_std_init[1:] > 0.85)
+    assert "saturated" in dashboard.status_text()
+    for gain, low, high in ((5.0, 0.5, 1.0), (1.0, 0.0, 0.001)):
+        spec = dashboard.spec()
+        params = cu.init_params(spec, "xavier_normal", rng=dashboard.seed, gain=gain)
+        _, As = cu.network.hidden_activations(spec, params, dashboard.X)
+        assert all(low <= np.mean(np.abs(A) > 0.9) <= high for A in As[1:])
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_dashboard_zeros_says_why_per_activation(dashboard, activation):
+    """Try 4: with ReLU or tanh every gradient is exactly 0, no weight moves; with the sigmoid
+    the units are copies and on these balanced classes nothing moves either (beyond
+    rounding, under 1e-12)."""
+    dashboard.set(initializer="zeros", activation=activation, gain=1.0, depth=3)
+    text = dashboard.status_text()
+    spec = dashboard.spec()
+    hist = cu.train(spec, cu.init_params(spec, "zeros"), dashboard.X, dashboard.Y,
+                    cu.optimizers.sgd(dashboard.lr), steps=dashboard.steps)
+    largest = max(np.abs(hist.params[f"W{l}"]).max() for l in range(1, 5))
+    if activation == "sigmoid":
+        assert "symmetry" in text and "balanced" in text
+        assert largest < 1e-12
+    else:
+        assert "every weight gradient is exactly 0" in text
+        assert largest == 0.0
+    assert "stalled" in text

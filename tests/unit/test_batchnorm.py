@@ -206,3 +206,59 @@ def test_a_batch_norm_network_trains_with_every_optimizer(name):
         assert not np.allclose(hist.params[f"beta{l}"], 0.0)
         assert not np.allclose(hist.state[f"running_mean{l}"], 0.0)  # the state is tracked
     assert cu.accuracy(spec, hist.params, X, Y, hist.state) > 0.9, name
+
+
+# ---------------------------------------------------------------- optional: torch.nn.BatchNorm1d
+
+
+def test_batch_norm_matches_torch_batchnorm1d():
+    """Forward and backward in training mode, the running statistics over several batches
+    (through cu.forward's state), and evaluation mode, against torch.nn.BatchNorm1d in
+    float64 with the same eps and momentum (PyTorch's convention, which ours follows).
+    torch works with rows as examples: transpose at the boundary. Skipped without the
+    optional torch extra."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    n, m = 4, 9
+    bn = torch.nn.BatchNorm1d(n, eps=layers.BN_EPS, momentum=layers.BN_MOMENTUM, dtype=torch.float64)
+    gamma, beta = rng.normal(1.0, 0.3, size=(n, 1)), rng.normal(size=(n, 1))
+    with torch.no_grad():
+        bn.weight.copy_(torch.from_numpy(gamma[:, 0]))
+        bn.bias.copy_(torch.from_numpy(beta[:, 0]))
+
+    # forward and backward, training mode
+    Z = rng.normal(2.0, 3.0, size=(n, m))
+    dout = rng.normal(size=(n, m))
+    Z_t = torch.tensor(Z.T, requires_grad=True)
+    out_t = bn(Z_t)
+    out_t.backward(torch.from_numpy(dout.T))
+    out, cache = layers.batchnorm_forward(Z, gamma, beta, train=True)
+    dZ, dgamma, dbeta = layers.batchnorm_backward(dout, cache)
+    np.testing.assert_allclose(out, out_t.detach().numpy().T, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dZ, Z_t.grad.numpy().T, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dgamma[:, 0], bn.weight.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dbeta[:, 0], bn.bias.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+    # running statistics: the same batches through a one-hidden-layer network (BN on W1 X)
+    spec = cu.Spec((3, n, 1), batch_norm=True)
+    params = cu.init_params(spec, rng=5)
+    state = cu.init_state(spec)
+    bn.reset_running_stats()
+    for size in (9, 2, 30, 5):
+        X = rng.normal(size=(3, size))
+        _, net_cache = cu.forward(spec, params, X, state, train=True)
+        state = net_cache.state
+        bn.train()
+        with torch.no_grad():
+            bn(torch.from_numpy((params["W1"] @ X).T))
+    np.testing.assert_allclose(state["running_mean1"][:, 0], bn.running_mean.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(state["running_var1"][:, 0], bn.running_var.numpy(), rtol=1e-12)
+
+    # evaluation mode: the running statistics instead of the batch's
+    bn.eval()
+    Z_eval = rng.normal(size=(n, 3))
+    with torch.no_grad():
+        expected = bn(torch.from_numpy(Z_eval.T)).numpy().T
+    out_eval, _ = layers.batchnorm_forward(Z_eval, gamma, beta, False, state["running_mean1"],
+                                           state["running_var1"])
+    np.testing.assert_allclose(out_eval, expected, rtol=1e-12, atol=1e-12)

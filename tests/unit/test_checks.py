@@ -19,6 +19,11 @@ HE_WRONG = [
     (lambda fi, fo, rng: rng.random((fo, fi)) * np.sqrt(2 / fi), "mean 0"),
     (lambda fi, fo, rng: None, "numpy array"),
     (lambda fi, fo, rng: 1 / 0, "raised ZeroDivisionError"),
+    # the right std, the wrong distribution: He *uniform* (no draw beyond 1.73 std)
+    (lambda fi, fo, rng: rng.uniform(-1, 1, (fo, fi)) * np.sqrt(6 / fi), "rng.standard_normal, not rng.uniform"),
+    (lambda fi, fo, rng: rng.uniform(-1, 1, (fo, fi)) * np.sqrt(6 / fi), "they look uniform"),
+    # the right std, tails too heavy: Laplace (5.9% beyond 2 std instead of 4.6%)
+    (lambda fi, fo, rng: rng.laplace(0, np.sqrt(1 / fi), (fo, fi)), "the tails are too heavy"),
 ]
 
 
@@ -26,6 +31,9 @@ def test_he_init_accepts_the_right_answer():
     feedback = cu.checks.he_init(right_he)
     assert feedback.passed, str(feedback)
     assert "all checks passed" in str(feedback)
+    assert "look normal" in str(feedback)
+    # other ways to draw the same normal pass too
+    assert cu.checks.he_init(lambda fi, fo, rng: rng.normal(0, np.sqrt(2 / fi), (fo, fi))).passed
 
 
 @pytest.mark.parametrize("wrong,words", HE_WRONG)
@@ -56,9 +64,17 @@ def test_layer5_std(answer, ok, words):
 
 @pytest.mark.parametrize("fn,ok,words", [
     (lambda a, b: np.sqrt(6 / (a + b)), True, "every case"),
+    (lambda a, b: float(np.sqrt(6 / (a + b))), True, "every case"),        # a Python float
+    (lambda a, b: np.float32(np.sqrt(6 / (a + b))), True, "every case"),   # any numpy float
+    (lambda a, b: np.array(np.sqrt(6 / (a + b))), True, "every case"),     # a 0-d array
     (lambda a, b: np.sqrt(2 / (a + b)), False, "a = sqrt(3) * std"),
     (lambda a, b: np.sqrt(6 / a), False, "sqrt(6 / (fan_in + fan_out))"),
-    (lambda a, b: None, False, "numpy array"),
+    (lambda a, b: np.int64(1), False, "you have 1, expected 0.707107"),    # a number: its value is judged
+    (lambda a, b: 1, False, "you have 1, expected 0.707107"),
+    (lambda a, b: None, False, "should be a number, got NoneType"),
+    (lambda a, b: None, False, "return a single number"),
+    (lambda a, b: [0.7], False, "should be a number, got list"),
+    (lambda a, b: "0.7", False, "should be a number, got str"),
 ])
 def test_xavier_uniform_bound(fn, ok, words):
     feedback = cu.checks.xavier_uniform_bound(fn)
@@ -69,3 +85,58 @@ def test_xavier_uniform_bound(fn, ok, words):
 def test_feedback_renders_html():
     html = cu.checks.he_init(lambda fi, fo, rng: None)._repr_html_()
     assert "Hint" in html and "not yet" in html
+
+
+@pytest.mark.parametrize("got,ok,words", [
+    (3, True, "is right"), (3.0, True, "is right"), (np.int64(3), True, "is right"),
+    (np.float32(3), True, "is right"), (np.array(3.0), True, "is right"),
+    (True, False, "should be a number, got bool"), (None, False, "should be a number"),
+    (np.array([3.0]), False, "should be a number, got ndarray"),
+    (np.int64(4), False, "you have 4, expected 3"),
+])
+def test_describe_difference_accepts_any_real_number_where_a_number_is_expected(got, ok, words):
+    result, message = cu.checks.describe_difference("x", got, 3.0)
+    assert result == ok and words in message, message
+
+
+def test_describe_difference_still_wants_an_array_where_one_is_expected():
+    """Backward compatible: every grader comparing arrays says what it said before."""
+    expected = np.array([1.0, 2.0])
+    assert cu.checks.describe_difference("A", None, expected) == (False, "A should be a numpy array, got NoneType")
+    assert cu.checks.describe_difference("A", [1.0, 2.0], expected)[1] == "A should be a numpy array, got list"
+    assert cu.checks.describe_difference("A", 1.0, expected)[1] == "A has shape (), expected (2,)"
+    assert cu.checks.describe_difference("A", expected + 0, expected) == (True, "A is right")
+    assert "differs: at (1,)" in cu.checks.describe_difference("A", np.array([1.0, 3.0]), expected)[1]
+
+
+# ---------------------------------------------------------------- 00_start_here's sigmoid
+
+SIGMOID_HINT = "sigmoid(z) = 1 / (1 + np.exp(-z)), elementwise"
+
+
+@pytest.mark.parametrize("right", [lambda z: 1 / (1 + np.exp(-z)), lambda z: np.exp(z) / (1 + np.exp(z)),
+                                   lambda z: 0.5 * (1 + np.tanh(z / 2))])
+def test_sigmoid_accepts_right_answers(right):
+    feedback = cu.checks.sigmoid(right)
+    assert feedback.passed and "sigmoid([-3, 0, 2]) is right" in str(feedback), str(feedback)
+
+
+@pytest.mark.parametrize("wrong,words", [
+    (lambda z: None, "should be a numpy array, got NoneType"),           # 00's cell as shipped
+    (lambda z: [1 / (1 + np.exp(-x)) for x in z], "should be a numpy array, got list"),
+    (lambda z: 1 / (1 + np.exp(z)), "differs"),                          # the sign of z
+    (lambda z: 1 + np.exp(-z), "differs"),                               # the reciprocal forgotten
+    (lambda z: np.exp(-z) / (1 + np.exp(-z)), "differs"),                # 1 - sigmoid
+    (lambda z: np.tanh(z), "differs"),
+    (lambda z: 1 / (1 + np.exp(-z)).sum(), "has shape (), expected (3,)"),
+])
+def test_sigmoid_rejects_typical_mistakes_with_the_formula_as_hint(wrong, words):
+    feedback = cu.checks.sigmoid(wrong)
+    assert not feedback.passed
+    assert words in str(feedback) and f"hint: {SIGMOID_HINT}" in str(feedback), str(feedback)
+
+
+def test_sigmoid_reports_the_readers_error():
+    import math
+    feedback = cu.checks.sigmoid(lambda z: 1 / (1 + math.exp(-z)))  # math works on numbers only
+    assert not feedback.passed and "your code raised TypeError" in str(feedback), str(feedback)

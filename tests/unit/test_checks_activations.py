@@ -77,6 +77,46 @@ def test_elu_derivative_rejects_with_a_hint(wrong, words):
     assert words in str(feedback), str(feedback)
 
 
+def test_elu_derivative_is_gradient_checked_with_the_courses_report():
+    """The derivative is checked through checks.gradcheck.gradient_case: a right one passes
+    with its largest relative error shown; a wrong one fails with the block's relative error
+    and verdict in the message, and keeps the mistake-specific hint."""
+    import re
+    text = str(cu.checks.elu(right_elu, right_elu_derivative))
+    assert "gradient check of elu_derivative(z, alpha=1)" in text
+    assert re.search(r"every block ok \(largest relative error \de-\d+\)", text)
+    relu_like = DERIVATIVE_WRONG[0][0]
+    text = str(cu.checks.elu(right_elu, relu_like))
+    error = float(re.search(r"two-sided differences of ELU: z (\S+) bug", text).group(1))
+    assert error > 1e-3
+    assert "that is ReLU's derivative" in text
+
+
+def test_elu_derivative_a_slightly_wrong_slope_fails_the_gradient_check():
+    """A derivative off by 1e-4 (relative) is not 'close enough': the check's threshold is
+    1e-7, and the message says 'look closer' with the relative error."""
+    slightly = lambda z, alpha=1.0: right_elu_derivative(z, alpha) * (1 + 1e-4)  # noqa: E731
+    feedback = cu.checks.elu(right_elu, slightly)
+    assert not feedback.passed
+    assert "z 1.0e-04 look closer" in str(feedback) or "z 5.0e-05 look closer" in str(feedback), str(feedback)
+
+
+def test_elu_derivative_only_wrong_at_the_kink_gets_its_own_hint():
+    """np.where(z >= 0, ...) differs only at z = 0 for alpha != 1: the gradient check (away
+    from the kink) passes and the value check at 0 says what differs there."""
+    at_kink = lambda z, alpha=1.0: np.where(z >= 0, 1.0, alpha * np.exp(np.minimum(z, 0)))  # noqa: E731
+    text = str(cu.checks.elu(right_elu, at_kink))
+    assert "only z = 0 differs" in text and "alpha e^0 = alpha" in text
+    assert "✓ gradient check of elu_derivative(z, alpha=0.5)" in text
+
+
+def test_elu_derivative_of_the_wrong_type_or_shape_is_named():
+    text = str(cu.checks.elu(right_elu, lambda z, alpha=1.0: None))
+    assert "should be a numpy array, got NoneType" in text
+    text = str(cu.checks.elu(right_elu, lambda z, alpha=1.0: right_elu_derivative(z, alpha).ravel()))
+    assert "returned shape (10,)" in text
+
+
 @pytest.mark.parametrize("answer,ok,words", [
     ("sigmoid", True, "<= 1/4"),
     ("Logistic", True, "<= 1/4"),

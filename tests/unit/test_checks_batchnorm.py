@@ -145,3 +145,24 @@ def test_running_rejects_with_a_hint(wrong, words):
 
 def test_graders_are_exported():
     assert set(cu.checks.batchnorm.__all__) <= set(dir(cu.checks))
+
+
+def test_backward_is_graded_by_the_gradient_check_with_per_block_errors():
+    """The message is course_utils.gradcheck's report (issue 10): each block's relative
+    error and verdict, and the blocks that pass named as ok."""
+    right = cu.checks.batchnorm_backward(right_backward)
+    assert all("gradient check on a batch of" in message and "every block ok" in message
+               for _, message in right.results)
+    # a mistake the grader has no name for: the report still says which block is wrong
+    # and by how much
+    wrong = cu.checks.batchnorm_backward(_with_dZ(lambda d, zh, g, s: g * s * (d - _mean(d)) ** 2))
+    message = wrong.results[-1][1]
+    assert "Z " in message and " bug" in message and "gamma ok, beta ok" in message
+    error = float(message.split("Z ")[1].split()[0])
+    assert 1e-3 < error <= 1.0
+    # dbeta wrong (its value, not its shape): flagged by the check, with its formula
+    mean_dbeta = lambda d, zh, g, s: (*right_backward(d, zh, g, s)[:2], d.mean(axis=1, keepdims=True))
+    feedback = cu.checks.batchnorm_backward(mean_dbeta)
+    assert "Z ok, gamma ok, beta" in str(feedback) and "dbeta = sum_j dout" in str(feedback)
+    assert "0.125 times" in str(feedback)  # a batch of 8: the mean is 1/8 of the sum
+

@@ -214,6 +214,36 @@ def test_gradient_case_serves_other_exercises():
     assert "wrong sign" in str(feedback) and "at a random point" in str(feedback)
 
 
+def test_gradient_case_takes_an_exercise_specific_hint():
+    """hint=: a grader's own words for a mistake it knows; None falls back to the general
+    hint. It receives the flagged blocks and both gradients."""
+    seen = {}
+
+    def sign_hint(flagged, grads, grads_num):
+        seen["flagged"] = flagged
+        if all(np.allclose(grads["d" + k], -grads_num["d" + k]) for k in flagged):
+            return "the residual is y - prediction, not prediction - y"
+        return None
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(3, 20)), rng.normal(size=(1, 20))
+    params = {"W1": rng.normal(size=(1, 3)), "b1": rng.normal(size=(1, 1))}
+
+    def cost(p):
+        return float(np.sum((p["W1"] @ X + p["b1"] - y) ** 2) / (2 * 20))
+
+    def grader(backward):
+        case = checks_gradcheck.gradient_case(lambda answer: (cost, answer(params, X, y), params),
+                                              "at a random point", m=20, hint=sign_hint)
+        return _core.grade("Linear regression gradient", [case], backward)
+
+    negated = grader(lambda p, X, y: {k: -v for k, v in _right_linear(p, X, y).items()})
+    assert "y - prediction" in str(negated) and seen["flagged"] == ["W1", "b1"]
+    doubled = grader(lambda p, X, y: {k: 2 * v for k, v in _right_linear(p, X, y).items()})
+    assert "2 times the true gradient" in str(doubled)  # the general hint
+    assert grader(_right_linear).passed
+
+
 @pytest.mark.parametrize("g,words", [
     (np.full((2, 2), np.nan), "NaN or inf"),
     (np.zeros((2, 2)), "all zeros"),

@@ -47,7 +47,37 @@ def _sklearn_right(X_train, X_test):
     return scaler.transform(X_train.T).T, scaler.transform(X_test.T).T
 
 
+def _sklearn_no_transpose_in(X_train, X_test):
+    from sklearn.preprocessing import StandardScaler
+    scaler = StandardScaler().fit(X_train)  # columns taken for features
+    return scaler.transform(X_train), scaler.transform(X_test)
+
+
+def _sklearn_test_not_transposed(X_train, X_test):
+    from sklearn.preprocessing import StandardScaler
+    scaler = StandardScaler().fit(X_train.T)
+    return scaler.transform(X_train.T).T, scaler.transform(X_test)
+
+
+def _sklearn_no_transpose_back(X_train, X_test):
+    from sklearn.preprocessing import StandardScaler
+    scaler = StandardScaler().fit(X_train.T)
+    return scaler.transform(X_train.T), scaler.transform(X_test.T)
+
+
+def _sklearn_test_not_transposed_back(X_train, X_test):
+    from sklearn.preprocessing import StandardScaler
+    scaler = StandardScaler().fit(X_train.T)
+    return scaler.transform(X_train.T).T, scaler.transform(X_test.T)
+
+
 STANDARDIZE_WRONG = [
+    # the two scikit-learn mistakes: no transpose into StandardScaler, none back out
+    (_sklearn_no_transpose_in, "Fit it on X_train.T, transform X_test.T"),
+    (_sklearn_test_not_transposed, "Fit it on X_train.T, transform X_test.T"),
+    (_sklearn_no_transpose_back, "X_train_std has shape (50, 3) and X_test_std has shape (20, 3)"),
+    (_sklearn_no_transpose_back, "transpose the results back"),
+    (_sklearn_test_not_transposed_back, "the values are right, but X_test_std has shape (20, 3)"),
     (lambda a, b: None, "return both arrays"),
     (lambda a, b: (_by_example(a), _by_example(b)), "axis=1"),
     (lambda a, b: (_own(a), _own(b)), "training set's numbers"),
@@ -130,3 +160,21 @@ def test_exercise_answers_match_the_library():
 def test_feedback_renders_html():
     html = cu.checks.standardize_with_train_stats(lambda a, b: None)._repr_html_()
     assert "Hint" in html and "not yet" in html
+
+
+def test_sklearn_mistakes_name_the_layout_not_a_deep_traceback():
+    """Forgetting the transpose into StandardScaler is a ValueError deep inside sklearn: the
+    grader says what it means (examples taken for features) with the specific hint, and not
+    the generic "run your function by itself" one."""
+    text = str(cu.checks.standardize_with_train_stats(_sklearn_no_transpose_in))
+    assert "scikit-learn raised ValueError" in text and "took them for features" in text
+    assert "run your function by itself" not in text
+    text = str(cu.checks.standardize_with_train_stats(_sklearn_no_transpose_back))
+    assert "rows as examples" in text and "scaler.transform(X_test.T).T" in text
+
+
+def test_other_value_errors_are_still_reported_as_the_readers_error():
+    def broken(X_train, X_test):
+        raise ValueError("something else")
+    text = str(cu.checks.standardize_with_train_stats(broken))
+    assert "your code raised ValueError: something else" in text

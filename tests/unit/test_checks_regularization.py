@@ -34,6 +34,20 @@ L2_WRONG = [
     (lambda p, l, m: (l / (2 * m) * sum(np.sum(p[k] ** 2) for k in _weights(p)),
                       {"d" + k: l / m * np.sign(p[k]) for k in _weights(p)}), "L1's gradient"),
     (lambda p, l, m: (l / (2 * m) * sum(np.sum(p[k] ** 2) for k in _weights(p)),
+                      {"d" + k: l * p[k] for k in _weights(p)}), "divide by m"),
+    (lambda p, l, m: (l / (2 * m) * sum(np.sum(p[k] ** 2) for k in _weights(p)),
+                      {"d" + k: l / sum(p[j].size for j in _weights(p)) * p[k]
+                       for k in _weights(p)}), "not of weights"),
+    (lambda p, l, m: (l / (2 * m) * sum(np.sum(p[k] ** 2) for k in _weights(p)),
+                      {"d" + k: -l / m * p[k] for k in _weights(p)}), "towards 0"),
+    (lambda p, l, m: (l / (2 * m) * sum(np.sum(p[k] ** 2) for k in _weights(p)),
+                      {"dW1": l / m * p["W1"], "dW2": 1.5 * l / m * p["W2"]}),
+     "1.5 times the right gradient"),
+    (lambda p, l, m: (l / (2 * m) * sum(np.sum(p[k] ** 2) for k in _weights(p)),
+                      {"dW1": l / m * p["W1"], "dW2": l / m * p["W2"] ** 2}), "lambda / m * W"),
+    (lambda p, l, m: (l / (2 * m) * sum(np.sum(p[k] ** 2) for k in _weights(p)),
+                      {"dW1": l / m * p["W1"].T, "dW2": l / m * p["W2"]}), "has shape"),
+    (lambda p, l, m: (l / (2 * m) * sum(np.sum(p[k] ** 2) for k in _weights(p)),
                       {"dW1": l / m * p["W1"]}), "grads has no 'dW2'"),
     (lambda p, l, m: (l / (2 * m) * sum(np.sum(p[k] ** 2) for k in _weights(p)),
                       {"d" + k: l / m * v for k, v in p.items()}), "does not depend on the biases"),
@@ -53,6 +67,29 @@ def test_l2_penalty_rejects_with_a_hint(wrong, words):
     feedback = cu.checks.l2_penalty(wrong)
     assert not feedback.passed
     assert words in str(feedback), str(feedback)
+
+
+def test_l2_gradient_is_graded_by_a_gradient_check():
+    """The gradient part goes through checks.gradcheck.gradient_case (course_utils.gradcheck):
+    its message names every block with its verdict, and the wrong blocks' relative errors
+    (a doubled dW2 scores exactly 1/3); the hint still names the mistake."""
+    def doubled_dW2(p, l, m):
+        value, grads = right_l2(p, l, m)
+        return value, {**grads, "dW2": 2 * grads["dW2"]}
+    text = str(cu.checks.l2_penalty(doubled_dW2))
+    assert "gradient check at a random point" in text
+    assert "W1 ok" in text and "b1 ok" in text and "b2 ok" in text
+    assert "W2 3.3e-01 bug" in text
+    assert "dW2 is 2 times the right gradient" in text
+    right = str(cu.checks.l2_penalty(right_l2))
+    assert "every block ok" in right
+
+
+def test_l2_penalty_with_zero_bias_gradients_passes():
+    def with_zeros(p, l, m):
+        value, grads = right_l2(p, l, m)
+        return value, {**grads, **{"d" + k: np.zeros_like(v) for k, v in p.items() if k[0] == "b"}}
+    assert cu.checks.l2_penalty(with_zeros).passed
 
 
 def test_l2_penalty_notices_changed_params():

@@ -2,6 +2,7 @@
 optional torch extra installed, against torch.optim over many steps."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -169,6 +170,87 @@ def test_clipping():
     assert opt.clip_by_norm(grads, 10.0) is grads  # under the threshold: unchanged
 
 
+def test_clipping_by_norm_survives_overflow():
+    # 1e200 squared overflows float64: the plain sum of squares is inf. The norm and the
+    # clipped gradients must still be right, and no warning printed.
+    grads = {"dW1": np.array([[3e200, -4e200]]), "db1": np.array([[0.0]])}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert opt.global_norm(grads) == pytest.approx(5e200, rel=1e-15)
+        clipped = opt.clip_by_norm(grads, 1.0)
+    np.testing.assert_allclose(clipped["dW1"], [[0.6, -0.8]], rtol=1e-15)
+    assert clipped["db1"][0, 0] == 0.0
+
+
+def test_clipping_by_norm_when_the_norm_itself_overflows():
+    # Entries near the largest float: even the norm (about 1.3e308 * sqrt(8)) is beyond
+    # float64, but the direction is not.
+    grads = {"dW1": np.full((2, 4), 1.3e308), "db1": np.array([[-1.3e308]])}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clipped = opt.clip_by_norm(grads, 2.0)
+    np.testing.assert_allclose(clipped["dW1"], np.full((2, 4), 2 / 3), rtol=1e-14)
+    np.testing.assert_allclose(clipped["db1"], [[-2 / 3]], rtol=1e-14)
+    assert opt.global_norm(clipped) == pytest.approx(2.0, rel=1e-14)
+
+
+def test_clipping_by_norm_keeps_the_plain_arithmetic_below_overflow():
+    rng = np.random.default_rng(0)
+    grads = {"dW1": rng.normal(size=(5, 3)) * 1e10, "db1": rng.normal(size=(5, 1))}
+    norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
+    assert opt.global_norm(grads) == norm  # bit for bit
+    clipped = opt.clip_by_norm(grads, 0.5)
+    for k, g in grads.items():
+        np.testing.assert_array_equal(clipped[k], g * (0.5 / norm))
+
+
+def test_clipping_leaves_non_finite_gradients_alone():
+    for bad in (np.inf, np.nan):
+        grads = {"dW1": np.array([[1.0, bad]])}
+        assert opt.clip_by_norm(grads, 1.0) is grads
+
+
+def test_schedules_are_checked_at_every_step():
+    seen = []
+
+    def schedule(t):
+        seen.append(t)
+        return 0.1 if t < 3 else 0.0
+
+    optimizer = opt.sgd(schedule)
+    params, state = P0, optimizer.init(P0)
+    for _ in range(3):
+        params, state = optimizer.update(params, G1, state)
+    with pytest.raises(ValueError, match=r"lr\(3\) = 0.0 at step 3"):
+        optimizer.update(params, G1, state)
+    assert seen == [0, 0, 1, 2, 3]  # step 0 once when made, then once per update
+
+
+def test_cosine_decay_to_zero_is_positive_for_total_steps():
+    schedule = opt.cosine_decay(0.1, 1000)
+    rates = [schedule(t) for t in range(1000)]
+    assert min(rates) > 0 and schedule(1000) == 0.0  # train at most total_steps steps
+    optimizer = opt.momentum(schedule)
+    params, state = P0, optimizer.init(P0)
+    for _ in range(1000):
+        params, state = optimizer.update(params, G1, state)
+    with pytest.raises(ValueError, match="step 1000"):
+        optimizer.update(params, G1, state)
+
+
+@pytest.mark.parametrize("make", [lambda lr: opt.sgd(lr, weight_decay=2.0),
+                                  lambda lr: opt.adamw(lr, weight_decay=2.0)])
+def test_weight_decay_below_one_step(make):
+    make(0.49)  # lr * weight_decay = 0.98: allowed
+    with pytest.raises(ValueError, match="lr \\* weight_decay = 1 >= 1"):
+        make(0.5)
+    optimizer = make(lambda t: 0.3 * (t + 1))  # a schedule that grows past lr * wd = 1
+    params, state = P0, optimizer.init(P0)
+    params, state = optimizer.update(params, G1, state)  # lr(0) * wd = 0.6
+    with pytest.raises(ValueError, match=r"lr\(1\).*step 1.*1.2 >= 1"):
+        optimizer.update(params, G1, state)
+
+
 @pytest.mark.parametrize("make,error,words", [
     (lambda: opt.adam(0.1, beta2=1.0), ValueError, "beta2 must be in [0, 1), got 1"),
     (lambda: opt.adam(0.1, beta1=-0.1), ValueError, "beta1 must be in [0, 1)"),
@@ -178,7 +260,7 @@ def test_clipping():
     (lambda: opt.nesterov(0.1, beta=1.5), ValueError, "beta must be in [0, 1)"),
     (lambda: opt.adamw(0.1, weight_decay=-0.1), ValueError, "weight_decay must be a finite number >= 0"),
     (lambda: opt.sgd(float("nan")), ValueError, "lr must be a finite number > 0"),
-    (lambda: opt.sgd(lambda t: -0.1), ValueError, "lr(0)"),
+    (lambda: opt.sgd(lambda t: -0.1), ValueError, "lr(0) = -0.1 at step 0"),
     (lambda: opt.adam(True), TypeError, "lr must be a number, got bool"),
     (lambda: opt.get("adam", beta=0.9), TypeError, "adam has no hyperparameter beta; it takes: lr, beta1"),
     (lambda: opt.step_decay(0.1, drop=1.5), ValueError, "drop must be in (0, 1]"),

@@ -1,6 +1,8 @@
 """The training loop: divergence in words, callbacks, minibatches, early stopping,
 clipping, penalties, progress bars that leave no timing text."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -129,6 +131,67 @@ def test_l1_proximal_gives_exact_zeros(circles):
     assert np.mean(sub.params["W1"] == 0) == 0  # subgradient steps hover around zero
 
 
+def test_clip_norm_applies_the_clipped_gradient_in_one_step(circles):
+    X, Y, _, _ = circles
+    X, Y = np.ascontiguousarray(X, dtype=float), np.ascontiguousarray(Y, dtype=float)
+    spec = cu.Spec((2, 10, 10, 1), activation="leaky_relu")
+    params = cu.init_params(spec, "he_normal", rng=0, gain=4.0)
+    lr, max_norm = 0.5, 0.25
+    _, grads, _ = cu.loss_and_grads(spec, params, X, Y)
+    norm = np.sqrt(sum(np.sum(g * g) for g in grads.values()))
+    assert norm > 10 * max_norm  # so the clipping matters
+    hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(lr), steps=1, clip_norm=max_norm)
+    for k, p in params.items():
+        step = grads["d" + k] * (max_norm / norm)  # the gradient rescaled to norm max_norm
+        np.testing.assert_allclose(hist.params[k], p - lr * step, rtol=1e-14, atol=1e-16)
+    applied = {"d" + k: (params[k] - hist.params[k]) / lr for k in params}
+    assert cu.optimizers.global_norm(applied) == pytest.approx(max_norm, rel=1e-9)
+
+
+def test_clip_norm_in_train_survives_an_overflowing_gradient(circles):
+    # First-layer weights of 1e156 give hidden activations, and so dW2 entries, above 1e154,
+    # whose squares overflow: the plain sum of squares is inf. The step is still clipped to
+    # the given norm (unclipped, W2 would move by about 1e156), with no warning.
+    X, Y, _, _ = circles
+    spec = cu.Spec((2, 3, 1), activation="linear")
+    params = {"W1": np.full((3, 2), 1e156), "b1": np.zeros((3, 1)),
+              "W2": np.full((1, 3), 1e-3), "b2": np.zeros((1, 1))}
+    _, grads, _ = cu.loss_and_grads(spec, params, X, Y)
+    assert np.abs(grads["dW2"]).max() > 1e154
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(1.0), steps=1, clip_norm=1.0)
+    applied = {"d" + k: params[k] - hist.params[k] for k in params}
+    assert cu.optimizers.global_norm(applied) == pytest.approx(1.0, rel=1e-6)
+
+
+def test_early_stopping_can_return_the_starting_point(circles):
+    # A learning rate far too large: every update makes the validation cost worse than at
+    # the start, so the best point seen is step 0 and train returns the initial parameters.
+    X, Y, X_test, Y_test = circles
+    spec = cu.Spec((2, 8, 1))
+    params = cu.init_params(spec, "he_normal", rng=0)
+    hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(30.0), steps=200, X_val=X_test,
+                    Y_val=Y_test, eval_every=10, patience=3)
+    assert hist.evals["step"][:4] == [0, 10, 20, 30]
+    assert min(hist.evals["val_cost"][1:]) > hist.evals["val_cost"][0]
+    assert hist.stopped_early and hist.best_step == 0 and hist.steps == 30
+    for k in params:
+        np.testing.assert_array_equal(hist.params[k], params[k])
+    assert hist.status().endswith("best validation cost at step 0")
+
+
+def test_full_batch_training_needs_no_rng(circles):
+    X, Y, _, _ = circles
+    spec = cu.Spec((2, 5, 1))
+    params = cu.init_params(spec, rng=0)
+    full = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.1), steps=20)
+    same = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.1), steps=20, batch_size=X.shape[1])
+    np.testing.assert_array_equal(full.costs, same.costs)
+    zeros = cu.init_params(spec, "zeros")  # a constant initializer draws nothing
+    assert not any(v.any() for v in zeros.values())
+
+
 def test_no_progress_bar_for_short_runs(circles, capsys):
     X, Y, _, _ = circles
     spec = cu.Spec((2, 5, 1))
@@ -157,3 +220,66 @@ def test_status_says_blew_up_and_stalled(circles):
     zeros = cu.init_params(spec, "zeros")
     assert cu.train(spec, zeros, X, Y, cu.optimizers.sgd(0.5), steps=100).status() == \
         "stalled: the cost stayed at 0.6931 for 100 steps"
+
+
+def test_progress_bar_on_a_terminal_clears_its_line(circles, capsys):
+    X, Y, _, _ = circles
+    spec = cu.Spec((2, 5, 1))
+    cu.train(spec, cu.init_params(spec, rng=0), X, Y, cu.optimizers.sgd(0.1), steps=300,
+             progress=True)
+    err = capsys.readouterr().err
+    assert "training" in err  # the bar was shown...
+    drawn = [part for part in err.split("\r") if part]
+    assert drawn[-1].strip() == ""  # ...and its line overwritten with blanks at the end
+
+
+PROGRESS_NOTEBOOK = [
+    "import course_utils as cu\n"
+    "X, Y, _, _ = cu.datasets.load_circles()\n"
+    "spec = cu.Spec((2, 5, 1))\n"
+    "published = []  # every display message, as a kernel sends it (nbval keeps these)\n"
+    "_publish = get_ipython().display_pub.publish\n"
+    "def _recording(data=None, *args, **kwargs):\n"
+    "    published.append(dict(data or {}))\n"
+    "    return _publish(data, *args, **kwargs)\n"
+    "get_ipython().display_pub.publish = _recording",
+    # a whole run, a run stopped by its callback, and a diverging one (n < total on close)
+    "print('before')\n"
+    "hist = cu.train(spec, cu.init_params(spec, rng=0), X, Y, cu.optimizers.sgd(0.1),\n"
+    "                steps=3000, progress=True)\n"
+    "print('after', hist.steps)",
+    "hist = cu.train(spec, cu.init_params(spec, rng=0), X, Y, cu.optimizers.sgd(0.1),\n"
+    "                steps=3000, progress=True, callback=lambda *a: True, callback_every=500)\n"
+    "print('stopped at', hist.steps)",
+    "deep = cu.Spec((2, 10, 10, 10, 10, 1), activation='leaky_relu')\n"
+    "params = cu.init_params(deep, 'he_normal', rng=0, gain=4.0)\n"
+    "hist = cu.train(deep, params, X, Y, cu.optimizers.sgd(0.5), steps=300, progress=True)\n"
+    "print('diverged', hist.diverged)",
+    "print(sorted({mime for data in published for mime in data}))",
+]
+
+
+def test_progress_bar_leaves_no_timing_text_in_a_stored_notebook(tmp_path):
+    """Run a notebook in a real kernel, as `make notebooks` does, with progress=True so the
+    bar shows: no output (and no stored widget state) may keep the bar's timing text."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in PROGRESS_NOTEBOOK]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                                     store_widget_state=True,
+                                     resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()
+    stored = nbformat.writes(nb)
+    assert "it/s" not in stored and "%|" not in stored and "training" not in stored
+    texts = ["".join(o.text) for c in nb.cells for o in c.outputs if o.output_type == "stream"]
+    assert texts[:4] == ["before\n", "after 3000\n", "stopped at 500\n", "diverged True\n"]
+    for cell in nb.cells[1:4]:
+        bars = [o for o in cell.outputs if o.output_type == "display_data"]
+        assert len(bars) == 1 and bars[0].data == {}  # the bar was shown, then emptied
+        assert all(o.output_type in ("stream", "display_data") for o in cell.outputs)
+        assert not any(o.get("name") == "stderr" for o in cell.outputs)
+    # What the kernel sent (what nbval, which ignores display updates, compares): the
+    # widget view and the final empty update, never the bar's text/plain.
+    assert texts[-1] == "['application/vnd.jupyter.widget-view+json']\n"

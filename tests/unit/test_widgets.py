@@ -1,6 +1,7 @@
 """Dashboards without a browser: set each control as a reader would, check what is drawn
 and said, and that nothing raised (nbval cannot see tracebacks inside widget callbacks)."""
 
+import numpy as np
 import pytest
 
 import course_utils as cu
@@ -30,19 +31,95 @@ def test_every_control_changes_the_figure(init_dashboard, control, value):
     init_dashboard.set(initializer="He normal", activation="relu", gain=1.0, depth=3)
 
 
-def test_snap_buttons(init_dashboard):
-    init_dashboard.set(initializer="standard uniform", gain=5.0)
-    init_dashboard.xavier_button.click()
-    assert init_dashboard.controls["initializer"].value == "Xavier uniform"
-    assert init_dashboard.controls["gain"].value == 1.0
-    init_dashboard.set(initializer="LeCun normal")
-    init_dashboard.he_button.click()
-    assert init_dashboard.controls["initializer"].value == "He normal"
+def _layer_stds(dashboard):
+    """The std each layer's weights are drawn with at the current setting."""
+    init = cu.widgets.initialization._initializer(dashboard.controls["initializer"].value)
+    sizes = dashboard.spec().layer_sizes
+    return np.array([dashboard.controls["gain"].value * init.std(fan_in, fan_out)
+                     for fan_in, fan_out in zip(sizes[:-1], sizes[1:])])
+
+
+def _rule_stds(dashboard, rule):
+    sizes = dashboard.spec().layer_sizes
+    init = cu.initializers.get({"Xavier": "xavier_normal", "He": "he_normal"}[rule])
+    return np.array([init.std(fan_in, fan_out) for fan_in, fan_out in zip(sizes[:-1], sizes[1:])])
+
+
+@pytest.mark.parametrize("start,rule,initializer,gain", [
+    ("LeCun normal", "He", "LeCun normal", np.sqrt(2)),          # kept: 1 / fan_in x 2
+    ("standard uniform", "He", "standard uniform", np.sqrt(6)),  # kept: 1 / (3 fan_in) x 6
+    ("He uniform", "He", "He uniform", 1.0),
+    ("standard uniform", "Xavier", "Xavier uniform", 1.0),       # no single gain: switched
+    ("He normal", "Xavier", "Xavier normal", 1.0),
+    ("Xavier uniform", "He", "He uniform", 1.0),
+    ("normal, std 1", "He", "He normal", 1.0),
+    ("zeros", "Xavier", "Xavier normal", 1.0),
+])
+def test_snap_buttons_give_the_rules_std_at_every_layer(init_dashboard, start, rule, initializer, gain):
+    init_dashboard.set(initializer=start, activation="relu", gain=5.0, depth=3)
+    (init_dashboard.xavier_button if rule == "Xavier" else init_dashboard.he_button).click()
+    assert init_dashboard.controls["initializer"].value == initializer
+    assert init_dashboard.controls["gain"].value == pytest.approx(gain, rel=1e-12)
+    np.testing.assert_allclose(_layer_stds(init_dashboard), _rule_stds(init_dashboard, rule), rtol=1e-9)
+    init_dashboard.set(depth=5)  # still the rule's std after a change of depth
+    np.testing.assert_allclose(_layer_stds(init_dashboard), _rule_stds(init_dashboard, rule), rtol=1e-9)
+    init_dashboard.set(initializer="He normal", activation="relu", gain=1.0, depth=3)
+
+
+@pytest.mark.parametrize("activation,rule,words", [
+    ("relu", "He", "He's rule was derived for ReLU"),
+    ("relu", "Xavier", "He's rule is the one for ReLU"),
+    ("tanh", "Xavier", "like tanh: the rule for this activation"),
+    ("tanh", "He", "Xavier's rule is the one for tanh"),
+    ("sigmoid", "He", "Neither rule was derived for the sigmoid"),
+    ("sigmoid", "Xavier", "Xavier x 4"),
+])
+def test_snap_says_which_activation_the_rule_is_for(init_dashboard, activation, rule, words):
+    init_dashboard.set(initializer="He normal", activation=activation, gain=1.0, depth=2)
+    (init_dashboard.xavier_button if rule == "Xavier" else init_dashboard.he_button).click()
+    text = init_dashboard.status_text()
+    assert words in text and f"{rule} scale (Var(w) = 2 / " in text
+    assert "train accuracy" in text  # the run's verdict is still there
+    init_dashboard.set(activation="relu", depth=3)
+
+
+def test_matching_gain():
+    get, sizes = cu.initializers.get, (2, 12, 12, 1)
+    assert cu.widgets.initialization.matching_gain(get("lecun_normal"), get("he_normal"), sizes) \
+        == pytest.approx(np.sqrt(2))
+    assert cu.widgets.initialization.matching_gain(get("xavier_normal"), get("xavier_uniform"), sizes) == 1.0
+    assert cu.widgets.initialization.matching_gain(get("he_normal"), get("xavier_normal"), sizes) is None
+    assert cu.widgets.initialization.matching_gain(get("zeros"), get("he_normal"), sizes) is None
+    with pytest.raises(ValueError, match="rule must be one of Xavier, He"):
+        cu.widgets.initialization_dashboard(steps=10).snap("LeCun")
+
+
+def test_spread_panel_draws_z_and_a(init_dashboard):
+    """The panel's purple line is the std of a = f(z) at the start, per hidden layer."""
+    init_dashboard.set(initializer="He normal", activation="tanh", gain=2.0, depth=3)
+    spec = init_dashboard.spec()
+    params = cu.init_params(spec, "he_normal", rng=init_dashboard.seed, gain=2.0)
+    Zs, As = cu.network.hidden_activations(spec, params, init_dashboard.X)
+    _, drawn = init_dashboard.act_std_line.get_data()
+    np.testing.assert_allclose(drawn, [A.std() for A in As], rtol=1e-12)
+    _, drawn_z = init_dashboard.std_init_line.get_data()
+    np.testing.assert_allclose(drawn_z, [Z.std() for Z in Zs], rtol=1e-12)
+    labels = [line.get_label() for line in init_dashboard.ax_std.get_lines()]
+    assert labels == ["z predicted at init", "z measured at init", "z after training", "a = f(z) at init"]
+    init_dashboard.set(activation="relu", gain=1.0)
 
 
 def test_status_says_what_went_wrong_in_words(init_dashboard):
     init_dashboard.set(initializer="zeros", activation="relu", gain=1.0, depth=3)
-    assert "every weight starts at 0" in init_dashboard.status_text()
+    assert "every weight starts at 0 and relu(0) = 0" in init_dashboard.status_text()
+    assert "every weight gradient is exactly 0" in init_dashboard.status_text()
+    init_dashboard.set(activation="tanh")
+    assert "tanh(0) = 0" in init_dashboard.status_text()
+    init_dashboard.set(activation="sigmoid")
+    assert "sigmoid(0) = 1/2" in init_dashboard.status_text()
+    assert "symmetry" in init_dashboard.status_text()
+    assert "exactly 0" not in init_dashboard.status_text()
+    init_dashboard.set(activation="relu")
     init_dashboard.set(initializer="He normal", gain=100.0, depth=5)
     text = init_dashboard.status_text()
     assert "diverged at step" in text or "blew up" in text

@@ -93,3 +93,22 @@ def test_cache_is_bounded():
 def test_unknown_control_is_a_clear_error(dashboard):
     with pytest.raises(ValueError, match="unknown control 'depth'"):
         dashboard.set(depth=3)
+
+
+def test_instruction_5_learning_rate_path(dashboard):
+    """The notebook's instruction 5, as a reader would follow it: without BN at weight std
+    0.56 (the slider's 10^-0.25; it offers no 0.5), learning rate 0.1 reaches train accuracy
+    0.68, 1 does not learn, 3.2 (10^0.5) diverges; with BN at 1 it learns (0.77)."""
+    dashboard.set(**{**DEFAULTS, "batch_norm": False, "scale": 10 ** -0.25, "lr": 0.1})
+    assert f"{dashboard.controls['scale'].value:.2g}" == "0.56"
+    assert "without BN" in dashboard.status_text()
+    assert "train accuracy 0.68," in dashboard.status_text()
+    dashboard.set(lr=1.0)
+    assert "did not learn" in dashboard.status_text()
+    dashboard.set(lr=10 ** 0.5)
+    assert f"{dashboard.controls['lr'].value:.2g}" == "3.2"
+    assert "diverged at step" in dashboard.status_text()
+    dashboard.set(batch_norm=True, lr=1.0)
+    text = dashboard.status_text()
+    assert "with BN" in text and "train accuracy 0.77," in text
+    dashboard.set(**DEFAULTS)

@@ -55,6 +55,9 @@ def test_status_says_vanishing_exploding_and_steady_in_words(dashboard):
     assert "the gradient vanishes" in text and "it did not learn" in text
     dashboard.set(activation="tanh")
     assert "the gradient keeps roughly its size" in dashboard.status_text()
+    dashboard.set(activation="linear", scale=1.5)  # 32-fold at 10 layers: said as the factor
+    text = dashboard.status_text()
+    assert "the gradient grows 32-fold" in text and "mildly" not in text
     dashboard.set(activation="relu", scale=4.0)
     text = dashboard.status_text()
     assert "the gradient explodes" in text
@@ -94,3 +97,54 @@ def test_cache_is_bounded():
 def test_unknown_control_is_a_clear_error(dashboard):
     with pytest.raises(ValueError, match="unknown control 'gain'"):
         dashboard.set(gain=1.0)
+
+
+@pytest.fixture(scope="module")
+def as_in_the_notebook():
+    """The dashboard exactly as the notebook builds it (10 layers, 150 steps, lr 0.1)."""
+    return cu.widgets.gradient_flow_dashboard()
+
+
+def _train_accuracy(text):
+    import re
+    return float(re.search(r"train accuracy ([0-9.]+)", text).group(1))
+
+
+def test_try_it_steps_work_as_the_notebook_says(as_in_the_notebook):
+    """02's "Try, in this order", step by step at the notebook's settings, each step starting
+    where the previous one left the controls."""
+    d = as_in_the_notebook
+    # 1. sigmoid, 10 layers, scale 1: about x1/4 per layer, cost at chance; tanh: flat, learns
+    text = d.status_text()
+    assert d.key() == ("sigmoid", 10, 1.0, 0.1)
+    assert "the gradient vanishes" in text and "it did not learn" in text
+    per_layer = float(text.split("about ×")[1].split(" ")[0])
+    assert 0.18 < per_layer < 0.30
+    d.set(activation="tanh")
+    text = d.status_text()
+    assert "keeps roughly its size" in text and _train_accuracy(text) > 0.8
+    # 2. relu, scale 1: shrinks slowly (mean square about halved per layer), barely learns
+    d.set(activation="relu", scale=1.0)
+    text = d.status_text()
+    assert "shrinks" in text and "fold" in text
+    assert 0.7 < float(text.split("about ×")[1].split(" ")[0]) ** 2 / 0.5 < 1.3
+    assert _train_accuracy(text) < 0.4
+    #    scale sqrt 2 (He): flat, yet at 0.1 it does not learn in 150 steps ...
+    d.he_button.click()
+    text = d.status_text()
+    assert "keeps roughly its size" in text and "it did not learn" in text
+    #    ... and at 0.03 it does
+    d.set(lr=0.03)
+    text = d.status_text()
+    assert "keeps roughly its size" in text and "did not learn" not in text
+    assert _train_accuracy(text) > 0.5
+    # 3. linear, scale 1.5, then 0.5: grows, then vanishes
+    d.set(activation="linear", scale=1.5)
+    assert "the gradient grows" in d.status_text()
+    d.set(scale=0.5)
+    assert "the gradient vanishes" in d.status_text()
+    # 4. relu, scale 4: explodes and diverges within a few steps
+    d.set(activation="relu", scale=4.0)
+    text = d.status_text()
+    assert "the gradient explodes" in text
+    assert int(text.split("diverged at step ")[1].split(":")[0]) <= 10

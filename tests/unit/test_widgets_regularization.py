@@ -60,7 +60,7 @@ def test_overfitting_is_said_in_words_on_the_notebooks_setting():
 
 
 def test_a_blow_up_is_reported_in_words():
-    """Not reachable with the dashboard's controls (lr is fixed at 1): built with lr 200."""
+    """Not reachable with the dashboard's controls (lr is fixed at 2): built with lr 200."""
     wild = cu.widgets.regularization_dashboard(steps=100, hidden=(10, 10), lr=200.0)
     text = wild.status_text()
     assert "blew up" in text and "try a smaller learning rate" in text
