@@ -121,19 +121,26 @@ def test_sigmoid_accepts_right_answers(right):
     assert feedback.passed and "sigmoid([-3, 0, 2]) is right" in str(feedback), str(feedback)
 
 
-@pytest.mark.parametrize("wrong,words", [
-    (lambda z: None, "should be a numpy array, got NoneType"),           # 00's cell as shipped
-    (lambda z: [1 / (1 + np.exp(-x)) for x in z], "should be a numpy array, got list"),
-    (lambda z: 1 / (1 + np.exp(z)), "differs"),                          # the sign of z
-    (lambda z: 1 + np.exp(-z), "differs"),                               # the reciprocal forgotten
-    (lambda z: np.exp(-z) / (1 + np.exp(-z)), "differs"),                # 1 - sigmoid
-    (lambda z: np.tanh(z), "differs"),
-    (lambda z: 1 / (1 + np.exp(-z)).sum(), "has shape (), expected (3,)"),
+@pytest.mark.parametrize("wrong,words,hint", [
+    (lambda z: None, "should be a numpy array, got NoneType", None),  # 00's cell as shipped
+    (lambda z: [1 / (1 + np.exp(-x)) for x in z], "should be a numpy array, got list", None),
+    (lambda z: 1 / (1 + np.exp(z)), "differs", "check the sign of z"),
+    (lambda z: 1 + np.exp(-z), "differs", "the reciprocal is missing"),
+    (lambda z: 1 / 1 + np.exp(-z), "differs", "(1 / 1 + x is 1 + x)"),  # missing parentheses
+    (lambda z: np.exp(-z) / (1 + np.exp(-z)), "differs", "that is sigmoid(-z) = 1 - sigmoid(z)"),
+    (lambda z: np.tanh(z), "differs", "that is tanh"),
+    (lambda z: 1 / (1 + np.exp(-z)).sum(), "has shape (), expected (3,)", None),
+    (lambda z: 1 / (1 + np.exp(-2 * z)), "differs", None),  # not a known mistake: the formula
 ])
-def test_sigmoid_rejects_typical_mistakes_with_the_formula_as_hint(wrong, words):
+def test_sigmoid_rejects_typical_mistakes_with_a_specific_hint(wrong, words, hint):
     feedback = cu.checks.sigmoid(wrong)
+    text = str(feedback)
     assert not feedback.passed
-    assert words in str(feedback) and f"hint: {SIGMOID_HINT}" in str(feedback), str(feedback)
+    assert words in text and SIGMOID_HINT in text.split("hint: ")[1], text
+    if hint is None:
+        assert f"hint: {SIGMOID_HINT}" in text, text
+    else:
+        assert hint in text.split("hint: ")[1], text
 
 
 def test_sigmoid_reports_the_readers_error():
