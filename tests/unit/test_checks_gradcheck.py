@@ -185,8 +185,9 @@ def test_fixed_backward_reports_missing_or_misshaped_gradients(answer, words):
 # ---------------------------------------------------------------- the common tool
 
 
-def _linear_regression_grader(backward):
-    """What another notebook's grader looks like: a linear layer's gradient, checked."""
+def _linear_regression_grader(backward, hint=None):
+    """What another notebook's grader looks like: a linear layer's gradient, checked
+    (hint: the grader's own words for a mistake it knows, passed to gradient_case)."""
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(3, 20)), rng.normal(size=(1, 20))
     params = {"W1": rng.normal(size=(1, 3)), "b1": rng.normal(size=(1, 1))}
@@ -197,7 +198,8 @@ def _linear_regression_grader(backward):
     def problem(answer):
         return cost, answer(params, X, y), params
     return _core.grade("Linear regression gradient",
-                       [checks_gradcheck.gradient_case(problem, "at a random point", m=20)],
+                       [checks_gradcheck.gradient_case(problem, "at a random point", m=20,
+                                                       hint=hint)],
                        backward)
 
 
@@ -225,17 +227,8 @@ def test_gradient_case_takes_an_exercise_specific_hint():
             return "the residual is y - prediction, not prediction - y"
         return None
 
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(3, 20)), rng.normal(size=(1, 20))
-    params = {"W1": rng.normal(size=(1, 3)), "b1": rng.normal(size=(1, 1))}
-
-    def cost(p):
-        return float(np.sum((p["W1"] @ X + p["b1"] - y) ** 2) / (2 * 20))
-
     def grader(backward):
-        case = checks_gradcheck.gradient_case(lambda answer: (cost, answer(params, X, y), params),
-                                              "at a random point", m=20, hint=sign_hint)
-        return _core.grade("Linear regression gradient", [case], backward)
+        return _linear_regression_grader(backward, hint=sign_hint)
 
     negated = grader(lambda p, X, y: {k: -v for k, v in _right_linear(p, X, y).items()})
     assert "y - prediction" in str(negated) and seen["flagged"] == ["W1", "b1"]
