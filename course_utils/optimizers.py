@@ -81,8 +81,7 @@ def _check_decay(rate: float, weight_decay: float, step: int | None = None) -> N
         raise ValueError(f"weight_decay {weight_decay:g} with {at} = {rate:g} gives "
                          f"lr * weight_decay = {rate * weight_decay:g} >= 1: each step would "
                          "multiply the weights by 1 - lr * weight_decay <= 0 (zero them or flip "
-                         "their sign); "
-                         "use lr * weight_decay < 1")
+                         "their sign); use lr * weight_decay < 1")
 
 
 def _grad(grads: dict, key: str) -> np.ndarray:
@@ -134,7 +133,8 @@ def sgd(lr=0.01, weight_decay: float = 0.0) -> Optimizer:
         if not weight_decay:
             new = {k: p - rate * grads["d" + k] for k, p in params.items()}
         else:
-            _check_decay(rate, weight_decay, state["step"])
+            if callable(lr):  # a constant rate was checked when the optimizer was made
+                _check_decay(rate, weight_decay, state["step"])
             new = {k: p - rate * grads["d" + k] - (rate * weight_decay * p if _is_weight(k) else 0)
                    for k, p in params.items()}
         return new, {"step": state["step"] + 1}
@@ -300,7 +300,8 @@ def adamw(lr=0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
 
     def update(params, grads, state):
         rate = _lr_at(lr, state["step"])
-        _check_decay(rate, weight_decay, state["step"])
+        if callable(lr):  # a constant rate was checked when the optimizer was made
+            _check_decay(rate, weight_decay, state["step"])
         decayed = {k: p - rate * weight_decay * p if _is_weight(k) else p
                    for k, p in params.items()}
         new, m, v = _adam_step(decayed, grads, state, rate, beta1, beta2, eps, True)
@@ -387,15 +388,16 @@ def global_norm(grads: dict) -> float:
         total = sum(float(np.sum(g * g)) for g in grads.values())
     if math.isfinite(total):
         return math.sqrt(total)
-    largest, relative = _scaled_norm(grads)
-    return largest * relative
+    largest, relative = _norm_in_two_factors(grads)
+    return largest * relative  # inf when the norm itself is beyond float64
 
 
-def _scaled_norm(grads: dict) -> tuple:
-    """(largest |entry|, norm / largest): the global norm in two factors that do not overflow."""
-    largest = max((float(np.max(np.abs(g))) for g in grads.values() if np.size(g)), default=0.0)
-    if not (math.isfinite(largest) and largest > 0):
-        return largest, float("nan") if math.isnan(largest) else 1.0
+def _norm_in_two_factors(grads: dict) -> tuple:
+    """(largest |entry|, norm / largest): the global norm as two factors that do not
+    overflow (largest is itself NaN or inf when an entry is)."""
+    largest = max(float(np.max(np.abs(g))) for g in grads.values() if np.size(g))
+    if not math.isfinite(largest):
+        return largest, 1.0
     return largest, math.sqrt(sum(float(np.sum(np.square(g / largest))) for g in grads.values()))
 
 
@@ -407,11 +409,10 @@ def clip_by_norm(grads: dict, max_norm: float) -> dict:
     norm = global_norm(grads)
     if norm <= max_norm or math.isnan(norm):
         return grads
-    if math.isfinite(norm):
-        scale = max_norm / norm
-    else:  # the norm itself overflows (entries near 1e308), or an entry is inf
-        largest, relative = _scaled_norm(grads)
-        if not math.isfinite(largest):
-            return grads
-        scale = max_norm / largest / relative
+    # An inf norm: an inf entry (nothing to keep), or finite entries near 1e308 whose norm
+    # is beyond float64: then scale with the norm's two factors.
+    largest, relative = (norm, 1.0) if math.isfinite(norm) else _norm_in_two_factors(grads)
+    if not math.isfinite(largest):
+        return grads
+    scale = max_norm / largest / relative
     return {k: g * scale for k, g in grads.items()}

@@ -13,18 +13,8 @@ a = f(z) at the start. z is where the formula lives and where saturation shows (
 tanh and the sigmoid, although their a stays within [-1, 1]); for ReLU, a's std is a fixed
 fraction (0.58) of z's.
 
-The two buttons snap to the published rules, whatever the activation: Xavier's
-Var(w) = 2 / (fan_in + fan_out), derived for an activation with slope 1 at 0 (tanh), and
-He's Var(w) = 2 / fan_in, derived for ReLU (the 2 makes up for the half of z that ReLU cuts
-off). So with each activation you can press both and see which rule fits it; the status
-line says which activation the rule was derived for. Neither was derived for the sigmoid
-(near 0 it is 1/2 + z/4, so a layer passes on E[a^2] ~ 1/4 + Var(z)/16): the buttons give it
-the same two scales, and the note points to 04's fitting start, Xavier x 4. A button keeps
-your initializer and sets the gain when one gain gives it the rule's std at every layer
-(LeCun normal x sqrt(2) is He normal; standard uniform x sqrt(6) is He uniform); otherwise
-it picks the rule's own initializer, normal or uniform as yours, at gain 1. Adjusting the
-rules to the activation instead would make the two buttons give the same scale in the
-12-unit hidden layers and hide the comparison the notebook makes.
+The two buttons snap to the published rules, Xavier's and He's, whatever the activation,
+and the status line says which activation each rule was derived for (see `snap`).
 """
 
 from __future__ import annotations
@@ -152,8 +142,10 @@ class InitializationDashboard(Dashboard):
         Keeps the chosen initializer and sets the gain if one gain does that at every layer
         (LeCun normal x sqrt(2) = He normal); otherwise chooses the rule's own initializer,
         normal or uniform like the current one, at gain 1. The rules are the published
-        ones whatever the activation; the status line says which activation each was
-        derived for (see the module's docstring).
+        ones whatever the activation, so each rule can be tried on each activation; the
+        status line says which activation the rule was derived for (SNAP_NOTES). Rules
+        adjusted to the activation would give both buttons the same scale in the 12-unit
+        hidden layers and hide the Xavier-vs-He comparison the notebook makes.
         """
         if rule not in SNAP_RULES:
             raise ValueError(f"rule must be one of {', '.join(SNAP_RULES)}, got {rule!r}")
@@ -321,15 +313,17 @@ class InitializationDashboard(Dashboard):
                     "outputs 0 and every weight gradient is exactly 0 (dW = dz a_prev^T = 0, "
                     "and the zero weights above pass no error down): no weight moves "
                     f"(largest |W| after training: {moved:.1g}); {hist.status()}.")
-        still = moved < 1e-12  # what is left is rounding residue
-        return ("every weight starts at 0 and sigmoid(0) = 1/2, so every hidden unit outputs "
-                "1/2 for every example: the units of a layer are copies and get the same "
-                "gradient (symmetry). The output weights' gradient is 1/2 x the mean error"
-                + (", which is 0 here because the classes are balanced: the weights stay at 0 "
-                   f"up to rounding (largest |W| after training: {moved:.1g}); on unbalanced "
-                   "classes they would move, every unit of a layer alike" if still else
-                   f": the weights moved (largest |W| {moved:.2g}), every unit of a layer alike")
-                + f"; {hist.status()}.")
+        symmetric = ("every weight starts at 0 and sigmoid(0) = 1/2, so every hidden unit "
+                     "outputs 1/2 for every example: the units of a layer are copies and get "
+                     "the same gradient (symmetry). The output weights' gradient is 1/2 x the "
+                     "mean error")
+        if moved < 1e-12:  # what is left is rounding residue
+            return (symmetric + ", which is 0 here because the classes are balanced: the "
+                    f"weights stay at 0 up to rounding (largest |W| after training: {moved:.1g}); "
+                    "on unbalanced classes they would move, every unit of a layer alike; "
+                    f"{hist.status()}.")
+        return (symmetric + f": the weights moved (largest |W| {moved:.2g}), every unit of a "
+                f"layer alike; {hist.status()}.")
 
     # ---------------------------------------------------------------- drawing
 
