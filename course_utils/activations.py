@@ -58,6 +58,21 @@ def _sigmoid():
                       df_from_output=lambda A: A * (1 - A))
 
 
+def _sigmoid_centered():
+    """sigma(z) - 1/2 = tanh(z/2) / 2: the sigmoid's shape and slope (at most 1/4), mean 0.
+
+    Notebook 02 uses it to separate the sigmoid's two handicaps: its small slope (which
+    larger weights can pay for) and its mean of 1/2 (which they cannot)."""
+    def f(Z):
+        return expit(Z) - 0.5
+
+    def df(Z):
+        s = expit(Z)
+        return s * (1 - s)
+    return Activation("sigmoid_centered", f, df, "1 / (1 + exp(-z)) - 1/2",
+                      df_from_output=lambda A: 0.25 - A * A)
+
+
 def _tanh():
     def df(Z):
         return 1 - np.tanh(Z) ** 2
@@ -122,6 +137,7 @@ def _linear():
 
 _REGISTRY = {
     "sigmoid": _sigmoid,
+    "sigmoid_centered": _sigmoid_centered,
     "tanh": _tanh,
     "relu": _relu,
     "leaky_relu": _leaky_relu,

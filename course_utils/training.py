@@ -25,6 +25,10 @@ from ._validate import as_rng, positive_int, positive_number
 PROGRESS_AFTER_SECONDS = 2.0
 PROGRESS_OVER_SECONDS = 60.0  # notebook runs stay far below, even on a busy machine
 
+# A run "at chance" ends with a cost of at least this fraction of the chance cost (see
+# History.at_chance): within 5% of what guessing the class frequencies gives.
+CHANCE_FRACTION = 0.95
+
 
 @dataclass
 class History:
@@ -33,6 +37,8 @@ class History:
     costs: the cost at every step, before that step's update (penalties included).
     params, state: the final parameters and state (the best ones with early stopping).
     diverged_at: the step whose cost was NaN or inf, else None.
+    chance_cost: the cost of guessing the training labels' class frequencies (set by
+        train(); see chance_cost()), against which `verdict` judges "at chance".
     evals: records every `eval_every` steps: {"step", "train_cost", "train_acc", "val_cost",
         "val_acc"} lists (val_* only with a validation set).
     layer_stats: records every `record_every` steps: {"step": (R,), "act_mean", "act_std":
@@ -50,6 +56,7 @@ class History:
     evals: dict = field(default_factory=dict)
     layer_stats: dict = field(default_factory=dict)
     seconds: float = 0.0
+    chance_cost: float | None = None
 
     @property
     def final_cost(self) -> float:
@@ -77,26 +84,82 @@ class History:
             return False
         return bool(np.ptp(costs) <= 1e-6 * max(abs(costs[0]), 1e-12))
 
-    def status(self) -> str:
-        """One sentence on how the run ended, for printing or a dashboard's status line:
-        diverged (NaN/inf), blew up (a finite cost rose 100-fold), stalled, or trained."""
-        costs = np.asarray(self.costs, dtype=float)
+    @property
+    def at_chance(self) -> bool:
+        """True when the final cost is still within CHANCE_FRACTION of `chance_cost` (or
+        above it): the network has learned next to nothing beyond the class frequencies."""
+        if self.diverged or self.chance_cost is None or not len(self.costs):
+            return False
+        return bool(self.final_cost >= CHANCE_FRACTION * self.chance_cost)
+
+    @property
+    def verdict(self) -> str:
+        """How the run ended, in one word, judged from the numbers alone (the same rules for
+        every notebook and dashboard), checked in this order:
+
+        "diverged"  the cost became NaN or inf;
+        "blew up"   a finite cost rose over 100 times its start (see blew_up_at);
+        "stalled"   the cost did not move (see stalled);
+        "at chance" the final cost is no better than guessing the class frequencies
+                    (see at_chance), whatever it started from;
+        "got worse" the final cost is above the first;
+        "learned"   otherwise: the cost fell below chance and below its start.
+        """
         if self.diverged:
-            what = "NaN" if np.isnan(costs[-1]) else "inf"
-            return f"diverged at step {self.diverged_at:,}: the cost became {what}"
-        if not costs.size:
-            return "not trained (0 steps)"
-        if self.stalled:
-            return f"stalled: the cost stayed at {costs[0]:.4f} for {self.steps:,} steps"
-        text = f"trained {self.steps:,} steps, cost {costs[0]:.4g} -> {costs[-1]:.4g}"
+            return "diverged"
+        if not len(self.costs):
+            return "not trained"
         if self.blew_up_at is not None:
-            text = (f"the cost blew up to {costs[self.blew_up_at]:.1e} at step "
+            return "blew up"
+        if self.stalled:
+            return "stalled"
+        if self.at_chance:
+            return "at chance"
+        if self.final_cost > float(self.costs[0]):
+            return "got worse"
+        return "learned"
+
+    def status(self) -> str:
+        """One sentence on how the run ended (see `verdict`), starting with a capital, for
+        printing or a dashboard's status line."""
+        costs = np.asarray(self.costs, dtype=float)
+        verdict = self.verdict
+        if verdict == "diverged":
+            what = "NaN" if np.isnan(costs[-1]) else "inf"
+            return f"Diverged at step {self.diverged_at:,}: the cost became {what}"
+        if verdict == "not trained":
+            return "Not trained (0 steps)"
+        chance = "" if self.chance_cost is None else f" (chance: {self.chance_cost:.3f})"
+        if verdict == "blew up":
+            text = (f"Blew up: the cost rose to {costs[self.blew_up_at]:.1e} at step "
                     f"{self.blew_up_at:,}; after {self.steps:,} steps it is {costs[-1]:.4g}")
+        elif verdict == "stalled":
+            text = f"Stalled: the cost stayed at {costs[0]:.4f} for {self.steps:,} steps"
+        elif verdict == "at chance":
+            text = (f"At chance after {self.steps:,} steps: cost {costs[0]:.4g} -> "
+                    f"{costs[-1]:.4g}, no better than guessing the class frequencies{chance}")
+        elif verdict == "got worse":
+            text = f"Got worse: the cost rose from {costs[0]:.4g} to {costs[-1]:.4g} in {self.steps:,} steps"
+        else:
+            text = f"Learned: cost {costs[0]:.4g} -> {costs[-1]:.4g} in {self.steps:,} steps"
         if self.stopped_early:
             text += f"; stopped early, best validation cost at step {self.best_step:,}"
         if self.stopped_by_callback:
             text += " (stopped by the callback)"
         return text
+
+
+def chance_cost(Y: np.ndarray) -> float:
+    """The cross-entropy of predicting each class's frequency in Y for every example: what
+    a network that learned nothing from the inputs can reach. ln 2 for balanced binary
+    labels, ln K for K balanced classes. Y: (1, m) 0/1 labels or (K, m) one-hot."""
+    Y = np.asarray(Y, dtype=float)
+    if Y.shape[0] == 1:
+        freq = np.array([Y.mean(), 1 - Y.mean()])
+    else:
+        freq = Y.mean(axis=1)
+    freq = freq[freq > 0]
+    return float(-(freq * np.log(freq)).sum())
 
 
 def minibatches(X: np.ndarray, Y: np.ndarray, batch_size: int, rng) -> list:
@@ -287,7 +350,8 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
     elif batch_size is not None and batch_size < X.shape[1]:
         rng = as_rng(rng, purpose=f"to shuffle the examples into batches of {batch_size}")
 
-    hist = History(params=params, state=dict(state) if state is not None else net.init_state(spec))
+    hist = History(params=params, state=dict(state) if state is not None else net.init_state(spec),
+                   chance_cost=chance_cost(Y))
     if eval_every:
         hist.evals = {"step": []}
         _append_eval(hist.evals, 0, _evaluate(spec, params, hist.state, X, Y, X_val, Y_val))

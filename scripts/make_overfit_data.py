@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import pathlib
 
-import _env  # noqa: F401  (before numpy: the arithmetic `make` uses)
 import numpy as np
 
 OUT = pathlib.Path(__file__).parents[1] / "data" / "overfit_2d.csv"

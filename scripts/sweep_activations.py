@@ -31,7 +31,6 @@ import time
 # One BLAS thread: these matrices are small, and on a busy machine extra threads only wait.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import _env  # noqa: F401  (before numpy: the arithmetic `make` uses)
 import numpy as np  # noqa: E402
 
 import course_utils as cu  # noqa: E402

@@ -31,7 +31,6 @@ import pathlib
 import sys
 import time
 
-import _env  # noqa: F401  (before numpy: the arithmetic `make` uses)
 import numpy as np
 
 import course_utils as cu

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import pathlib
 
-import _env  # noqa: F401  (before numpy: the arithmetic `make` uses)
 import numpy as np
 
 import course_utils as cu

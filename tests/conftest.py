@@ -4,7 +4,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import os
 import pathlib
 
 import pytest
@@ -21,14 +20,3 @@ def pytest_collection_modifyitems(config, items):
         for folder, marker in _MARKERS.items():
             if folder in path.parts:
                 item.add_marker(marker)
-
-
-def pytest_report_header(config):
-    """Say so when the tests run without the arithmetic the stored numbers were made with."""
-    missing = [name for name in ("OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES")
-               if name not in os.environ]
-    if missing:
-        return (f"note: {', '.join(missing)} not set (the Makefile sets them): on a CPU with "
-                "AVX-512, long runs may print numbers that differ from the stored ones; "
-                "run the tests with `make test`")
-    return None

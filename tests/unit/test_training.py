@@ -20,7 +20,7 @@ def test_divergence_is_reported_in_words(circles):
     params = cu.init_params(spec, "he_normal", rng=0, gain=4.0)
     hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.5), steps=300)
     assert hist.diverged
-    assert hist.status().startswith(f"diverged at step {hist.diverged_at}: the cost became")
+    assert hist.status().startswith(f"Diverged at step {hist.diverged_at}: the cost became")
     assert len(hist.costs) == hist.diverged_at + 1
     assert np.all(np.isfinite(hist.costs[:-1])) and not np.isfinite(hist.costs[-1])
 
@@ -216,10 +216,10 @@ def test_status_says_blew_up_and_stalled(circles):
     params = cu.init_params(spec, "he_normal", rng=0, gain=4.0)
     hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.5), steps=300)
     assert not hist.diverged
-    assert hist.status().startswith("the cost blew up to ")
+    assert hist.status().startswith("Blew up: the cost rose to ")
     zeros = cu.init_params(spec, "zeros")
     assert cu.train(spec, zeros, X, Y, cu.optimizers.sgd(0.5), steps=100).status() == \
-        "stalled: the cost stayed at 0.6931 for 100 steps"
+        "Stalled: the cost stayed at 0.6931 for 100 steps"
 
 
 def test_progress_bar_on_a_terminal_clears_its_line(circles, capsys):
@@ -283,3 +283,29 @@ def test_progress_bar_leaves_no_timing_text_in_a_stored_notebook(tmp_path):
     # What the kernel sent (what nbval, which ignores display updates, compares): the
     # widget view and the final empty update, never the bar's text/plain.
     assert texts[-1] == "['application/vnd.jupyter.widget-view+json']\n"
+
+
+def test_chance_cost_is_the_entropy_of_the_class_frequencies():
+    assert cu.training.chance_cost(np.array([[0, 1, 0, 1]])) == pytest.approx(np.log(2))
+    assert cu.training.chance_cost(np.eye(4)) == pytest.approx(np.log(4))
+    assert cu.training.chance_cost(np.array([[1, 1, 1, 0]])) == pytest.approx(
+        -(0.75 * np.log(0.75) + 0.25 * np.log(0.25)))
+
+
+def test_verdict_judges_from_the_numbers(circles):
+    """One rule for every notebook: learned, at chance, got worse, stalled, blew up, diverged."""
+    X, Y, _, _ = circles
+    spec = cu.Spec((2, 10, 5, 1))
+    params = cu.init_params(spec, "he_normal", rng=0)
+    learned = cu.train(spec, params, X, Y, cu.optimizers.sgd(1.0), steps=300)
+    assert learned.verdict == "learned" and learned.status().startswith("Learned: cost ")
+    # A rate so large the run ends where guessing the base rate would (ln 2 here).
+    at_chance = cu.train(spec, params, X, Y, cu.optimizers.sgd(8.0), steps=300)
+    assert at_chance.final_cost == pytest.approx(np.log(2), rel=0.05)
+    assert at_chance.verdict == "at chance" and at_chance.status().startswith("At chance")
+    worse = cu.History(costs=np.array([0.30, 0.35, 0.40]), steps=2, chance_cost=np.log(2))
+    assert worse.verdict == "got worse" and worse.status().startswith("Got worse")
+    unknown_chance = cu.History(costs=np.array([0.8, 0.7]), steps=1)
+    assert unknown_chance.verdict == "learned"  # without labels, chance cannot be judged
+    for hist in (learned, at_chance, worse):
+        assert hist.status()[0].isupper()
