@@ -5,6 +5,7 @@
 #   make test       install, then run every test (unit, claims, notebooks, browser)
 #   make bench      install, then run the speed and latency benchmarks
 #   make notebooks  re-execute every notebook in place in a fresh kernel
+#   make site       build the course's static website into build/site (offline)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -22,10 +23,10 @@ NUMPY_BASELINE := NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL AVX512_SPR"
 NBVAL := -m pytest $(PYTEST_FLAGS) -p no:cacheprovider --nbval --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: install lab test unit claims nbval nbval-portable browser bench notebooks clean help
+.PHONY: install lab test unit claims nbval nbval-portable browser site bench notebooks clean help
 
 help:
-	@sed -n '2,9p' Makefile
+	@sed -n '2,10p' Makefile
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 needed, found " + sys.version.split()[0]' \
@@ -37,7 +38,7 @@ $(PY):
 # 3.11; on 3.10 pip picks what fits), so a new release cannot change a checked number.
 $(STAMP): pyproject.toml constraints.txt jupyter/overrides.json | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[lab,test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[lab,test,site]'
 	$(PY) scripts/install_lab_settings.py
 	touch $(STAMP)
 
@@ -49,6 +50,7 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_FLAGS) -p no:cacheprovider tests/unit tests/claims
 	$(MAKE) --no-print-directory nbval-portable
+	$(PY) scripts/build_site.py
 	$(PY) tests/browser/run.py $(PYTEST_FLAGS)
 
 unit: $(STAMP)
@@ -69,6 +71,11 @@ nbval-portable: $(STAMP)
 
 browser: $(STAMP)
 	$(PY) tests/browser/run.py $(PYTEST_FLAGS)
+
+# The static website from the stored notebooks (nothing re-executed); serve it with
+# `python -m http.server -d build/site`. tests/browser/test_site.py reads every page.
+site: $(STAMP)
+	$(PY) scripts/build_site.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -3,8 +3,10 @@ tests only and always stopped, even on failure.
 
 The server runs on 127.0.0.1 on a free port, with the token disabled (only here), over a
 temporary copy of notebooks/ and data/ (JupyterLab autosaves what it runs; the stored
-notebooks must not change), with its own settings: no news pop-up, and every cell kept in
-the page (no virtual scrolling), so the tests can find every output.
+notebooks must not change), with one setting of its own: every cell kept in the page (no
+virtual scrolling), so the tests can find every output. The news pop-up is left to the
+course's environment (jupyter/overrides.json, installed by `make install`), so the tests
+see what a reader sees; test_notebooks.py checks that it stays away.
 """
 
 from __future__ import annotations
@@ -26,8 +28,6 @@ import pytest
 ROOT = pathlib.Path(__file__).parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -87,6 +87,26 @@ def open_and_run(page, lab_url: str, notebook: str) -> None:
     time.sleep(1.0)
     wait_until(lambda: kernel_idle(page) and page.evaluate(PENDING_JS) == 0
                and page.evaluate(UNRUN_JS) == 0, RUN_TIMEOUT_S, f"{notebook} to finish running")
+    assert_no_news_pop_up(page)
+
+
+# The effective value: the user's setting if any, else the default (which the environment's
+# overrides.json sets).
+NEWS_SETTING_JS = """async () => {
+    const plugin = await window.jupyterapp.serviceManager.settings.fetch(
+        '@jupyterlab/apputils-extension:notification');
+    const user = plugin.settings || {};
+    return 'fetchNews' in user ? user.fetchNews : plugin.schema.properties.fetchNews.default;
+}"""
+
+
+def assert_no_news_pop_up(page) -> None:
+    """What a reader of `make lab` sees: the environment's settings override turns the news
+    check off, so no pop-up covers the first dashboard."""
+    setting = page.evaluate(NEWS_SETTING_JS)
+    assert setting == "false", f"JupyterLab's fetchNews setting is {setting!r}, expected 'false' " \
+        "(is jupyter/overrides.json installed? `make install` runs scripts/install_lab_settings.py)"
+    assert page.get_by_text("official Jupyter news").count() == 0, "the news pop-up is showing"
 
 
 # ------------------------------------------------------------------ the kernel's side
