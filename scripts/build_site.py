@@ -67,9 +67,20 @@ def page_notebook(notebook: pathlib.Path) -> dict:
     return nb
 
 
+def _site_link(match: re.Match) -> str:
+    """A README link as the site shows it: pages of the site stay links, files of the
+    repository (LICENSE, ...) become their names in code type (they are not on the site)."""
+    text, target = match.group(1), match.group(2)
+    if target.startswith(("http://", "https://", "#")):
+        return match.group(0)
+    if target.startswith("site/"):
+        return f"[{text}]({target.removeprefix('site/')})"
+    return text if text == target else f"{text} (`{target}` in the repository)"
+
+
 def index_page() -> str:
     """The README as the landing page, notebook names linked, and the table of contents."""
-    readme = (ROOT / "README.md").read_text()
+    readme = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", _site_link, (ROOT / "README.md").read_text())
     for notebook in notebooks():
         readme = readme.replace(f"| `{notebook.stem}` |", f"| [{notebook.stem}]({notebook.name}) |")
     toc = "\n".join([notebook.name for notebook in notebooks()] + ["glossary", "claims"])
