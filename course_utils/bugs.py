@@ -216,3 +216,110 @@ def trained_params(params: dict, X: np.ndarray, Y: np.ndarray, steps: int = 300,
                           X.astype(np.float64), Y.astype(np.float64), optimizers.sgd(lr),
                           steps=steps, progress=False)
     return hist.params
+
+
+# ---------------------------------------------------------------- the thresholds, on many networks
+# Correct backward passes (course_utils.network) of networks of several sizes, activations,
+# with and without batch norm: what correct code scores, to ground the 1e-7 threshold on
+# more than one network. scripts/sweep_gradcheck_networks.py stores the checks of every one
+# (data/gradcheck_networks.json); tests/claims recomputes a sample.
+
+THRESHOLD_NETWORKS = {
+    # name: (layer sizes, hidden activation, batch norm, initializer, data)
+    "2-6-6-1 tanh": ((2, 6, 6, 1), "tanh", False, "xavier_normal", "circles"),
+    "2-6-6-1 ReLU": ((2, 6, 6, 1), "relu", False, "he_normal", "circles"),
+    "2-6-6-1 sigmoid": ((2, 6, 6, 1), "sigmoid", False, "xavier_normal", "circles"),
+    "2-6-6-1 tanh + BN": ((2, 6, 6, 1), "tanh", True, "xavier_normal", "circles"),
+    "2-16-16-16-16-1 tanh": ((2, 16, 16, 16, 16, 1), "tanh", False, "xavier_normal", "circles"),
+    "2-16-16-16-16-1 ReLU + BN": ((2, 16, 16, 16, 16, 1), "relu", True, "he_normal", "circles"),
+    "64-16-10 tanh": ((64, 16, 10), "tanh", False, "xavier_normal", "digits"),
+    "64-16-16-10 ELU": ((64, 16, 16, 10), "elu", False, "he_normal", "digits"),
+    "64-16-16-10 ReLU + BN": ((64, 16, 16, 10), "relu", True, "he_normal", "digits"),
+}
+
+
+def threshold_problem(name: str, seed: int = 0):
+    """(spec, params, X, Y) of THRESHOLD_NETWORKS[name] with weights drawn from rng `seed`:
+    the circles' first 40 points (sigmoid output) or digits' first 50 images (softmax)."""
+    one_of(name, "name", tuple(THRESHOLD_NETWORKS))
+    sizes, activation, batch_norm, init, data = THRESHOLD_NETWORKS[name]
+    if data == "circles":
+        X, Y = load_data()
+        output = "sigmoid"
+    else:
+        X, Y, _, _ = datasets.load_digits()
+        X, Y = np.ascontiguousarray(X[:, :50]), Y[:, :50]
+        output = "softmax"
+    net_spec = network.Spec(sizes, activation=activation, output=output, batch_norm=batch_norm)
+    return net_spec, network.init_params(net_spec, init, rng=seed), X, Y
+
+
+def check_threshold_network(name: str, seed: int = 0, eps: float = 1e-6) -> _gradcheck.Report:
+    """The gradient check (float64, two-sided) of the correct backward pass of
+    THRESHOLD_NETWORKS[name] at its initialization with rng `seed`."""
+    net_spec, params, X, Y = threshold_problem(name, seed)
+    return _gradcheck.check_network(net_spec, params, X, Y, eps=eps)
+
+
+# ---------------------------------------------------------------- printing rounding-level numbers
+# A correct gradient check scores round-off: its digits depend on the order in which the CPU
+# adds numbers up (SIMD width, BLAS kernel), and change from computer to computer by tens of
+# percent. The notebook prints such numbers only as far as every computer agrees.
+
+
+def power_of_ten(exponent: int) -> str:
+    """'1e-8' for -8, '1' for 0, '10' for 1: a power of ten as the notebook writes it."""
+    exponent = int(exponent)
+    return {-1: "0.1", 0: "1", 1: "10"}.get(exponent, f"1e{exponent}")
+
+
+def about(value: float) -> str:
+    """'about 1e-10': the power of ten nearest to value (in log scale), for a number known
+    only to its order of magnitude. The claims tests check that value sits well inside its
+    decade, so that other computers print the same words."""
+    value = float(value)
+    if not np.isfinite(value) or value <= 0:
+        return f"{value:.0e}"
+    return "about " + power_of_ten(int(np.round(np.log10(value))))
+
+
+def below(value: float, bound: float) -> str:
+    """'below 1e-8' when value < bound; otherwise the value itself, said plainly
+    ('3e-08, not below 1e-8'), so that a claim that no longer holds shows in the output."""
+    value, bound = float(value), float(bound)
+    words = _bound_words(bound)
+    return f"below {words}" if value < bound else f"{value:.0e}, not below {words}"
+
+
+def above(value: float, bound: float) -> str:
+    """'above 0.1' when value > bound; otherwise the value itself ('5e-02, not above 0.1')."""
+    value, bound = float(value), float(bound)
+    words = _bound_words(bound)
+    return f"above {words}" if value > bound else f"{value:.0e}, not above {words}"
+
+
+def _bound_words(bound: float) -> str:
+    exponent = np.log10(bound) if bound > 0 else np.nan
+    return power_of_ten(int(round(exponent))) if np.isfinite(exponent) and abs(
+        exponent - round(exponent)) < 1e-9 else f"{bound:g}"
+
+
+def summary(report: _gradcheck.Report, ok_below: float = 1e-8) -> str:
+    """The Report's table with the rounding-level rows written as a bound.
+
+    Blocks that pass show 'below 1e-8' (ok_below) instead of their digits and where their
+    largest difference happens to be (both are round-off, different on another computer);
+    blocks that do not pass show their numbers, which are the bug's and hold everywhere.
+    """
+    lines = [f"{'block':<8} {'rel. error':>12} {'max |diff|':>10}  {'worst at':<10} verdict"]
+    for b in report.blocks:
+        if b.verdict == "ok" and b.relative_error < ok_below:
+            lines.append(f"{b.key:<8} {below(b.relative_error, ok_below):>12} {'':>10}  "
+                         f"{'':<10} {b.verdict}")
+        else:
+            lines.append(f"{b.key:<8} {b.relative_error:>12.1e} {b.max_abs_diff:>10.1e}  "
+                         f"{str(b.worst_index):<10} {b.verdict}")
+    lines.append(f"overall: {report.verdict} (largest relative error "
+                 + (below(report.max_error, ok_below) if report.passed else f"{report.max_error:.1e}")
+                 + f", eps {report.eps:g})")
+    return "\n".join(lines)

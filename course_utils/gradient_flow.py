@@ -183,3 +183,50 @@ def scaled_identity(spec: net.Spec, scale: float) -> dict:
         params[f"W{l}"] = scale * np.eye(n)
         params[f"b{l}"] = np.zeros((n, 1))
     return params
+
+
+def cancel_mean(spec: net.Spec, params: dict, mean: float = 0.5) -> dict:
+    """A copy of params with every hidden-to-hidden bias set to cancel the mean of the layer
+    below: b_l = -mean * W_l 1 for l = 2..L, so that z_l = W_l (a_{l-1} - mean) starts centred
+    when the activations a_{l-1} average `mean` (1/2 for the sigmoid). Layer 1 is left alone:
+    its input is the data."""
+    net.check_params(spec, params)
+    if not np.isfinite(mean):
+        raise ValueError(f"mean must be a finite number, got {mean}")
+    cancelled = {key: np.array(value, dtype=float, copy=True) for key, value in params.items()}
+    for l in range(2, spec.n_layers + 1):
+        cancelled[f"b{l}"] = -mean * cancelled[f"W{l}"].sum(axis=1, keepdims=True)
+    return cancelled
+
+
+@dataclass
+class Saturation:
+    """How the hidden units sit on their S at the start, pooled over the hidden layers.
+
+    flat: the fraction of (unit, example) pairs whose slope is below a fifth of the
+    activation's largest slope (|z| > 3 for the sigmoid, > 1.5 for tanh: the same point on the
+    S); offset_across_units: the std over the units of each unit's mean z (a fixed offset per
+    unit), averaged over the layers; spread_across_examples: each unit's std of z over the
+    examples (what carries the input), averaged over the units and layers.
+    """
+
+    flat: float
+    offset_across_units: float
+    spread_across_examples: float
+
+
+def saturation(spec: net.Spec, params: dict, X: np.ndarray) -> Saturation:
+    """Measure `Saturation` for a plain network with one registry activation."""
+    _check_plain(spec)
+    net.check_params(spec, params)
+    net.check_data(spec, X)
+    if len(set(spec.activation)) != 1:
+        raise ValueError("saturation needs one activation for every hidden layer, got "
+                         f"{spec.activation}")
+    activation = spec.activation_fns[0]
+    largest = float(np.max(np.abs(activation.derivative(np.linspace(-1, 1, 2001)))))
+    Zs, _ = net.hidden_activations(spec, params, X)
+    slopes = np.concatenate([np.abs(activation.derivative(Z)).ravel() for Z in Zs])
+    return Saturation(flat=float(np.mean(slopes < largest / 5)),
+                      offset_across_units=float(np.mean([Z.mean(axis=1).std() for Z in Zs])),
+                      spread_across_examples=float(np.mean([Z.std(axis=1).mean() for Z in Zs])))

@@ -287,9 +287,12 @@ def adamw(lr=0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
         p <- p - lr * weight_decay * p        (weights W only)
         then the `adam` step on the gradient of the cost alone.
 
-    PyTorch's AdamW decays this way (p.mul_(1 - lr * weight_decay)), but every parameter in
-    the group, biases included. Adding an L2 penalty to the cost instead ("Adam + L2") puts
-    the decay through Adam's per-parameter scaling, which weakens it where gradients are large.
+    This is PyTorch's convention (p.mul_(1 - lr * weight_decay)), though PyTorch decays every
+    parameter in the group, biases included. The paper's Algorithm 2 multiplies the decay by
+    the schedule multiplier eta_t only, not by the base rate alpha:
+    p <- p - eta_t (alpha m_hat / (sqrt(v_hat) + eps) + lambda p); that is this optimizer with
+    lr = alpha * eta_t and weight_decay = lambda / alpha. Adding an L2 penalty to the cost
+    instead ("Adam + L2") puts the decay through Adam's per-parameter scaling, which weakens it where gradients are large.
     lr * weight_decay must stay below 1 (checked at every step for a schedule).
     """
     lr = _check_lr(lr)

@@ -80,7 +80,7 @@ def _forward_values(fn):
     out = fn(Z.copy(), gamma.copy(), beta.copy(), EPS)
     if not _is_array(out):
         return (False, f"your function returned {type(out).__name__}, expected a numpy array",
-                "return out = gamma * Z_hat + beta, an array shaped like Z")
+                "return the layer's output for the whole batch: an array shaped like Z")
     if out.shape != Z.shape:
         return (False, f"the output has shape {out.shape}, expected Z's shape {Z.shape}",
                 "keep keepdims=True in mean and var so that (n, 1) statistics broadcast "
@@ -228,13 +228,52 @@ def _backward_case(seed: int, m: int):
     return case
 
 
+def _backward_pair(fn):
+    """A batch of 2, judged against the formula with a relative tolerance.
+
+    With two examples each unit's Z_hat is -1 and +1 whatever Z is (up to eps), so the
+    output hardly depends on Z: the true dZ is driven by eps alone (its norm here is about
+    1e-3 of the batch-of-8 case's). A gradient check has nothing to measure at that size
+    (a right answer scores near its 1e-7 line), so here each block is compared with the
+    compact formula relative to the block's own size."""
+    seed, m = 1, 2
+    Z, gamma, beta, dout, Z_hat, inv_std = _backward_inputs(seed, m)
+    result = fn(dout.copy(), Z_hat.copy(), gamma.copy(), inv_std.copy())
+    if not isinstance(result, (tuple, list)) or len(result) != 3:
+        return (False, "your function should return three arrays: dZ, dgamma, dbeta",
+                "return dZ, dgamma, dbeta")
+    _, cache = layers.batchnorm_forward(Z, gamma, beta, train=True, eps=EPS)
+    expected = layers.batchnorm_backward(dout, cache)
+    errors = {}
+    for name, got, want in zip(("dZ", "dgamma", "dbeta"), result, expected):
+        got = np.asarray(got, dtype=float)
+        if got.shape != want.shape:
+            return False, f"on a batch of 2, {name} has shape {got.shape}, expected {want.shape}", None
+        errors[name] = float(np.linalg.norm(got - want) / max(np.linalg.norm(want), 1e-300))
+    size = f"(the true dZ is tiny here, norm {np.linalg.norm(expected[0]):.0e}: eps alone drives it)"
+    if all(e < 1e-6 for e in errors.values()):
+        return (True, "a batch of 2, where Z_hat is ±1 whatever Z is: dZ matches the formula "
+                f"to a relative error below 1e-6 {size}", None)
+    worst = max(errors, key=errors.get)
+    message = (f"on a batch of 2 your {worst} differs from the formula by a relative error "
+               f"of {errors[worst]:.0e} {size}")
+    if worst == "dZ":
+        for name, (wrong, hint) in _backward_mistakes(dout, Z_hat, gamma, inv_std).items():
+            if _close(result[0], wrong):
+                return False, message, f"dZ is what you get if you {name}: {hint}"
+        return False, message, DZ_HINT
+    return False, message, BLOCK_HINTS[worst[1:]]
+
+
 def batchnorm_backward(fn):
     """Grade fn(dout, Z_hat, gamma, inv_std) -> (dZ, dgamma, dbeta), the compact backward of
-    batch norm in training mode, by gradient checking it (course_utils.gradcheck: two-sided
-    differences of J = sum(dout * out), relative error < 1e-7 per block) on batches of 8, 2
-    and 33."""
+    batch norm in training mode: by gradient checking it (course_utils.gradcheck: two-sided
+    differences of J = sum(dout * out), relative error < 1e-7 per block) on batches of 8, 5
+    and 33, where dZ is of the size of dout; and on a batch of 2, where dZ is driven by eps
+    alone, against the formula with a relative tolerance (_backward_pair)."""
     return grade("Batch norm backward (compact form)",
-                 [_backward_case(0, 8), _backward_case(1, 2), _backward_case(2, 33)], fn)
+                 [_backward_case(0, 8), _backward_case(3, 5), _backward_case(2, 33),
+                  _backward_pair], fn)
 
 
 # ---------------------------------------------------------------- running statistics
@@ -257,7 +296,9 @@ def _running_case(fn):
     if _close(new_mean, keras_mean):
         return (False, "your mean keeps 10% of the old running mean and takes 90% of the batch's",
                 "PyTorch's momentum is the weight of the new batch: running = (1 - momentum) * "
-                "running + momentum * batch (Keras calls 1 - momentum its momentum, 0.99)")
+                "running + momentum * batch. Keras's momentum is the weight of the old value, "
+                "1 minus PyTorch's: PyTorch's 0.1 is Keras's 0.9, and Keras's default 0.99 is "
+                "PyTorch's 0.01")
     ok, message = describe_difference("the new running mean", new_mean, exp_mean)
     if not ok:
         return False, message, "new_mean = (1 - momentum) * running_mean + momentum * batch_mean"

@@ -186,7 +186,8 @@ def _difference_value(fn):
         value = float(value)
     except (TypeError, ValueError):
         return (False, f"two_sided(...) should return a number, got {type(value).__name__}",
-                "return (J(theta + eps) - J(theta - eps)) / (2 eps) as a float")
+                "return a number (a float): the two-sided difference for the single entry "
+                "params[key][index]")
     expected = ((w + eps) ** 3 - (w - eps) ** 3) / (2 * eps)  # 3 w^2 + eps^2
     if np.isclose(value, expected, rtol=1e-9, atol=0):
         return (True, f"dJ/dw[0, 1] with eps = {eps:g}: {value:.9f} (true derivative "
@@ -215,6 +216,17 @@ def _difference_leaves_params(fn):
     fn(f, params, "v", (1, 0), 1e-2)
     for key in params:
         if not np.array_equal(params[key], before[key]):
+            leftover = float(np.max(np.abs(params[key] - before[key])))
+            if np.allclose(params[key], before[key], rtol=1e-12, atol=0):
+                # Undoing the nudge by arithmetic (+= eps, -= 2 eps, += eps): in floating point
+                # (theta + eps) - eps is not always theta, and the last bit stays changed.
+                return (False, f"params[{key!r}] changed by {leftover:.0e} after the call: a "
+                        "rounding leftover, as when the nudge is undone by arithmetic "
+                        "(adding eps and subtracting it again does not always give back the "
+                        "same floating-point number)",
+                        "save the entry's original value before nudging it and assign that "
+                        "saved value back at the end; a gradient check must leave the "
+                        "parameters exactly as it found them")
             return (False, f"params[{key!r}] changed after the call",
                     "put the entry back after each perturbation (or work on a copy): "
                     "a gradient check must not move the parameters it checks")
@@ -254,8 +266,10 @@ def which_block(answer):
         if not isinstance(value, str):
             return (False, f"expected a block name such as 'W1', got {type(value).__name__}",
                     "answer with a string: 'W1', 'b1', 'W2', 'b2', 'W3' or 'b3'")
-        key = value.strip().removeprefix("d")
-        if key not in bugs.BLOCKS:
+        # "W3", "w3", "dW3": the block's name in any case, with or without the gradient's d
+        by_lower_name = {block.lower(): block for block in bugs.BLOCKS}
+        key = by_lower_name.get(value.strip().lower().removeprefix("d"))
+        if key is None:
             return (False, f"{value!r} is not a block of this network",
                     "the blocks are W1, b1, W2, b2, W3 and b3")
         report = _mystery_report()
@@ -263,7 +277,9 @@ def which_block(answer):
         error = report.errors()[key]
         if key in flagged:
             return True, f"{key}: relative error {error:.1e}, the only block flagged", None
-        return (False, f"{key} passes the check (relative error {error:.1e})",
+        # a block that passes scores round-off, whose digits differ by computer: say its bound
+        size = bugs.below(error, 1e-8) if error < 1e-8 else f"{error:.1e}"
+        return (False, f"{key} passes the check (relative error {size})",
                 "run cu.bugs.check(params, X, Y, backward_fn=cu.bugs.mystery_backward) "
                 "and read the verdict column")
     return grade("Which block has the bug?", [case], lambda: answer)

@@ -53,13 +53,31 @@ _CHAIN_MISTAKES = {
 }
 
 
+def chain_true_maximum(depth: int, w: float) -> float:
+    """The true maximum over a_0 of |da_L / da_0| for the chain a_l = sigmoid(w a_{l-1}):
+    a dense grid of a_0 in [-40, 40], refined around its best point. Below the bound
+    (|w| / 4)^L from depth 2 on: every a_l = sigmoid(.) lies in (0, 1), so from layer 2 on
+    z_l = w a_{l-1} is never 0 and sigmoid'(z_l) < 1/4."""
+    def slope(a0):
+        a, product = np.asarray(a0, dtype=float), np.ones(np.shape(a0))
+        for _ in range(depth):
+            s = 1.0 / (1.0 + np.exp(-w * a))
+            product = product * abs(w) * s * (1.0 - s)
+            a = s
+        return product
+    grid = np.linspace(-40.0, 40.0, 80001)
+    best = grid[np.argmax(slope(grid))]
+    fine = np.linspace(best - 2e-3, best + 2e-3, 4001)
+    return float(np.max(slope(fine)))
+
+
 def _chain_case(fn):
     for depth, w in CHAIN_CASES:
         value = fn(depth, w)
         if not _is_number(value):
             return (False, f"chain_bound({depth}, {w:g}) returned {type(value).__name__}, "
-                    "expected a number", "return one number: the largest possible "
-                    "|da_L / da_0| for that depth and weight")
+                    "expected a number", "return one number: the upper bound on "
+                    "|da_L / da_0| that sigmoid' <= 1/4 gives, for that depth and weight")
         value = float(np.asarray(value))
         truth = _chain_truth(depth, w)
         if np.isclose(value, truth, rtol=1e-9, atol=0):
@@ -68,6 +86,16 @@ def _chain_case(fn):
             if np.isclose(value, wrong(depth, w), rtol=1e-9, atol=0):
                 return (False, f"chain_bound({depth}, {w:g}) = {value:.6g} looks like {name}; "
                         f"expected {truth:.6g}", hint)
+        if depth > 1 and 0 < value < truth:
+            actual = chain_true_maximum(depth, w)
+            if abs(value - actual) <= 0.02 * actual:
+                return (False, f"chain_bound({depth}, {w:g}) = {value:.3g} is the true maximum "
+                        f"of |da_L / da_0| over a_0 (about {actual:.3g}): right, and smaller than "
+                        f"the bound asked for, {truth:.6g}",
+                        "the exercise asks for the upper bound you get by putting sigmoid' <= 1/4 "
+                        "into every factor of the chain rule; from depth 2 on the chain never "
+                        "reaches it, because every a_l = sigmoid(.) lies in (0, 1), so from layer "
+                        "2 on z = w a is never 0 and sigmoid'(z) stays below 1/4")
         return (False, f"chain_bound({depth}, {w:g}) = {value:.6g}, expected {truth:.6g}",
                 "write da_L/da_0 with the chain rule: a product of L factors w * sigmoid'(z_l), "
                 "and bound each one")
@@ -76,8 +104,10 @@ def _chain_case(fn):
 
 
 def sigmoid_chain_bound(fn):
-    """Grade chain_bound(depth, w) -> the largest possible |da_L / da_0| of a chain of
-    `depth` one-unit sigmoid layers a_l = sigmoid(w a_{l-1}): (|w| / 4) ** depth."""
+    """Grade chain_bound(depth, w) -> the upper bound on |da_L / da_0| that sigmoid' <= 1/4
+    gives for a chain of `depth` one-unit sigmoid layers a_l = sigmoid(w a_{l-1}):
+    (|w| / 4) ** depth. A learner who computes the true maximum over a_0 (smaller from depth
+    2 on) is told so, not marked plainly wrong."""
     return grade("The sigmoid chain's gradient bound", [_chain_case], fn)
 
 
@@ -104,7 +134,7 @@ def _global_norm_case(fn):
                 "square root: all blocks together make one vector")
     if not _is_number(value):
         return (False, f"global_norm returned {type(value).__name__}, expected a number",
-                "return a float: the square root of the sum of squares of every entry")
+                "return one number: the norm of all the blocks together, as the exercise says")
     value = float(np.asarray(value))
     if np.isclose(value, truth, rtol=1e-9):
         return True, f"the global norm of four blocks is {truth:.6g}", None
@@ -172,6 +202,10 @@ def _clip_large(fn):
     if np.isclose(norm, max_norm):
         return (False, f"the norm is {max_norm:g}, but the direction changed",
                 "multiply every block by the same factor max_norm / global_norm")
+    if all(np.array_equal(out[k], grads[k]) for k in grads):
+        return (False, f"the gradients came back unchanged, but their global norm "
+                f"{_true_norm(grads):.4g} is above max_norm = {max_norm:g}",
+                "above max_norm, rescale the gradients as the exercise says")
     return (False, f"after clipping the global norm is {norm:.4g}, expected {max_norm:g}",
             "if global_norm > max_norm, multiply every block by max_norm / global_norm")
 

@@ -106,8 +106,14 @@ def he_init(fn):
 # ---------------------------------------------------------------- predicting a layer's spread
 
 # The exercise: a ReLU network whose inputs have E[x^2] = 1, 100 inputs, hidden layers of
-# 100 units, every weight drawn from N(0, 0.2^2), zero biases. What is the std of z_5?
+# 100 units, every weight drawn from N(0, 0.2^2), zero biases. What std of z_5 does the
+# variance formula predict?
 EXERCISE_LAYER, EXERCISE_WIDTH, EXERCISE_WEIGHT_STD = 5, 100, 0.2
+# One random network scatters around the prediction: measured on 20 draws (rng 0..19, 1,000
+# standard-normal inputs), the std of z_5 ranged 6.2-9.5 (median 7.6); see
+# tests/unit/test_checks.py. A value within this band, not within 1% of the prediction,
+# is most likely such a measurement.
+ONE_DRAW_BAND = (6.0, 10.0)
 
 
 def _layer_std(layer, width, weight_std, halves="after_first", variance=False):
@@ -120,34 +126,56 @@ def _layer_std(layer, width, weight_std, halves="after_first", variance=False):
     return var if variance else np.sqrt(var)
 
 
+def _layer5_case(value):
+    if callable(value):
+        value = value()
+    if isinstance(value, str):
+        return (False, f"expected a number, got the string {value!r}",
+                "pass a number, not text: remove the quotes")
+    if not is_real_number(value):
+        return (False, f"expected a number, got {type(value).__name__}",
+                "compute the prediction with the formula of section 4 and pass the number")
+    value = float(value)
+    truth = _layer_std(EXERCISE_LAYER, EXERCISE_WIDTH, EXERCISE_WEIGHT_STD)
+    if np.isclose(value, truth, rtol=0.01):
+        return True, f"std of z_5 = {truth:.4g}: right, the formula's prediction", None
+    one_draw_note = (f" (if you measured one random network: a draw of 100-unit layers "
+                     f"scatters around the prediction, from about {ONE_DRAW_BAND[0]:g} to "
+                     f"{ONE_DRAW_BAND[1]:g})")
+    wrong = {
+        "if you leave out ReLU's 1/2": (
+            _layer_std(5, 100, 0.2, halves="none"),
+            "after a ReLU, E[a^2] = Var(z) / 2: half of the Gaussian is cut off"),
+        "if you give the variance instead of the std": (
+            _layer_std(5, 100, 0.2, variance=True), "that is Var(z_5); take its square root"),
+        "with one layer too few (z_4), or with ReLU's 1/2 applied at layer 1 too": (
+            _layer_std(4, 100, 0.2),
+            "count the multiplications: layer 1 sees the inputs x directly (no 1/2 there), "
+            "and layers 2, 3, 4 and 5 each receive a ReLU output"),
+        "with one layer too many (z_6)": (
+            _layer_std(6, 100, 0.2),
+            "z_5 is hidden layer 5's pre-activation: four ReLU layers lie between it and x"),
+    }
+    for name, (wrong_value, hint) in wrong.items():
+        if np.isclose(value, wrong_value, rtol=0.01):
+            note = one_draw_note if ONE_DRAW_BAND[0] - 0.5 <= value <= ONE_DRAW_BAND[1] + 1.5 else ""
+            return False, f"{value:.4g} is what you get {name}{note}", hint
+    if ONE_DRAW_BAND[0] <= value <= ONE_DRAW_BAND[1]:
+        return (True, f"{value:.4g} is close to the prediction, {truth:.4g}, as a measurement "
+                "of one random network should be: a layer sums only 100 random terms, so one "
+                "draw scatters around the formula's value (20 draws gave 6.2 to 9.5), and the "
+                "scatter compounds layer by layer. The formula predicts the average over draws: "
+                f"{truth:.4g}", None)
+    return (False, f"{value:.4g} is not the predicted std of z_5",
+            "Var(z_1) = n Var(w) E[x^2]; then each layer multiplies by n Var(w) / 2")
+
+
 def layer5_std(answer):
-    """Grade a number: the predicted std of z_5 in the exercise's ReLU network."""
-    def case(value):
-        if callable(value):
-            value = value()
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            return (False, f"expected a number, got {type(value).__name__}",
-                    "compute it with the formula and pass the number")
-        truth = _layer_std(EXERCISE_LAYER, EXERCISE_WIDTH, EXERCISE_WEIGHT_STD)
-        if np.isclose(value, truth, rtol=0.01):
-            return True, f"std of z_5 = {truth:.4g}: right", None
-        wrong = {
-            "without ReLU's 1/2": (_layer_std(5, 100, 0.2, halves="none"),
-                                   "after a ReLU, E[a^2] = Var(z) / 2: half the Gaussian is cut off"),
-            "the variance instead of the std": (_layer_std(5, 100, 0.2, variance=True),
-                                                "that is Var(z_5); take its square root"),
-            "with a 1/2 at layer 1 too": (_layer_std(5, 100, 0.2, halves="all"),
-                                          "layer 1 sees the inputs x directly, not a ReLU "
-                                          "output: no 1/2 there"),
-        }
-        for name, (wrong_value, hint) in wrong.items():
-            if np.isclose(value, wrong_value, rtol=0.01):
-                return False, f"{value:.4g} is what you get {name}", hint
-        return (False, f"{value:.4g} is not the predicted std of z_5",
-                "Var(z_1) = n Var(w) E[x^2]; then each layer multiplies by n Var(w) / 2")
-    return grade("Predict the spread of layer 5", [case], lambda: answer)
+    """Grade a number: the predicted std of z_5 in the exercise's ReLU network. The
+    prediction (within 1%) is right; a value within the band one random draw gives is
+    accepted as a measurement, with a note on draw-to-draw spread; known mistakes are
+    named. A string is rejected with a request for a number."""
+    return grade("Predict the spread of layer 5", [_layer5_case], lambda: answer)
 
 
 # ---------------------------------------------------------------- Xavier's uniform bound
@@ -162,12 +190,13 @@ def _xavier_cases():
                                               value, expected)
             if not ok:
                 if not is_real_number(value):
-                    return (False, message, "return a single number, e.g. "
-                            "np.sqrt(6 / (fan_in + fan_out))")
+                    return (False, message, "return a single number: the half-width a "
+                            "of the interval [-a, a]")
                 if np.isclose(float(value), np.sqrt(2 / (fan_in + fan_out))):
                     return (False, message, "sqrt(2 / (fan_in + fan_out)) is the standard "
                             "deviation; a uniform on [-a, a] has variance a^2 / 3, so a = sqrt(3) * std")
-                return False, message, "a = sqrt(6 / (fan_in + fan_out))"
+                return False, message, ("U(-a, a) has variance a^2 / 3: set it equal to "
+                                        "2 / (fan_in + fan_out) and solve for a")
         return True, "the bound is sqrt(6 / (fan_in + fan_out)) for every case", None
     return [case]
 

@@ -56,6 +56,10 @@ def _wrong_versions(X_train, X_test):
              "also divide by each feature's standard deviation"),
         "only divided by the standard deviation":
             ((X_train / std, X_test / std), "also subtract each feature's mean first"),
+        "used one mean and one std for all the features together":
+            (((X_train - X_train.mean()) / X_train.std(), (X_test - X_train.mean()) / X_train.std()),
+             "each feature (row) needs its own mean and std, over the examples: axis=1, "
+             "keepdims=True"),
         "standardized with the statistics of training and test sets together":
             ((lambda both: ((X_train - both.mean(axis=1, keepdims=True)) / both.std(axis=1, keepdims=True),
                             (X_test - both.mean(axis=1, keepdims=True)) / both.std(axis=1, keepdims=True)))(
@@ -77,6 +81,9 @@ def _matches(got, expected) -> bool:
 # scikit-learn's message when an array's columns do not match what the scaler was fitted on,
 # e.g. "X has 20 features, but StandardScaler is expecting 50 features as input."
 _SKLEARN_FEATURE_COUNT = re.compile(r"X has \d+ features?, but \w+ is expecting \d+ features?")
+_PER_EXAMPLE = ("a mean or std with one entry per training example cannot be applied to the "
+                "test set: in column layout a feature is a row, so take them over the examples, "
+                "axis=1, keepdims=True (shape (n_x, 1))")
 _TRANSPOSE_IN = ("StandardScaler reads rows as examples; here examples are columns. Fit it on "
                  "X_train.T, transform X_test.T, and transpose both results back: "
                  "scaler.transform(X_test.T).T")
@@ -110,8 +117,13 @@ def _standardize_case(m_train, m_test, seed, label):
                 return (False, f"{label}: scikit-learn raised ValueError: {error} (the "
                         "scaler was given examples as columns, so it took them for features)",
                         _TRANSPOSE_IN)
+            # Statistics over axis 0 have one entry per training example: they cannot be
+            # broadcast against a test set of another size.
+            if "could not be broadcast" in str(error):
+                return (False, f"{label}: your code raised ValueError: {error}",
+                        _PER_EXAMPLE)
             raise
-        if not isinstance(out, tuple) or len(out) != 2:
+        if not isinstance(out, (tuple, list)) or len(out) != 2:  # a list of two is fine too
             return (False, f"{label}: expected a tuple (X_train_std, X_test_std), got "
                     f"{type(out).__name__}",
                     "return both arrays: return X_train_std, X_test_std")
@@ -137,9 +149,11 @@ def _standardize_case(m_train, m_test, seed, label):
         for name, got, want in (("X_train_std", out[0], expected[0]), ("X_test_std", out[1], expected[1])):
             ok, message = describe_difference(name, got, want)
             if not ok:
+                # What to do, not the code: the solution is at the end of the notebook.
                 return (False, f"{label}: {message}",
-                        "mean = X_train.mean(axis=1, keepdims=True), std = X_train.std(axis=1, "
-                        "keepdims=True); return (X_train - mean) / std, (X_test - mean) / std")
+                        "every feature (row) of both sets: subtract the training set's mean of "
+                        "that feature and divide by its standard deviation (ddof=0), both "
+                        "taken over the training examples only")
         return False, f"{label}: not the expected result", None
     return case
 
@@ -155,29 +169,95 @@ def standardize_with_train_stats(fn):
 # ---------------------------------------------------------------- predict the condition number
 
 # The exercise: linear regression J(w) = 1/(2m) ||w X - y||^2 on two centered, uncorrelated
-# features with standard deviations 3 and 15.
+# features with standard deviations 3 and 15. Exercises 2 and 3 ask for the exact values
+# these standard deviations give. A reader who measures them on features drawn from a random
+# generator gets a value near, not at, the exact one (the sample's standard deviations and
+# chance correlation are not exactly 3, 15 and 0: with m = 200, kappa scatters by about 15%,
+# so 27.5 is an ordinary sample). Such a reader passes the features too (X=...) and is graded
+# against the sample's own value.
 EXERCISE_STDS = (3.0, 15.0)
+RTOL = 0.01        # an answer within 1% of the exact value is right
+NEAR = (0.6, 1.7)  # a value within these factors of the exact one looks like a measurement
+PASS_X = ("if you measured it on features you drew, pass them too, e.g. "
+          "{name}(your_answer, X=X) with X of shape (2, m), and it is checked against "
+          "their own value; otherwise work it out from the two standard deviations alone")
 
 
 def _number(value):
     if callable(value):
         value = value()
+    if isinstance(value, np.ndarray) and value.size == 1:  # e.g. ev[-1:] / ev[:1]
+        value = value.item()
     try:
         return float(value), None
     except (TypeError, ValueError):
         return None, f"expected a number, got {type(value).__name__}"
 
 
-def condition_number_prediction(answer):
-    """Grade a number: the condition number of the Hessian for the exercise's features."""
+def _sample(X):
+    """The reader's sampled features as a float (2, m) array, or (None, what is wrong)."""
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        return None, f"X must be an array of shape (2, m), got {type(X).__name__}"
+    if X.ndim != 2 or X.shape[0] != 2 or X.shape[1] < 3:
+        hint = " (examples are columns here: pass X.T)" if X.ndim == 2 and X.shape[1] == 2 else ""
+        return None, f"X must have shape (2, m), one example per column, got {X.shape}{hint}"
+    if not np.all(np.isfinite(X)):
+        return None, "X contains NaN or inf"
+    stds = X.std(axis=1)
+    # A sample's std scatters by about 1/sqrt(2m) of the true one: allow 4 such spreads (at
+    # least 25%), so that any honest draw passes while the variances (3x, 15x) do not.
+    spread = max(0.25, 4 / np.sqrt(2 * X.shape[1]))
+    def near(got, want):
+        return want / (1 + spread) < got < want * (1 + spread)
+    if not all(near(got, want) for got, want in zip(stds, EXERCISE_STDS)):
+        variances = all(near(got, want ** 2) for got, want in zip(stds, EXERCISE_STDS))
+        return None, (f"your X's features have standard deviations {stds[0]:.3g} and "
+                      f"{stds[1]:.3g}, not about 3 and 15" +
+                      (" (you passed the variances 9 and 225 where the generator wants "
+                       "standard deviations)" if variances else ""))
+    return X, None
+
+
+def _sample_hessians(X):
+    """The Hessians a correct measurement may use: X X^T / m as in section 2, and the
+    covariance (centred; divided by m or m - 1)."""
+    m = X.shape[1]
+    centred = X - X.mean(axis=1, keepdims=True)
+    return {"X X^T / m": X @ X.T / m, "the covariance (ddof=0)": centred @ centred.T / m,
+            "the covariance (ddof=1)": centred @ centred.T / (m - 1)}
+
+
+def _close(value, truth, rtol=RTOL) -> bool:
+    return bool(np.isclose(value, truth, rtol=rtol, atol=0))
+
+
+def condition_number_prediction(answer, X=None):
+    """Grade a number: the condition number of the Hessian for the exercise's features.
+
+    Without X: the exact value for standard deviations 3 and 15 (within 1%). With X, the
+    (2, m) features the reader drew and measured: their own condition number also passes."""
     low, high = EXERCISE_STDS
     truth = (high / low) ** 2
+    name = "cu.checks.condition_number_prediction"
 
     def case(value):
         value, problem = _number(value)
         if problem:
-            return False, problem, "compute it from the two standard deviations and pass the number"
-        if np.isclose(value, truth, rtol=0.01):
+            return False, problem, "work it out from the two standard deviations and pass the number"
+        if X is not None:
+            sample, problem = _sample(X)
+            if problem:
+                return False, problem, "draw two centered features with standard deviations 3 and 15"
+            for how, H in _sample_hessians(sample).items():
+                measured = scaling.condition_number(H)
+                if _close(value, measured):
+                    return (True, f"{value:,.4g} is your sample's condition number, from {how}: "
+                            f"right. The exact value for standard deviations 3 and 15 is "
+                            f"{truth:,.0f}; a sample's differs because its standard deviations "
+                            f"and correlation are not exactly 3, 15 and 0", None)
+        if _close(value, truth):
             return True, f"condition number {truth:,.0f}: right", None
         wrong = {
             high / low: ("the ratio of the standard deviations",
@@ -187,28 +267,58 @@ def condition_number_prediction(answer):
             low ** 2 / high ** 2: ("lambda_min / lambda_max", "the condition number is the "
                                    "larger curvature over the smaller one: kappa >= 1"),
             high / low ** 2: ("a standard deviation over a variance", "both curvatures are variances: "
-                              "(15^2) / (3^2)"),
+                              "take the ratio of the two"),
         }
-        for wrong_value, (name, hint) in wrong.items():
-            if np.isclose(value, wrong_value, rtol=0.01):
-                return False, f"{value:,.4g} is {name}", hint
+        for wrong_value, (what, hint) in wrong.items():
+            if _close(value, wrong_value):
+                return False, f"{value:,.4g} is {what}", hint
+        if X is not None:
+            measured = scaling.condition_number(_sample_hessians(sample)["X X^T / m"])
+            return (False, f"{value:,.4g} is neither the exact condition number nor your "
+                    f"sample's ({measured:,.4g}, from X X^T / m)",
+                    "kappa = lambda_max / lambda_min of H = X X^T / m")
+        if NEAR[0] * truth < value < NEAR[1] * truth:
+            return (False, f"{value:,.4g} is near the exact value but not within 1% of it",
+                    PASS_X.format(name=name))
         return (False, f"{value:,.4g} is not the condition number",
                 "H = X X^T / m is diagonal for uncorrelated centered features, with the "
                 "variances on the diagonal; kappa = largest / smallest")
     return grade("Predict the condition number", [case], lambda: answer)
 
 
-def max_stable_learning_rate(answer):
-    """Grade a number: the largest stable learning rate for the exercise's raw features."""
+def max_stable_learning_rate(answer, X=None):
+    """Grade a number: the largest stable learning rate for the exercise's raw features.
+
+    Without X: the exact value for standard deviations 3 and 15 (within 1%). With X, the
+    (2, m) features the reader drew and measured: their own 2 / lambda_max also passes, and
+    their own best rate 2 / (lambda_min + lambda_max) is named as such."""
     low, high = EXERCISE_STDS
     lam_min, lam_max = low ** 2, high ** 2
     truth = 2 / lam_max
+    name = "cu.checks.max_stable_learning_rate"
 
     def case(value):
         value, problem = _number(value)
         if problem:
-            return False, problem, "compute it from the curvatures and pass the number"
-        if np.isclose(value, truth, rtol=0.01):
+            return False, problem, "work it out from the curvatures and pass the number"
+        if X is not None:  # the sample's own values first: its best rate may lie near 2 / 225
+            sample, problem = _sample(X)
+            if problem:
+                return False, problem, "draw two centered features with standard deviations 3 and 15"
+            hessians = _sample_hessians(sample)
+            for how, H in hessians.items():
+                limit = scaling.max_stable_learning_rate(H)
+                if _close(value, limit):
+                    return (True, f"{value:.4g} is 2 / lambda_max of your sample, from {how}: "
+                            f"right. The exact value for standard deviations 3 and 15 is "
+                            f"2 / {lam_max:,.0f} = {truth:.3g}", None)
+            for how, H in hessians.items():
+                if _close(value, scaling.best_learning_rate(H)):
+                    return (False, f"{value:.4g} is your sample's best rate, 2 / (lambda_min + "
+                            f"lambda_max), from {how}",
+                            "that is the fastest rate; the question asks for the limit above "
+                            "which the run diverges: 2 / lambda_max")
+        if _close(value, truth):
             return True, f"2 / lambda_max = 2 / {lam_max:,.0f} = {truth:.3g}: right", None
         wrong = {
             1 / lam_max: ("1 / lambda_max", "a step of lr * lambda_max overshoots the minimum "
@@ -220,9 +330,21 @@ def max_stable_learning_rate(answer):
                           "largest curvature"),
             2 / high: ("2 / std", "the curvature is the variance, std^2, not the std"),
         }
-        for wrong_value, (name, hint) in wrong.items():
-            if np.isclose(value, wrong_value, rtol=0.01):
-                return False, f"{value:.4g} is {name}", hint
+        for wrong_value, (what, hint) in wrong.items():
+            if _close(value, wrong_value):
+                if X is None and wrong_value == 2 / (lam_min + lam_max):
+                    # A sampled 2 / lambda_max can land here too (the two are 4% apart).
+                    hint += "; " + PASS_X.format(name=name)
+                return False, f"{value:.4g} is within 1% of {what}", hint
+        if X is not None:
+            limit = scaling.max_stable_learning_rate(hessians["X X^T / m"])
+            return (False, f"{value:.4g} is neither the exact limit nor your sample's "
+                    f"({limit:.4g}, from X X^T / m)",
+                    "along w_i a step multiplies the error by (1 - lr * lambda_i); it must "
+                    "stay between -1 and 1 for every i")
+        if NEAR[0] * truth < value < NEAR[1] * truth:
+            return (False, f"{value:.4g} is near the exact limit but not within 1% of it",
+                    PASS_X.format(name=name))
         return (False, f"{value:.4g} is not the largest stable learning rate",
                 "along w_i a step multiplies the error by (1 - lr * lambda_i); it must stay "
                 "between -1 and 1 for every i")

@@ -29,6 +29,13 @@ def _momentum_reference(W, v, dW, lr, beta):
     return W - lr * v, v
 
 
+# Seed 001's "movement = last movement - gradient" (section 3 of the notebook): the same
+# method, written with u = -lr v (and PyTorch's rate lr' = lr (1 - beta)).
+_HEAVY_BALL_HINT = ("that is the same method written another way (section 3): with u = -lr v, "
+                    "the seed's form at rate lr (1 - beta) follows the course's at rate lr. "
+                    "Here v is the course's average of the gradients: "
+                    "v = beta * v + (1 - beta) * dW, then W = W - lr * v")
+
 _MOMENTUM_MISTAKES = {
     "PyTorch's form v = beta v + g (no 1 - beta)":
         (lambda W, v, g, lr, b: (W - lr * (b * v + g), b * v + g),
@@ -45,6 +52,11 @@ _MOMENTUM_MISTAKES = {
     "beta and 1 - beta swapped":
         (lambda W, v, g, lr, b: (W - lr * ((1 - b) * v + b * g), (1 - b) * v + b * g),
          "beta (0.9) weighs the past velocity, 1 - beta (0.1) the new gradient"),
+    "seed 001's heavy-ball form u = beta u - lr dW, W = W + u":
+        (lambda W, v, g, lr, b: (W + (b * v - lr * g), b * v - lr * g), _HEAVY_BALL_HINT),
+    "the heavy-ball form with (1 - beta): u = beta u - lr (1 - beta) dW, W = W + u":
+        (lambda W, v, g, lr, b: (W + (b * v - lr * (1 - b) * g), b * v - lr * (1 - b) * g),
+         _HEAVY_BALL_HINT),
 }
 
 
@@ -55,8 +67,11 @@ def _momentum_returns_pair(fn):
                 "end with: return W_new, v_new")
     W_new, v_new = out
     for name, value in (("W", W_new), ("v", v_new)):
-        if not isinstance(value, np.ndarray) or value.shape != _W.shape:
-            shape = getattr(value, "shape", type(value).__name__)
+        try:  # any array-like of the parameter's shape will do (a list from .tolist() too)
+            shape = np.asarray(value, dtype=float).shape
+        except (TypeError, ValueError):
+            shape = type(value).__name__
+        if shape != _W.shape:
             return (False, f"the returned {name} should be an array of shape {_W.shape}, got {shape}",
                     "work on whole arrays: no loops needed")
     return True, "returns (W, v), both of the parameter's shape", None
@@ -65,7 +80,7 @@ def _momentum_returns_pair(fn):
 def _momentum_values(fn):
     W, v = _W.copy(), _V.copy()
     for step, g in ((1, _G1), (2, _G2)):
-        got_W, got_v = fn(W.copy(), v.copy(), g.copy(), _LR, _BETA)
+        got_W, got_v = (np.asarray(x, dtype=float) for x in fn(W.copy(), v.copy(), g.copy(), _LR, _BETA))
         want_W, want_v = _momentum_reference(W, v, g, _LR, _BETA)
         ok_v, message_v = describe_difference(f"v after step {step}", got_v, want_v)
         ok_W, message_W = describe_difference(f"W after step {step}", got_W, want_W)
@@ -113,6 +128,11 @@ def _corrected(m, v, t, beta1, beta2):
 _CORRECTION_MISTAKES = {
     "t - 1 in the exponent": (lambda m, v, t, b1, b2: _corrected(m, v, t - 1, b1, b2) if t > 1
                               else (None, None), _T_HINT),
+    "t + 1 in the exponent": (lambda m, v, t, b1, b2: _corrected(m, v, t + 1, b1, b2), _T_HINT),
+    "(1 - beta) ** t instead of 1 - beta ** t": (
+        lambda m, v, t, b1, b2: (m / (1 - b1) ** t, v / (1 - b2) ** t),
+        "the power goes on beta alone: 1 - beta1 ** t (Python's ** binds before -); "
+        "(1 - beta1) ** t is a tiny number that blows the averages up"),
     "only m corrected": (lambda m, v, t, b1, b2: (m / (1 - b1 ** t), v),
                          "v starts at 0 too: v_hat = v / (1 - beta2 ** t)"),
     "only v corrected": (lambda m, v, t, b1, b2: (m, v / (1 - b2 ** t)),
@@ -168,9 +188,23 @@ def _correction_first_step(fn):
             "at t = 1, m = (1 - beta1) g: dividing by 1 - beta1 ** 1 gives g back")
 
 
+def _correction_no_mutation(fn):
+    """The same rule as momentum_step's: the course's optimizers never change their inputs,
+    so m /= (1 - beta1 ** t) (which overwrites Adam's running average) is not accepted."""
+    m, v = _M.copy(), _S.copy()
+    with np.errstate(all="ignore"):
+        fn(m, v, 5, 0.9, 0.999)
+    if not (np.array_equal(m, _M) and np.array_equal(v, _S)):
+        return (False, "your function changed the arrays it was given (in-place /= or *=)",
+                "return new arrays (m_hat = m / ...) instead of changing m or v in place: "
+                "m and v are Adam's running averages, and the next step needs them uncorrected")
+    return True, "the inputs are left unchanged", None
+
+
 def bias_correction(fn):
     """Grade bias_correction(m, v, t, beta1, beta2) -> (m_hat, v_hat)."""
-    return grade("Adam's bias correction", [_correction_values, _correction_first_step], fn)
+    return grade("Adam's bias correction", [_correction_values, _correction_first_step,
+                                            _correction_no_mutation], fn)
 
 
 # ---------------------------------------------------------------- AdaGrad's step size
@@ -185,6 +219,9 @@ def adagrad_step_size(answer):
     def case(value):
         if callable(value):
             value = value()
+        if isinstance(value, (str, bytes)):
+            return (False, f"expected a number, got the string {value!r}",
+                    "pass the number itself, without quotes")
         try:
             value = float(value)
         except (TypeError, ValueError):
@@ -192,9 +229,18 @@ def adagrad_step_size(answer):
                     "work it out and pass the number")
         lr, g, t = ADAGRAD_LR, ADAGRAD_GRADIENT, ADAGRAD_STEP
         truth = lr * g / np.sqrt(t * g * g)  # G = t g^2 after t steps
-        if np.isclose(value, truth, rtol=0.01):
-            return True, f"{truth:.4g} = lr / sqrt(t): right", None
+        # Named mistakes first, at a tolerance (0.1%) that separates them from the answer:
+        # the off-by-one answers lie 0.5% from it.
         wrong = {
+            "lr / sqrt(G): the step multiplies g too": (
+                lr / np.sqrt(t * g * g), "the step is lr * g / sqrt(G), with G = t g^2: "
+                                         "the gradient appears above and below"),
+            "the step after 99 gradients, not 100 (off by one)": (
+                lr * g / np.sqrt((t - 1) * g * g), "the 100th step divides by the root of G "
+                                                   "after 100 gradients, this one included"),
+            "the step after 101 gradients, not 100 (off by one)": (
+                lr * g / np.sqrt((t + 1) * g * g), "the 100th step divides by the root of G "
+                                                   "after 100 gradients, this one included"),
             "RMSProp's answer (the step does not shrink)": (
                 lr, "that is RMSProp's step once its average has settled; AdaGrad sums "
                     "every squared gradient, G = t g^2, which only grows"),
@@ -204,8 +250,10 @@ def adagrad_step_size(answer):
             "lr * g / t (no square root)": (lr * g / t, "the step divides by sqrt(G), not G"),
         }
         for name, (wrong_value, hint) in wrong.items():
-            if np.isclose(value, wrong_value, rtol=0.01):
+            if np.isclose(value, wrong_value, rtol=1e-3, atol=0):
                 return False, f"{value:.4g} is {name}", hint
+        if np.isclose(value, truth, rtol=1e-3, atol=0):
+            return True, f"{value:.4g}: right", None
         return (False, f"{value:.4g} is not the length of the 100th step",
                 "after t steps G = t g^2; the step is lr * g / sqrt(G)")
     return grade("AdaGrad's 100th step", [case], lambda: answer)

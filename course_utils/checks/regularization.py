@@ -178,20 +178,33 @@ def _dropout_rng(fn):
 
 
 def _dropout_values(fn):
-    A = np.random.default_rng(0).random((100, 400)) + 0.5
+    A = np.random.default_rng(0).random((100, 400)) + 0.5  # no zeros: a 0 in A_out is a drop
     keep_prob = 0.7
     A_out, mask = _dropout_call(fn, A, keep_prob, np.random.default_rng(5))
-    kept = mask.astype(bool)
-    share = kept.mean()
+    kept_in_output = A_out != 0
+    mask = mask.astype(bool)
+    share, share_out = mask.mean(), kept_in_output.mean()
+    if np.array_equal(mask, ~kept_in_output):
+        # A_out may well be right: only the mask is the wrong way round
+        return (False, f"the mask is True for the dropped units: A_out keeps {share_out:.2f} "
+                f"of the units, but the mask is True for the other {share:.2f}",
+                "return the mask of the units you kept (True = kept), the one A is "
+                "multiplied by")
     if abs(share - (1 - keep_prob)) < 0.02:
-        return (False, f"{share:.2f} of the units are kept, expected about keep_prob = {keep_prob}",
-                "keep a unit where rng.random(A.shape) < keep_prob (you kept the dropped ones)")
+        return (False, f"{share:.2f} of the units are kept, expected about keep_prob = "
+                f"{keep_prob}: your mask keeps the units that should be dropped",
+                "a unit is kept with probability keep_prob: True where the uniform random "
+                "number is below keep_prob")
     if abs(share - keep_prob) > 0.02:
         return (False, f"{share:.2f} of the units are kept, expected about keep_prob = {keep_prob}",
-                "mask = rng.random(A.shape) < keep_prob")
-    if np.any(A_out[~kept] != 0):
+                "draw one uniform number per unit and keep the unit with probability keep_prob")
+    if np.any(A_out[~mask] != 0):
         return (False, "some dropped units (mask False) are not zero in A_out",
                 "multiply A by the mask: dropped units become 0")
+    if np.any(A_out[mask] == 0):
+        return (False, "some kept units (mask True) are 0 in A_out: the mask does not match "
+                "the units you kept", "return the same mask you multiplied A by")
+    kept = mask
     ratio = A_out[kept] / A[kept]
     if np.allclose(ratio, 1.0):
         return (False, f"the kept units are unscaled: the mean activation falls to "
@@ -241,7 +254,8 @@ def _soft_cases(fn):
         for name, (wrong, hint) in guesses.items():
             if np.allclose(got, wrong):
                 return False, f"your result {name}", hint
-    return False, message, "np.sign(W) * np.maximum(np.abs(W) - t, 0)"
+    return (False, message, "return an array of W's shape: each weight moved t towards 0, and "
+            "0 where |W| <= t")
 
 
 def soft_threshold(fn):

@@ -4,7 +4,10 @@ import numpy as np
 
 from ._core import describe_difference, grade
 
-FORMULA = "sigmoid(z) = 1 / (1 + np.exp(-z)), elementwise"
+# What to do, without the answer: a stub's stored output must never print the solution.
+WHAT_TO_DO = ("return a numpy array the shape of z, with the sigmoid of each entry: "
+              "0.5 at z = 0, near 1 for large z, near 0 for very negative z (np.exp works "
+              "elementwise)")
 
 # Typical wrong answers, recognised by what they return on z = [-3, 0, 2], with a hint each.
 MISTAKES = [
@@ -20,13 +23,14 @@ MISTAKES = [
 
 
 def _hint_for(got, z) -> str:
-    """The hint for a wrong answer: a specific one when it is a known mistake."""
+    """The hint for a wrong answer: a specific one when it is a known mistake, else what to
+    do (never the formula itself)."""
     got = np.asarray(got, dtype=float) if isinstance(got, np.ndarray) else None
     if got is not None and got.shape == z.shape:
         for mistake, hint in MISTAKES:
             if np.allclose(got, mistake(z)):
-                return f"{hint}. {FORMULA}"
-    return FORMULA
+                return hint
+    return WHAT_TO_DO
 
 
 def _sigmoid_case(fn):

@@ -5,7 +5,10 @@ layer's activations and how many units died.
 Every setting trains a network of `width`-unit hidden layers on the moons by full-batch
 gradient descent. A unit *never activates* when its z <= 0 on every training example; it
 is *dead* when its slope f'(z) is below 1e-3 on every training example, so no gradient
-reaches it (course_utils.diagnostics). Results are cached: returning to a setting redraws
+reaches it (course_utils.diagnostics). A run that diverged or blew up (History.verdict) has
+no units worth counting (its weights are astronomically large: the network is gone, not some
+of its units), so its bars are not drawn and the status line says why, as in the notebook's
+section 4. Results are cached: returning to a setting redraws
 at once; a new setting shows its start immediately, then trains with a frame every ~0.15 s.
 """
 
@@ -53,6 +56,7 @@ class Result:
     dead: np.ndarray           # per hidden layer: fraction of units with no gradient
     status: str
     level: str
+    counted: bool = True       # False for a run that diverged or blew up: no bars drawn
     train_acc: float = np.nan
     test_acc: float = np.nan
 
@@ -142,17 +146,19 @@ class ActivationDashboard(Dashboard):
                     ylabel="fraction of units", title="inactive and dead units")
         ax_dead.legend(loc="upper center", fontsize=8, ncol=2, handlelength=1,
                        columnspacing=0.8)
+        self.dead_note = ax_dead.text(0.5, 0.45, "", transform=ax_dead.transAxes, ha="center",
+                                      va="center", color="#c62828", fontsize=9)
         # Fixed margins: tight_layout would measure every label (slow, ~0.5 s).
         self.figure.subplots_adjust(left=0.05, right=0.99, bottom=0.15, top=0.86, wspace=0.42)
         self.view.animate(self.cost_line, self.cost_note, self.boundary.image,
                           self.boundary.points, *self.ridges, *self.inactive_bars,
-                          *self.dead_bars)
+                          *self.dead_bars, self.dead_note)
 
     # ---------------------------------------------------------------- one setting
 
     def key(self) -> tuple:
         c = self.controls
-        return (c["activation"].value, c["depth"].value, c["init"].value, round(c["lr"].value, 6))
+        return (c["activation"].value, c["depth"].value, c["init"].value, float(c["lr"].value))
 
     def spec(self) -> network.Spec:
         activation, depth, _, _ = self.key()
@@ -166,7 +172,9 @@ class ActivationDashboard(Dashboard):
         self._show_setting(self._train, self._show)
 
     def _snapshot(self, spec, params, costs, status, level) -> Result:
-        """Everything drawn for `params`: boundary, histograms, dead and inactive units."""
+        """Everything drawn for `params`: boundary, histograms, dead and inactive units.
+        Units are not counted (counted=False) once the cost has become NaN or inf or risen
+        over 100 times its start: History's "diverged" and "blew up"."""
         with np.errstate(over="ignore", invalid="ignore"):
             probabilities = network.predict_proba(spec, params, self.boundary.grid)
             Zs, As = network.hidden_activations(spec, params, self.X)
@@ -177,8 +185,10 @@ class ActivationDashboard(Dashboard):
         dead = np.array([np.all(s <= diagnostics.DEAD_SLOPE, axis=1).mean() for s in slopes])
         boundary = np.nan_to_num(probabilities, nan=0.5).reshape(self.resolution, self.resolution)
         ridges = [plotting.ridge_heights(A[(A != 0) & np.isfinite(A)], HIST_BINS) for A in As]
-        return Result(np.asarray(costs, dtype=float), boundary, ridges, inactive, dead,
-                      status, level)
+        costs = np.asarray(costs, dtype=float)
+        blown = costs.size > 0 and (not np.all(np.isfinite(costs)) or
+                                    (costs[0] > 0 and costs.max() > 100 * costs[0]))
+        return Result(costs, boundary, ridges, inactive, dead, status, level, counted=not blown)
 
     def _train(self) -> Result:
         activation, depth, init_label, lr = self.key()
@@ -201,6 +211,7 @@ class ActivationDashboard(Dashboard):
                               progress=False)
         seconds = time.perf_counter() - start
         result = self._snapshot(spec, hist.params, hist.costs, "", "info")
+        result.counted = hist.verdict not in ("diverged", "blew up")
         with np.errstate(over="ignore", invalid="ignore"):
             result.train_acc = network.accuracy(spec, hist.params, self.X, self.Y)
             result.test_acc = network.accuracy(spec, hist.params, self.X_test, self.Y_test)
@@ -214,10 +225,14 @@ class ActivationDashboard(Dashboard):
                 f"learning rate {lr:.3g}")
 
     def _verdict(self, spec, hist, result: Result, seconds: float):
-        """The run in words: diverged, collapsed, units died, or trained; and the accuracies."""
+        """The run in words, judged by History.verdict: how it ended (History.status), the
+        accuracies, and what happened to the units (only where they are worth counting)."""
         head = f"{self._describe()}: "
-        if hist.diverged:
-            return head + hist.status() + ". Try a smaller learning rate.", "bad"
+        verdict = hist.verdict
+        if verdict in ("diverged", "blew up"):
+            return (head + hist.status() + ". No unit is counted as dead or inactive: the "
+                    "weights became huge and the whole network is gone, not some of its "
+                    "units. Try a smaller learning rate.", "bad")
         n_units = self.width * len(result.dead)
         n_dead = int(round(float(np.sum(result.dead)) * self.width))
         n_inactive = int(round(float(np.sum(result.inactive)) * self.width))
@@ -233,12 +248,14 @@ class ActivationDashboard(Dashboard):
             verbs = ("units never activate", "pass") if alive_inactive > 1 else \
                     ("unit never activates", "passes")
             notes.append(f"{alive_inactive} {verbs[0]} but still {verbs[1]} a gradient")
-        if hist.blew_up_at is not None or hist.stalled:
-            notes.append(hist.status())
-        level = "good" if result.train_acc >= 0.9 and not n_dead else (
-            "warn" if result.train_acc >= 0.75 else "bad")
-        text = (head + f"train accuracy {result.train_acc:.2f}, test {result.test_acc:.2f} "
-                f"after {hist.steps:,} steps")
+        if verdict == "learned" and result.train_acc >= 0.9 and not n_dead:
+            level = "good"
+        elif verdict == "learned" and result.train_acc >= 0.75:
+            level = "warn"
+        else:
+            level = "bad"
+        text = (head + hist.status() + f". Train accuracy {result.train_acc:.2f}, "
+                f"test {result.test_acc:.2f}")
         if notes:
             text += "; " + "; ".join(notes)
         return text + f" ({seconds:.1f} s).", level
@@ -265,8 +282,11 @@ class ActivationDashboard(Dashboard):
                 patch.set_data(result.ridges[i] + i, HIST_BINS, baseline=i)
         squashing = self.controls["activation"].value in SQUASHING
         for i, (inactive_bar, dead_bar) in enumerate(zip(self.inactive_bars, self.dead_bars)):
-            inactive_bar.set_height(result.inactive[i] if i < depth and not squashing else 0.0)
-            dead_bar.set_height(result.dead[i] if i < depth else 0.0)
+            shown = i < depth and result.counted
+            inactive_bar.set_height(result.inactive[i] if shown and not squashing else 0.0)
+            dead_bar.set_height(result.dead[i] if shown else 0.0)
+        self.dead_note.set_text("" if result.counted else
+                                "not counted:\nthe network blew up")
         self.say(result.status, result.level)
         self.view.redraw()
         self._frame_shown()

@@ -141,13 +141,16 @@ class BatchNormDashboard(Dashboard):
                                              color="C2", label="now / after training")
         ax_grad.set(yscale="log", ylim=GRAD_LIMITS, xlabel="layer (last = output)",
                     ylabel="‖dW‖ on the training set", title="gradient reaching each layer")
+        # values below the axis (down to exactly 0) are drawn on its bottom edge: say so
+        self.grad_note = ax_grad.text(0.03, 0.04, "", transform=ax_grad.transAxes, ha="left",
+                                      va="bottom", fontsize=8, color="#c62828")
         ax_grad.set_xticks(layers_with_w)
         ax_grad.legend(loc="lower right", fontsize=7)
         self.figure.tight_layout()
         self.view.animate(self.batch_line, self.eval_line, self.other_line, self.cost_note,
                           self.z_note,
                           *self.after_patches, *self.before_patches, self.grad_start_line,
-                          self.grad_now_line)
+                          self.grad_now_line, self.grad_note)
 
     # ---------------------------------------------------------------- one setting
 
@@ -239,13 +242,15 @@ class BatchNormDashboard(Dashboard):
     def _describe(self) -> str:
         scale, lr, batch_size, bn, activation = self.key()
         batch = "the full batch" if batch_size >= self.X.shape[1] else f"batches of {batch_size}"
-        return (f"{'with' if bn else 'without'} BN, {activation}, weight std {scale:.2g}, "
+        return (f"{'With' if bn else 'Without'} BN, {activation}, weight std {scale:.2g}, "
                 f"learning rate {lr:.2g}, {batch}")
 
     def _verdict(self, hist, result: Result, seconds: float):
-        """The run in words: what went wrong, if anything, and the accuracies."""
-        head = f"{self._describe()}: "
-        if hist.diverged:
+        """The run in words: History.status() (diverged, blew up, stalled, at chance, got
+        worse, learned), the accuracies, and what the gradients and BN's modes show."""
+        head = f"{self._describe()}. "
+        verdict = hist.verdict
+        if verdict == "diverged":
             return head + hist.status() + ". Try a smaller learning rate or weight std.", "bad"
         notes = []
         grads = result.grad_start
@@ -258,10 +263,9 @@ class BatchNormDashboard(Dashboard):
                          f"{grads.max():.0e}): the signal has vanished on the way")
         elif finite and grads[0] == 0:
             notes.append("at the start no gradient reaches layer 1")
-        if hist.blew_up_at is not None or hist.stalled:
-            notes.append(hist.status())
-        elif result.train_acc < 0.6:
-            notes.append("the network did not learn: it still answers (almost) one class")
+        verdict = _judge(hist, result).verdict
+        if verdict == "learned" and result.train_acc < 0.6:
+            notes.append("the cost fell, but the network still answers (almost) one class")
         bn, batch_size = self.controls["batch_norm"].value, self.controls["batch_size"].value
         train_mode = result.extra.get("train_mode_acc", np.nan)
         if bn and train_mode - result.train_acc > 0.05:
@@ -269,10 +273,14 @@ class BatchNormDashboard(Dashboard):
                          "running statistics do not match what the layers saw in training")
         if bn and batch_size == 2:
             notes.append("a batch of 2 normalizes every unit to exactly ±1 in training")
-        level = "good" if result.train_acc >= 0.9 and not notes else (
-            "warn" if result.train_acc >= 0.7 else "bad")
-        text = head + (f"train accuracy {result.train_acc:.2f}, test {result.test_acc:.2f} "
-                       f"(evaluation mode) after {hist.steps:,} steps")
+        if verdict == "learned":
+            level = "good" if result.train_acc >= 0.9 and not notes else (
+                "warn" if result.train_acc >= 0.7 else "bad")
+        else:
+            level = "bad"
+        judge = _judge(hist, result)
+        text = head + judge.status() + (" (cost on the whole training set)" if judge is not hist else "") + (
+            f". Train accuracy {result.train_acc:.2f}, test {result.test_acc:.2f} (evaluation mode)")
         if notes:
             text += "; " + "; ".join(notes)
         return text + f" ({seconds:.1f} s).", level
@@ -319,9 +327,25 @@ class BatchNormDashboard(Dashboard):
             np.clip(result.grad_start, *GRAD_LIMITS), True))
         self.grad_now_line.set_data(layers_with_w, plotting._loggable(
             np.clip(result.grad_now, *GRAD_LIMITS), True))
+        shown = np.concatenate([result.grad_start, result.grad_now])
+        below = np.sum(np.isfinite(shown) & (shown < GRAD_LIMITS[0]))
+        self.grad_note.set_text(f"{below} point{'s' if below != 1 else ''} below "
+                                f"{GRAD_LIMITS[0]:.0e}, drawn on the bottom edge" if below else "")
         self.say(result.status, result.level)
         self.view.redraw()
         self._frame_shown()
+
+
+def _judge(hist, result: Result):
+    """The History whose verdict the status line reports. A NaN or a blow-up shows in the
+    minibatch costs (a spike can fall between two evaluations), so those come from the run
+    itself; otherwise the verdict is read from the cost on the whole training set (evaluation
+    mode, every EVAL_EVERY steps): the last minibatch's cost alone is too noisy to tell
+    "at chance" from "learned" (batches of 32)."""
+    eval_costs = np.asarray(result.eval_costs, dtype=float)
+    if hist.verdict in ("diverged", "blew up") or eval_costs.size < 2 or not np.all(np.isfinite(eval_costs)):
+        return hist
+    return training.History(costs=list(eval_costs), steps=hist.steps, chance_cost=hist.chance_cost)
 
 
 def _times(ratio: float) -> str:

@@ -114,7 +114,7 @@ class GradcheckDashboard(Dashboard):
         self.ax_bars, self.ax_sweep = ax_bars, ax_sweep
         blocks = np.arange(len(bugs.BLOCKS))
         ax_bars.set(yscale="log", ylim=ERROR_LIMITS, xlim=(-0.6, len(blocks) - 0.4),
-                    ylabel="relative error", title="the check's report: error per block")
+                    ylabel="relative error", title="The check's report: error per block")
         self._bands(ax_bars)
         ax_bars.set_xticks(blocks, bugs.BLOCKS)
         self.bars = ax_bars.bar(blocks, np.zeros(blocks.size), bottom=ERROR_LIMITS[0], width=0.6)
@@ -125,7 +125,7 @@ class GradcheckDashboard(Dashboard):
         ax_sweep.set(xscale="log", yscale="log", ylim=ERROR_LIMITS,
                      xlim=(eps_grid[0] / 2, eps_grid[-1] * 2), xlabel="eps",
                      ylabel="largest relative error",
-                     title="eps sweep (two-sided differences)")
+                     title="The eps sweep (two-sided differences)")
         self._bands(ax_sweep)
         (self.correct_line,) = ax_sweep.plot([], [], "--", color="0.45", lw=1.2,
                                              label="correct code")
@@ -133,10 +133,25 @@ class GradcheckDashboard(Dashboard):
                                          label="with the planted bug")
         self.eps_line = ax_sweep.axvline(1e-6, color="0.2", lw=0.8, ls=":")
         (self.eps_marker,) = ax_sweep.plot([], [], "o", ms=8, mfc="none", mec="k", mew=1.5)
-        ax_sweep.legend(loc="lower left", fontsize=8)
+        self._legend_for = None  # the bug the sweep's legend names (set by _legend)
+        self._legend(NO_BUG)
         self.figure.tight_layout()
+        self.figure.subplots_adjust(wspace=0.32)  # room between the band names and the next axis
         self.view.animate(*self.bars, *self.bar_labels, self.correct_line, self.bug_line,
                           self.eps_line, self.eps_marker)
+
+    def _legend(self, bug: str) -> bool:
+        """The sweep's legend names only the lines on show: the correct code, and the planted
+        bug by name when there is one. True when it changed (the background must be redrawn)."""
+        if bug == self._legend_for:
+            return False
+        handles = [self.correct_line]
+        if bug != NO_BUG:
+            self.bug_line.set_label(f"with the bug: {bug}")
+            handles.append(self.bug_line)
+        self.ax_sweep.legend(handles=handles, loc="lower left", fontsize=8)
+        self._legend_for = bug
+        return True
 
     # ---------------------------------------------------------------- one setting
 
@@ -218,7 +233,10 @@ class GradcheckDashboard(Dashboard):
         self.eps_marker.set_data([eps_grid[here]], [np.clip(largest, *ERROR_LIMITS)])
         text, level = self._verdict(current, correct, here)
         self.say(text, level)
-        self.view.redraw()
+        if self._legend(self.controls["bug"].value):
+            self.view.full_redraw()
+        else:
+            self.view.redraw()
         self._frame_shown()
 
     def _verdict(self, current: Sweep, correct: Sweep, here: int):
@@ -228,7 +246,7 @@ class GradcheckDashboard(Dashboard):
         errors = dict(zip(bugs.BLOCKS, current.errors[here]))
         largest = max(errors.values())
         verdict = gradcheck.verdict(largest)
-        head = (f"eps {eps:.0e}, {dtype}, {point}: the check says <b>{verdict}</b> "
+        head = (f"At eps {eps:.0e} in {dtype} ({point}), the check says <b>{verdict}</b> "
                 f"(largest relative error {largest:.1e})")
         flagged = [k for k, e in errors.items() if gradcheck.verdict(e) != "ok"]
         best = correct.largest()
@@ -242,8 +260,8 @@ class GradcheckDashboard(Dashboard):
             floor = best[best_index]
             if dtype == "float32" and floor >= gradcheck.OK:
                 why = (f"no eps brings float32 below {floor:.0e} (best at eps "
-                       f"{eps_grid_value(best_index):.0e}): its 7 digits cannot certify a "
-                       "gradient; check in float64")
+                       f"{eps_grid_value(best_index):.0e}): with its 7 digits it cannot reach "
+                       "the ok band, only tell large bugs apart; check in float64")
             elif here < best_index:
                 why = ("round-off: eps is so small that J(θ+ε) and J(θ−ε) share almost all "
                        "their digits, and their difference is mostly rounding noise; "
@@ -251,10 +269,17 @@ class GradcheckDashboard(Dashboard):
             else:
                 why = ("truncation: eps is so large that the difference also measures the "
                        f"curvature; the best eps here is about {eps_grid_value(best_index):.0e}")
-            return head + f". A false alarm: the code is correct. {why}.", "bad"
+            return head + f". A false alarm: the code is correct. {why[0].upper()}{why[1:]}.", "bad"
         planted = bugs.ALL_BUGS[bug]
         correct_here = float(np.max(correct.errors[here]))
         if gradcheck.verdict(correct_here) != "ok":
+            caught = [k for k in flagged if gradcheck.verdict(errors[k]) == "bug"]
+            if caught and min(errors[k] for k in caught) > 100 * correct_here:
+                where = ", ".join(f"{k} ({errors[k]:.0e})" for k in caught)
+                return head + (f". The correct code scores {correct_here:.0e} here, so this "
+                               "setting cannot certify correct code; but the flagged blocks, "
+                               f"{where}, score over 100 times more: a large bug shows even "
+                               f"here. The planted line: {planted}."), "warn"
             return head + (f", but here the correct code scores {correct_here:.0e} too, so "
                            "the verdict tells nothing: pick an eps (and a precision) where "
                            "the correct code passes."), "warn"

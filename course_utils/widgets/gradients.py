@@ -4,8 +4,10 @@ big the gradient is at every layer coming back, measured beside what the varianc
 predict, and what that does to a short training run on the digits.
 
 The weight scale s sets the standard deviation of every weight to s / sqrt(n_in): s = 1 is
-LeCun's (and Xavier's, for layers of equal width), s = sqrt(2) is He's. Every setting uses
+LeCun's (and Xavier's, for layers of equal width), s = sqrt(2) is He's, s = 4 the classical
+scale for the sigmoid; 1.5 and 0.5 are seed 000's deep linear network. Every setting uses
 the same standard-normal draw, so only the scale, the depth and the activation change.
+Training runs 150 steps (quick) or 600 (enough for a sigmoid network at scale 4 to learn).
 A setting seen before is redrawn from the cache; a new one shows the start at once and then
 trains, with a frame every ~0.15 s.
 """
@@ -24,8 +26,16 @@ from ._base import Dashboard
 
 __all__ = ["GradientFlowDashboard", "gradient_flow_dashboard"]
 
-ACTIVATIONS = ("linear", "sigmoid", "tanh", "relu")
+# (label, registry name): sigma(z) - 1/2 is the sigmoid with its mean 1/2 taken away
+ACTIVATIONS = (("linear", "linear"), ("sigmoid", "sigmoid"), ("sigmoid − ½", "sigmoid_centered"),
+               ("tanh", "tanh"), ("relu", "relu"))
 LEARNING_RATES = (0.01, 0.03, 0.1, 0.3, 1.0)
+# The weight scale's stops (label, value), exact: every scale the notebook names is one.
+SCALES = (("0.25", 0.25), ("0.5", 0.5), ("0.75", 0.75), ("1", 1.0), ("√2", math.sqrt(2)),
+          ("1.5", 1.5), ("2", 2.0), ("3", 3.0), ("4", 4.0), ("6", 6.0), ("8", 8.0))
+STEPS = (150, 600)
+DISPLAY_NAMES = {"linear": "Linear", "sigmoid": "Sigmoid", "sigmoid_centered": "Sigmoid − ½",
+                 "tanh": "Tanh", "relu": "ReLU"}  # how the status line starts
 MAX_DEPTH = 20
 NORM_LIMITS = (1e-10, 1e10)
 COST_LIMITS = (0.0, 4.0)
@@ -64,29 +74,35 @@ class GradientFlowDashboard(Dashboard):
         # for every setting).
         self.X_measure, self.Y_measure = self.X[:, :n_measure], self.Y[:, :n_measure]
         self.input_second_moment = float(np.mean(self.X_measure ** 2))
-        self.width, self.steps, self.batch_size, self.seed = width, steps, batch_size, seed
+        self.width, self.batch_size, self.seed = width, batch_size, seed
         self._cache_size = cache_size
-        self._build_controls(activation, depth, scale, lr)
+        self._build_controls(activation, depth, scale, lr, steps)
         self._build_figure()
         self.update()
 
     # ---------------------------------------------------------------- controls
 
-    def _build_controls(self, activation, depth, scale, lr):
+    def _build_controls(self, activation, depth, scale, lr, steps):
+        scales = dict((value, label) for label, value in SCALES)
+        if scale not in scales:
+            raise ValueError(f"scale must be one of the slider's stops "
+                             f"{[value for _, value in SCALES]}, got {scale}")
         self.controls = {
             "activation": widgets.ToggleButtons(options=ACTIVATIONS, value=activation,
                                                 description="activation",
-                                                style={"button_width": "80px"}),
+                                                style={"button_width": "92px"}),
             "depth": widgets.IntSlider(value=depth, min=1, max=MAX_DEPTH, description="hidden layers",
                                        continuous_update=False,
                                        style={"description_width": "initial"}),
-            "scale": widgets.FloatLogSlider(value=scale, base=2, min=-2, max=3, step=0.25,
-                                            description="weight scale", continuous_update=False,
-                                            readout_format=".3g",
-                                            style={"description_width": "initial"}),
+            "scale": widgets.SelectionSlider(options=SCALES, value=scale,
+                                             description="weight scale", continuous_update=False,
+                                             style={"description_width": "initial"}),
             "lr": widgets.Dropdown(options=LEARNING_RATES, value=lr, description="learning rate",
                                    style={"description_width": "initial"},
                                    layout=widgets.Layout(width="190px")),
+            "steps": widgets.Dropdown(options=sorted(set(STEPS) | {steps}), value=steps,
+                                      description="steps", style={"description_width": "initial"},
+                                      layout=widgets.Layout(width="140px")),
         }
         self.lecun_button = widgets.Button(description="scale 1 (LeCun)",
                                            tooltip="std 1/sqrt(n_in): keeps a linear layer's variance")
@@ -98,11 +114,15 @@ class GradientFlowDashboard(Dashboard):
         c = self.controls
         self._layout(
             [[c["activation"], c["depth"]],
-             [c["scale"], self.lecun_button, self.he_button, c["lr"]]],
+             [c["scale"], self.lecun_button, self.he_button, c["lr"], c["steps"]]],
             f"Every weight has std (weight scale) / sqrt(n_in). Each setting measures one forward "
-            f"and backward pass, then trains {self.steps} steps of minibatch gradient descent on "
-            f"the digits (layers of {self.width} units). Try first: sigmoid at 10 layers, then "
-            f"tanh, then ReLU with scale √2 (and learning rate 0.03).")
+            f"and backward pass, then trains the chosen number of steps of minibatch gradient "
+            f"descent on the digits (layers of {self.width} units). Try first: sigmoid at 10 "
+            f"layers, then tanh, then ReLU with scale √2 (and learning rate 0.03).")
+
+    @property
+    def steps(self) -> int:
+        return self.controls["steps"].value
 
     # ---------------------------------------------------------------- figure
 
@@ -125,12 +145,14 @@ class GradientFlowDashboard(Dashboard):
                    xlabel="layer (the last is the output)")
             ax.set_xticks([1, 5, 10, 15, 20])
             ax.set_yticks([1e-9, 1e-6, 1e-3, 1, 1e3, 1e6, 1e9])
-        self.off_scale = ax_bwd.text(0.97, 0.95, "", transform=ax_bwd.transAxes, ha="right",
-                                     va="top", fontsize=8, color="#c62828")
+        # In the figure's top row, right of the legend: no curve ever runs there.
+        self.off_scale = self.figure.text(0.5, 0.985, "", ha="left", va="top", fontsize=8,
+                                          color="#c62828")
         (self.cost_line,) = ax_cost.plot([], [], color="C0")
         ax_cost.axhline(CHANCE_COST, color="0.5", ls=":", lw=1)
-        ax_cost.text(self.steps * 0.98, CHANCE_COST + 0.08, "chance: ln 10", ha="right",
-                     fontsize=8, color="0.4")
+        # The label sits outside the panel, right of the axis, where no curve can run over it.
+        ax_cost.text(1.02, CHANCE_COST, "chance\n(ln 10)", transform=ax_cost.get_yaxis_transform(),
+                     ha="left", va="center", fontsize=8, color="0.4")
         ax_cost.set(xlim=(0, self.steps), ylim=COST_LIMITS, xlabel="step",
                     ylabel="cost", title="training cost (minibatches)")
         self.cost_note = ax_cost.text(0.97, 0.95, "", transform=ax_cost.transAxes, fontsize=9,
@@ -146,11 +168,13 @@ class GradientFlowDashboard(Dashboard):
     # ---------------------------------------------------------------- one setting
 
     def key(self) -> tuple:
+        """The setting, with every control's exact value (stops and options are exact)."""
         c = self.controls
-        return (c["activation"].value, c["depth"].value, round(c["scale"].value, 6), c["lr"].value)
+        return (c["activation"].value, c["depth"].value, c["scale"].value, c["lr"].value,
+                c["steps"].value)
 
     def spec(self) -> network.Spec:
-        activation, depth, _, _ = self.key()
+        activation, depth = self.key()[:2]
         return network.Spec((64,) + (self.width,) * depth + (10,), activation=activation,
                             output="softmax")
 
@@ -159,8 +183,7 @@ class GradientFlowDashboard(Dashboard):
         self._show_setting(self._compute, self._show)
 
     def _compute(self) -> Result:
-        activation, depth, _, lr = self.key()
-        scale = self.controls["scale"].value  # the key rounds it; draw with the exact value
+        activation, depth, scale, lr, steps = self.key()
         spec = self.spec()
         params = network.init_params(spec, "lecun_normal", rng=self.seed, gain=scale)
         start = gradient_flow.measure(spec, params, self.X_measure, self.Y_measure)
@@ -178,11 +201,11 @@ class GradientFlowDashboard(Dashboard):
                 partial.costs = np.asarray(hist.costs)
                 partial.grad_final = gradient_flow.measure(spec, current, self.X_measure,
                                                            self.Y_measure).grad_rms
-                partial.status = self._describe(start) + f" Training, step {step} of {self.steps}..."
+                partial.status = self._describe(start) + f" Training, step {step} of {steps}..."
                 self._show(partial)
                 last_frame[0] = time.perf_counter()
 
-        hist = training.train(spec, params, self.X, self.Y, optimizers.sgd(lr), steps=self.steps,
+        hist = training.train(spec, params, self.X, self.Y, optimizers.sgd(lr), steps=steps,
                               batch_size=self.batch_size, rng=self.seed, callback=draw_progress,
                               callback_every=10, progress=False)
         grad_final = np.full(L, np.nan)
@@ -197,8 +220,8 @@ class GradientFlowDashboard(Dashboard):
 
     def _describe(self, start) -> str:
         """The start in words: how the gradient changes from the output back to layer 1."""
-        activation, depth, scale, _ = self.key()
-        head = f"{activation}, {depth} hidden layer{'s' * (depth > 1)}, weight scale {scale:.3g}: "
+        activation, depth, scale = self.key()[:3]
+        head = f"{DISPLAY_NAMES[activation]}, {depth} hidden layer{'s' * (depth > 1)}, weight scale {scale:.3g}: "
         ratio = start.grad_rms[0] / start.grad_rms[-1]
         if not np.isfinite(ratio) or not np.all(np.isfinite(start.z_rms)):
             return head + "the forward pass overflowed (inf) at the start."
@@ -219,23 +242,30 @@ class GradientFlowDashboard(Dashboard):
         return head + words
 
     def _verdict(self, start, hist):
-        activation, depth, scale, lr = self.key()
-        text = self._describe(start) + f" Gradient descent, learning rate {lr:g}: "
+        """The start in words, then the run, judged by History.verdict (the course's one rule)."""
+        lr = self.key()[3]
+        text = self._describe(start) + f" Gradient descent at learning rate {lr:g}. "
         if hist.diverged:
             return text + hist.status() + ".", "bad"
         with np.errstate(over="ignore", invalid="ignore"):
             train_acc = network.accuracy(self.spec(), hist.params, self.X, self.Y)
             test_acc = network.accuracy(self.spec(), hist.params, self.X_test, self.Y_test)
-        text += f"train accuracy {train_acc:.2f}, test {test_acc:.2f} after {hist.steps} steps"
-        if hist.blew_up_at is not None:
-            return text + f"; {hist.status()}.", "bad"
-        if train_acc < 0.2:
-            return text + " (chance is 0.10): it did not learn.", "bad"
-        return text + ".", "good" if train_acc >= 0.8 else "warn"
+        accuracies = f"train accuracy {train_acc:.2f}, test {test_acc:.2f}"
+        if hist.verdict != "learned":
+            return text + f"{hist.status()}; {accuracies} (chance is 0.10): it did not learn.", "bad"
+        return (text + f"Learned in {hist.steps:,} steps: {accuracies}.",
+                "good" if train_acc >= 0.8 else "warn")
+
+    def _set_steps_axis(self, steps: int) -> None:
+        """The cost panel spans the run; a new length needs a full redraw (rare)."""
+        if self.ax_cost.get_xlim() != (0, steps):
+            self.ax_cost.set_xlim(0, steps)
+            self.view.full_redraw()
 
     # ---------------------------------------------------------------- drawing
 
     def _show(self, result: Result) -> None:
+        self._set_steps_axis(self.key()[4])  # the cost panel spans the current setting's run
         L = result.z_rms.size
         layers = np.arange(1, L + 1)
         off = False

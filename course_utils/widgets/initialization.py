@@ -44,6 +44,7 @@ MAX_DEPTH = 5  # deeper tanh nets take over a second to train (np.tanh is slow)
 COST_LIMITS = (1e-3, 1e3)
 STD_LIMITS = (1e-4, 1e4)
 FRAME_SECONDS = 0.15  # at most one frame this often while training
+GROWTH_NOTED = 50  # the status names a spread that shrinks or grows this much over the layers
 
 # rule -> its variance; then what the status line says about it for each activation
 SNAP_RULES = {"Xavier": "Var(w) = 2 / (fan_in + fan_out)", "He": "Var(w) = 2 / fan_in"}
@@ -57,8 +58,13 @@ SNAP_NOTES = {
                     "cuts off): the rule for this activation.",
     ("He", "tanh"): "He's rule was derived for ReLU; tanh keeps nearly all of Var(z) near 0, so "
                     "this start is sqrt(2) times the slope-1 scale sqrt(1 / fan_in): larger, and "
-                    "nearer saturation. Xavier's rule is the one for tanh.",
+                    "nearer saturation: deep tanh nets at this scale are in the chaotic phase "
+                    "(chi_1 = 1.106 > 1: a small perturbation's variance, and the gradient's, "
+                    "grow about 1.1-fold per layer). Xavier's rule is the one for "
+                    "tanh, derived for layers of equal width.",
 }
+# Added to the Xavier note for tanh when layer 1's fan_in and fan_out differ (the circles
+# have 2 inputs, the hidden layers 12 units), see xavier_first_layer_note.
 SIGMOID_NOTE = ("Neither rule was derived for the sigmoid: near 0 it is 1/2 + z/4, so a layer "
                 "passes on E[a^2] ~ 1/4 + Var(z)/16 (not Var(z), nor Var(z)/2), and the buttons "
                 "give it the same scales as the other activations. 04_activation_functions starts "
@@ -161,6 +167,8 @@ class InitializationDashboard(Dashboard):
             self.set(gain=gain)
             done = f"{label} × {gain:.3g}"
         note = SNAP_NOTES.get((rule, self.controls["activation"].value), SIGMOID_NOTE)
+        if (rule, self.controls["activation"].value) == ("Xavier", "tanh"):
+            note += xavier_first_layer_note(self.spec().layer_sizes)
         result = self._recall(self.key())
         if result is not None:
             self.say(f"{result.status} {rule} scale ({SNAP_RULES[rule]}): {done}. {note}",
@@ -208,7 +216,8 @@ class InitializationDashboard(Dashboard):
 
     def key(self) -> tuple:
         c = self.controls
-        return (c["initializer"].value, c["activation"].value, round(c["gain"].value, 6),
+        # The gain exactly as set: rounding would merge distinct settings (issue 14).
+        return (c["initializer"].value, c["activation"].value, float(c["gain"].value),
                 c["depth"].value)
 
     def spec(self) -> network.Spec:
@@ -274,32 +283,43 @@ class InitializationDashboard(Dashboard):
         return f"{label} × {gain:.3g}, {activation}, {depth} hidden layer{'s' * (depth > 1)}"
 
     def _verdict(self, hist, init, std_init, train_acc, test_acc, seconds):
-        """The run in words: what went wrong, if anything, and the accuracies."""
-        head = f"{self._describe()}: "
+        """The run in words, judged by History.verdict and said by History.status() (the
+        rules every notebook shares), then the accuracies and what the start looked like."""
+        head = f"{self._describe()}. "
+        accuracy = f"Train accuracy {train_acc:.2f}, test {test_acc:.2f}."
         if init.name == "zeros":
-            return head + self._zeros_reason(hist) + f" Train accuracy {train_acc:.2f}.", "bad"
-        if hist.diverged:
+            return head + self._zeros_reason(hist) + f" {accuracy}", "bad"
+        if hist.verdict == "diverged":
             return head + hist.status() + ". Try a smaller gain.", "bad"
         notes = []
         finite = std_init[np.isfinite(std_init) & (std_init > 0)]
-        if finite.size and finite[-1] < 1e-2 * finite[0]:
-            notes.append(f"at initialization the signal shrinks {finite[0] / finite[-1]:.0f}-fold "
-                         "from the first hidden layer to the last (vanishing)")
-        elif finite.size and finite[-1] > 1e2 * finite[0]:
-            notes.append(f"at initialization the signal grows {finite[-1] / finite[0]:.0f}-fold "
-                         "from the first hidden layer to the last (exploding)")
+        # 50-fold from the first hidden layer to the last: gain 0.1 at depth 3 (about
+        # tenfold per layer) already says "vanishing"; Xavier with ReLU at depth 5 (x0.7 per
+        # layer, 4-fold) does not.
+        vanishing = bool(finite.size and finite[-1] < finite[0] / GROWTH_NOTED)
+        if vanishing:
+            notes.append(f"at initialization the signal shrinks {fold(finite[0] / finite[-1])}-fold from the first "
+                         "hidden layer to the last (vanishing)")
+        elif finite.size and finite[-1] > GROWTH_NOTED * finite[0]:
+            notes.append(f"at initialization the signal grows {fold(finite[-1] / finite[0])}-fold from the first "
+                         "hidden layer to the last (exploding)")
         if self.controls["activation"].value in ("tanh", "sigmoid") and finite.size and finite.max() > 3:
             notes.append("many units start saturated (|z| > 3, where the slope is nearly 0)")
-        if hist.blew_up_at is not None or hist.stalled:
-            notes.append(hist.status())
-        elif hist.final_cost > 0.95 * hist.costs[0] and train_acc < 0.75:
-            notes.append(f"the cost barely moved ({hist.costs[0]:.3f} -> {hist.final_cost:.3f}): "
-                         "the gradients are too small for this learning rate")
-        level = "good" if train_acc >= 0.9 and not notes else ("warn" if train_acc >= 0.6 else "bad")
-        text = head + f"train accuracy {train_acc:.2f}, test {test_acc:.2f} after {hist.steps:,} steps"
+        if vanishing and hist.verdict in ("stalled", "at chance"):
+            notes.append("the gradients are too small for this learning rate")
+        costs = np.asarray(hist.costs, dtype=float)
+        best = int(np.argmin(costs)) if np.all(np.isfinite(costs)) else None
+        if hist.verdict != "learned" and best is not None and costs[best] < 0.5 * costs[-1]:
+            notes.append(f"the cost had fallen to {costs[best]:.3g} (step {best:,}) and jumped back "
+                         "up: the steps overshoot at this learning rate")
+        if hist.verdict == "learned":
+            level = "good" if train_acc >= 0.9 and not notes else "warn"
+        else:
+            level = "bad"
+        text = head + hist.status() + ". " + accuracy
         if notes:
-            text += "; " + "; ".join(notes)
-        return text + f" ({seconds:.1f} s).", level
+            text += " " + "; ".join(notes)[0].upper() + "; ".join(notes)[1:] + "."
+        return text + f" ({seconds:.1f} s)", level
 
     def _zeros_reason(self, hist) -> str:
         """Why a zero start does not learn, for the chosen activation (section 3 of the
@@ -312,7 +332,7 @@ class InitializationDashboard(Dashboard):
             return (f"every weight starts at 0 and {activation}(0) = 0, so every hidden unit "
                     "outputs 0 and every weight gradient is exactly 0 (dW = dz a_prev^T = 0, "
                     "and the zero weights above pass no error down): no weight moves "
-                    f"(largest |W| after training: {moved:.1g}); {hist.status()}.")
+                    f"(largest |W| after training: {moved:.1g}). {hist.status()}.")
         symmetric = ("every weight starts at 0 and sigmoid(0) = 1/2, so every hidden unit "
                      "outputs 1/2 for every example: the units of a layer are copies and get "
                      "the same gradient (symmetry). The output weights' gradient is 1/2 x the "
@@ -320,10 +340,10 @@ class InitializationDashboard(Dashboard):
         if moved < 1e-12:  # what is left is rounding residue
             return (symmetric + ", which is 0 here because the classes are balanced: the "
                     f"weights stay at 0 up to rounding (largest |W| after training: {moved:.1g}); "
-                    "on unbalanced classes they would move, every unit of a layer alike; "
+                    "on unbalanced classes they would move, every unit of a layer alike. "
                     f"{hist.status()}.")
         return (symmetric + f": the weights moved (largest |W| {moved:.2g}), every unit of a "
-                f"layer alike; {hist.status()}.")
+                f"layer alike. {hist.status()}.")
 
     # ---------------------------------------------------------------- drawing
 
@@ -365,6 +385,32 @@ def matching_gain(current, target, layer_sizes) -> float | None:
     if not np.allclose(ratios, ratios[0], rtol=1e-9):
         return None
     return float(np.round(ratios[0], 12))
+
+
+def fold(factor: float) -> str:
+    """A growth or shrink factor for a status line: "23" below 1,000, else "1.1e4"
+    (11079-fold reads as 1.1e4-fold)."""
+    if not np.isfinite(factor):
+        return "an infinite"
+    if factor < 1000:
+        return f"{factor:.0f}"
+    mantissa, exponent = f"{factor:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def xavier_first_layer_note(layer_sizes) -> str:
+    """Why Xavier's scale can start a tanh net small when layer 1 is not square: its
+    compromise 2 / (fan_in + fan_out) is below 1 / fan_in, the variance that keeps the
+    forward signal, by (fan_in + fan_out) / (2 fan_in)."""
+    fan_in, fan_out = layer_sizes[0], layer_sizes[1]
+    ratio = (fan_in + fan_out) / (2 * fan_in)
+    if ratio <= 1.1:
+        return ""
+    return (f" But here layer 1 has fan_in {fan_in} and fan_out {fan_out}: Xavier's compromise "
+            f"gives it Var(w) = 2 / {fan_in + fan_out}, {ratio:.3g} times below the 1 / {fan_in} "
+            "that keeps the forward signal, so z starts small at layer 1 and stays small "
+            "(tanh keeps it at most), and the net learns slowly; He's larger start (2 / "
+            f"{fan_in} at layer 1) usually learns faster here.")
 
 
 def initialization_dashboard(**options) -> InitializationDashboard:

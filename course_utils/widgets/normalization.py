@@ -144,8 +144,10 @@ class NormalizationDashboard(Dashboard):
     # ---------------------------------------------------------------- one setting
 
     def key(self) -> tuple:
+        """The control values, exactly as set: rounding them would merge distinct settings
+        (at scale 1,000 the best rate and the stable limit differ in the 7th digit)."""
         c = self.controls
-        return (round(c["scale_ratio"].value, 6), c["inputs"].value, float(f"{c['lr'].value:.6g}"))
+        return (float(c["scale_ratio"].value), c["inputs"].value, float(c["lr"].value))
 
     def cost(self) -> scaling.QuadraticCost:
         """The cost surface of the current scale ratio and inputs."""
@@ -193,6 +195,11 @@ class NormalizationDashboard(Dashboard):
         ratio, inputs, _ = self.key()
         kappa = cost.condition_number
         kappa_text = f"{kappa:.2f}" if kappa < 10 else f"{kappa:,.0f}"
+        if ratio == 1:
+            if inputs == "raw":
+                return f"raw features, x1 and x2 on the same scale; condition number {kappa_text}"
+            return (f"standardized features (raw x1 and x2 were on the same scale); "
+                    f"condition number {kappa_text}")
         ratio = f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.3g}"
         if inputs == "raw":
             return f"raw features, x2 {ratio}× larger than x1; condition number {kappa_text}"
@@ -204,26 +211,56 @@ class NormalizationDashboard(Dashboard):
         limit = scaling.max_stable_learning_rate(cost.H)
         best = scaling.best_learning_rate(cost.H)
         predicted = scaling.predicted_steps(cost.H, self.tolerance)
-        head = f"{self._describe(cost)}; learning rate {lr:.3g}: "
-        if path.diverged:
-            return (head + f"diverged at step {path.diverged_at:,}: the rate is above the "
-                    f"stable limit 2/λmax = {limit:.3g}, so the steepest direction overshoots "
-                    f"further at every step. Try the best rate, {best:.3g}.", "bad")
-        if lr > limit:  # unstable, but growing too slowly to pass the blow-up threshold yet
-            return (head + f"diverging slowly: the rate is just above the stable limit "
-                    f"2/λmax = {limit:.3g}, and the cost grew {excess[-1]:.3g}-fold in "
-                    f"{path.steps:,} steps. Try the best rate, {best:.3g}.", "bad")
+        head = _capital(f"{self._describe(cost)}; learning rate {lr:.3g}. ")
+        if lr > limit:
+            # Along the steepest axis each step multiplies the error by |1 - lr * lambda_max| > 1.
+            growth = abs(1 - lr * cost.eigenvalues[-1])
+            if path.diverged:
+                what = (f"Diverged at step {path.diverged_at:,}: the rate is "
+                        f"{_above_limit(lr, limit)}, so every step overshoots the steepest "
+                        f"direction further (its error grows by a factor of "
+                        f"{_factor(growth)} per step).")
+            else:  # unstable, but growing too slowly to pass the blow-up threshold yet
+                what = (f"Diverging slowly: the rate is {_above_limit(lr, limit)}; along the "
+                        f"steepest direction the error grows by a factor of {_factor(growth)} "
+                        f"per step, {_factor(growth ** path.steps)} in {path.steps:,} steps.")
+            return head + what + " " + self._advice(cost), "bad"
         theory = (f"At the best rate, {best:.3g}, theory says {predicted:,} "
                   f"step{'s' * (predicted != 1)}.")
         if excess[-1] <= self.tolerance:
-            return (head + f"reached the target in {path.steps:,} step"
+            return (head + f"Reached the target in {path.steps:,} step"
                     f"{'s' * (path.steps != 1)}. " + theory, "good")
         done = 100 * (1 - excess[-1])
-        text = head + (f"not reached within {self.max_steps:,} steps: the cost went "
+        text = head + (f"Not reached within {self.max_steps:,} steps: the cost went "
                        f"{math.floor(done * 10) / 10:.1f}% of the way to its minimum. " + theory)
         if lr < best / 3:
             text += " This rate is far below the best one."
+        steep = 1 - lr * cost.eigenvalues[-1]  # what a step does to the steep direction's error
+        if steep < -0.99:
+            # Near the limit the steep direction zig-zags almost undamped, so in a short run
+            # a smaller rate can get further (it removes the steep part at once), though the
+            # flat direction then converges even more slowly.
+            text += (f" So close to the limit the steep direction's error flips sign and "
+                     f"shrinks by only {_fraction(1 + steep)} of itself per step; half this "
+                     f"rate removes it at once, but the flat direction is then twice as slow.")
         return text, "warn"
+
+    def _advice(self, cost) -> str:
+        """What to do after a divergence: the best rate, how close it is to the limit, and
+        whether even that rate reaches the target within the step limit."""
+        limit = scaling.max_stable_learning_rate(cost.H)
+        best = scaling.best_learning_rate(cost.H)
+        gap = 1 - best / limit  # = lambda_min / (lambda_min + lambda_max) = 1 / (kappa + 1)
+        if gap < 1e-3:
+            text = (f"Press best rate: 2/(λmin + λmax) is below the limit by only {gap:.1e} "
+                    f"of it, far closer than the slider's notches (26% apart) can reach.")
+        else:
+            text = f"Press best rate ({best:.3g}, {100 * (1 - gap):.3g}% of the limit)."
+        predicted = scaling.predicted_steps(cost.H, self.tolerance)
+        if predicted > self.max_steps:
+            text += (f" Even at that rate theory says {predicted:,} steps to the target: "
+                     f"try standardized features.")
+        return text
 
     # ---------------------------------------------------------------- drawing
 
@@ -243,7 +280,7 @@ class NormalizationDashboard(Dashboard):
         predicted = np.where(result.predicted >= EXCESS_LIMITS[0], result.predicted, np.nan)
         self.predicted_line.set_data(np.arange(predicted.size), predicted)
         if result.level == "bad":
-            self.cost_note.set_text(f"diverged at step {last:,}" if "diverged" in result.status
+            self.cost_note.set_text(f"diverged at step {last:,}" if "Diverged" in result.status
                                     else "diverging")
         elif result.level == "warn":
             self.cost_note.set_text(f"not reached within {self.max_steps:,} steps")
@@ -253,6 +290,39 @@ class NormalizationDashboard(Dashboard):
         self.say(result.status, result.level)
         self.view.redraw()
         self._frame_shown()
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _factor(factor: float) -> str:
+    """A growth factor for a sentence: 1 + 2.0e-07, 1.002, 3.2, 250, 1.1e4."""
+    if not np.isfinite(factor):
+        return "inf"
+    if factor < 1.001:
+        return f"1 + {factor - 1:.1e}"
+    if factor < 1.1:
+        return f"{factor:.4g}"
+    if factor < 10:
+        return f"{factor:.2g}"
+    if factor < 1e4:
+        return f"{factor:,.0f}"
+    mantissa, exponent = f"{factor:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _fraction(x: float) -> str:
+    """A small fraction for a sentence: 1.8e-06, 0.004."""
+    return f"{x:.1e}" if x < 1e-3 else f"{x:.2g}"
+
+
+def _above_limit(lr: float, limit: float) -> str:
+    """How far a rate is above the limit, readable when they share their first digits."""
+    ratio = lr / limit
+    if ratio < 1.01:
+        return f"above the stable limit 2/λmax = {limit:.3g}, by {ratio - 1:.1e} of it"
+    return f"{_factor(ratio)} times the stable limit 2/λmax = {limit:.3g}"
 
 
 def normalization_dashboard(**options) -> NormalizationDashboard:

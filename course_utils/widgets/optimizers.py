@@ -38,6 +38,7 @@ BETA_ARGUMENT = {"sgd": None, "momentum": "beta", "nesterov": "beta", "adagrad":
 DEFAULT_BETA = 0.9
 GAP_LIMITS = (1e-12, 1e3)
 ARRIVED = 1e-6  # f - f_min below this counts as "at the minimum" in the status line
+SETTLED = 0.05  # w1 this near the local minimum, the last step a fifth of it: "ended in it"
 
 
 def path_optimizer(name: str, lr: float, beta: float) -> optimizers.Optimizer:
@@ -133,6 +134,35 @@ class LandscapeDashboard(Dashboard):
             "Pick the optimizer the sliders set, then move its learning rate or beta; every "
             "path starts at the same point (the start sliders). Try first: on the ravine, "
             "set momentum's beta to 0.5, then 0 (gradient descent at momentum's rate: too fast).")
+
+    # The order in which set() applies controls: each one may reload those after it (a new
+    # landscape resets the start and loads the selected optimizer's rate and beta; a new
+    # optimizer loads its own rate and beta), so a value passed to set() is applied after
+    # whatever could overwrite it, and always wins.
+    SET_ORDER = ("landscape", "optimizer", "x0", "y0", "lr", "beta") + tuple(
+        f"show_{name}" for name in PATH_OPTIMIZERS)
+
+    def set(self, **values) -> None:
+        """Change controls by name, then update once (as if a reader had set them all).
+
+        Controls are applied in SET_ORDER, and every value passed is written after the
+        controls that could reload it: set(optimizer="nesterov", lr=0.0562) gives Nesterov
+        at lr 0.0562, even when the slider already showed 0.0562 for the previous optimizer.
+        """
+        unknown = [name for name in values if name not in self.controls]
+        if unknown:
+            raise ValueError(f"unknown control {', '.join(map(repr, unknown))}; this dashboard "
+                             f"has: {', '.join(self.controls)}")
+        before = self.state()
+        previous, self._hold = self._hold, True
+        try:
+            for name in self.SET_ORDER:
+                if name in values:
+                    self.controls[name].value = values[name]
+        finally:
+            self._hold = previous
+        if self.state() != before:
+            self.update()
 
     def _held(self, **values) -> None:
         """Set controls without triggering updates."""
@@ -304,8 +334,16 @@ class LandscapeDashboard(Dashboard):
         if land.name == "local_minimum":
             barrier = landscapes.local_minimum_barrier()
             if end[0] > barrier["x_barrier"]:
-                return (f"ended in the local minimum (w1 = {end[0]:.2f}): it did not roll over "
-                        f"the barrier at w1 = {barrier['x_barrier']:.2f}", "warn")
+                if abs(end[0] - barrier["x_local"]) < SETTLED and trip.step_lengths()[-1] < SETTLED / 5:
+                    return (f"ended in the local minimum (w1 = {end[0]:.2f}): it did not roll "
+                            f"over the barrier at w1 = {barrier['x_barrier']:.2f}", "warn")
+                # still on its way (a crawl at a small rate, or a slow swing at a high beta)
+                return (f"has not crossed the barrier at w1 = {barrier['x_barrier']:.2f} in "
+                        f"{trip.steps:,} steps: it is at w1 = {end[0]:.2f}, not yet settled",
+                        "warn")
+            if arrived is None:
+                return (f"rolled over the barrier into the global minimum's well; after "
+                        f"{trip.steps:,} steps f - f_min is still {trip.final_gap:.2g}", "info")
         if land.name == "saddle" and np.hypot(*end) < 0.1:
             return "is still at the saddle point (0, 0), where the gradient is almost 0", "warn"
         if arrived is not None:
@@ -318,14 +356,16 @@ class LandscapeDashboard(Dashboard):
         setting = self._settings_for(self.controls["landscape"].value)[name]
         beta = f", beta {setting['beta']:.2f}" if BETA_ARGUMENT[name] else ""
         words, level = self.describe(trips[name])
-        text = f"{LABELS[name]} (lr {setting['lr']:.3g}{beta}) {words}."
+        label = LABELS[name][0].upper() + LABELS[name][1:]  # status lines start with a capital
+        text = f"{label} (lr {setting['lr']:.3g}{beta}) {words}."
         arrivals = {n: t.steps_to(ARRIVED) for n, t in trips.items()
                     if n in self.shown() and not t.diverged}
         arrivals = {n: s for n, s in arrivals.items() if s is not None}
         if arrivals:
             first = min(arrivals, key=arrivals.get)
             if first != name:
-                text += f" First to get there: {LABELS[first]}, at step {arrivals[first]:,}."
+                text += (f" First of those shown below {ARRIVED:g}: {LABELS[first]}, at step "
+                         f"{arrivals[first]:,}.")
         return text, level
 
 
@@ -373,6 +413,19 @@ class NetworkResult:
     test_acc: float = float("nan")
 
 
+def updates_per_epoch(m: int, batch_size: int) -> int:
+    """How many updates one pass over m examples takes: training.minibatches keeps the
+    remainder as a last, smaller batch (300 examples in batches of 64: 4 x 64 + 44, 5
+    updates), and a batch of m or more is the full batch (1 update)."""
+    X = np.zeros((1, m))
+    return len(training.minibatches(X, X, min(batch_size, m), 0))
+
+
+def epochs_of(updates: int, m: int, batch_size: int) -> float:
+    """The number of epochs (passes over the m examples) that `updates` updates make."""
+    return updates / updates_per_epoch(m, batch_size)
+
+
 def smooth(costs: np.ndarray, window: int) -> np.ndarray:
     """The running mean over `window` steps (one epoch), same length as costs."""
     costs = np.asarray(costs, dtype=float)
@@ -417,10 +470,12 @@ class MoonsDashboard(Dashboard):
         }
         self._watch_controls()
         c = self.controls
+        epochs = epochs_of(self.updates, self.X.shape[1], 64)
         self._layout([[c["optimizer"], c["lr"]], [c["batch_size"], c["schedule"]]],
-                     f"Each setting trains {self.updates:,} minibatch updates of the course's "
-                     "[2, 5, 2, 1] ReLU network (He init) on the moons. Try first: at lr 0.0007 "
-                     "switch from gradient descent to Adam; then give gradient descent lr 0.1.")
+                     f"Each setting trains {self.updates:,} minibatch updates ({epochs:,.0f} "
+                     "epochs at batches of 64) of the course's [2, 5, 2, 1] ReLU network (He "
+                     "init) on the moons. Try first: at lr 0.0007 switch from gradient descent "
+                     "to Adam; then give gradient descent lr 0.1.")
 
     def _build_figure(self):
         ax_cost, ax_boundary, ax_lr = self.figure.subplots(
@@ -458,7 +513,8 @@ class MoonsDashboard(Dashboard):
     def _describe(self) -> str:
         name, lr, batch_size, label = self.key()
         batches = "full batch" if batch_size >= self.X.shape[1] else f"batches of {batch_size}"
-        return f"{LABELS[name]}, lr {lr:.3g}, {batches}, {label.split(':')[0]} schedule"
+        text = f"{LABELS[name]}, lr {lr:.3g}, {batches}, {label.split(':')[0]} schedule"
+        return text[0].upper() + text[1:]  # status lines start with a capital
 
     def _train(self) -> NetworkResult:
         name, lr, batch_size, label = self.key()
@@ -493,32 +549,30 @@ class MoonsDashboard(Dashboard):
         return np.nan_to_num(P, nan=0.5).reshape(self.resolution, self.resolution)
 
     def _result(self, hist, lrs, seconds) -> NetworkResult:
+        """The status line: the setting, then History's verdict in its own words (the same
+        rules as every notebook), then the accuracies and the epochs the updates made."""
         with np.errstate(over="ignore", invalid="ignore"):
             train_acc = network.accuracy(self.spec, hist.params, self.X, self.Y)
             test_acc = network.accuracy(self.spec, hist.params, self.X_test, self.Y_test)
-        head = f"{self._describe()}: "
-        epochs = hist.steps * self.controls["batch_size"].value / self.X.shape[1]
-        if hist.diverged:
-            text, level = head + hist.status() + ". Try a smaller learning rate.", "bad"
-        elif hist.blew_up_at is not None:
-            text, level = head + hist.status() + f"; train accuracy {train_acc:.2f}.", "bad"
-        else:
-            window = -(-self.X.shape[1] // self.controls["batch_size"].value)
-            first, last = hist.costs[0], smooth(hist.costs, window)[-1]
-            text = (head + f"train accuracy {train_acc:.2f}, test {test_acc:.2f} after "
-                    f"{hist.steps:,} updates ({epochs:,.0f} epochs); cost {first:.3f} -> {last:.3f}")
-            with np.errstate(over="ignore", invalid="ignore"):
-                spread = np.ptp(network.predict_proba(self.spec, hist.params, self.X))
-            if spread < 1e-3:
-                text += ("; the network gives every point the same answer: large steps killed "
-                         "its ReLU units (try a smaller learning rate)")
-                level = "bad"
-            elif last > 0.9 * first:
-                text += "; the cost barely moved: the steps are too small"
-                level = "bad"
-            else:
-                level = "good" if train_acc >= 0.9 else "warn"
-            text += f" ({seconds:.1f} s)."
+            spread = np.ptp(network.predict_proba(self.spec, hist.params, self.X))
+        m, batch_size = self.X.shape[1], self.controls["batch_size"].value
+        epochs, per_epoch = epochs_of(hist.steps, m, batch_size), updates_per_epoch(m, batch_size)
+        text = f"{self._describe()}. {hist.status()}"
+        verdict = hist.verdict
+        if verdict == "diverged":
+            return NetworkResult(hist.costs, self._probabilities(hist.params), lrs,
+                                 text + ". Try a smaller learning rate.", "bad")
+        text += (f"; train accuracy {train_acc:.2f}, test {test_acc:.2f} after "
+                 f"{epochs:,.0f} epochs of {per_epoch} update{'s' if per_epoch > 1 else ''}")
+        if verdict == "learned":
+            level = "good" if train_acc >= 0.9 else "warn"
+        else:  # blew up, stalled, at chance, got worse
+            level = "bad"
+        if spread < 1e-3:
+            text += ("; the network gives every point the same answer: large steps killed "
+                     "its ReLU units (try a smaller learning rate)")
+            level = "bad"
+        text += f" ({seconds:.1f} s)."
         return NetworkResult(hist.costs, self._probabilities(hist.params), lrs, text, level,
                              train_acc, test_acc)
 

@@ -33,6 +33,10 @@ COST_LIMITS = (0.01, 3.0)
 HIST_EDGES = (np.arange(62) - 30.5) * 0.05
 HIST_FLOOR = 1e-4  # the log axis starts here: an empty bin sits on the floor
 NEAR_ZERO = 0.01
+# One colour per quantity, the same in every panel and in the notebook's figures: training
+# blue, validation orange (test green in the notebook); the weights after training purple,
+# the start grey.
+COLOURS = {"train": "C0", "val": "C1", "weights": "C4", "start": "0.55"}
 FRAME_SECONDS = 0.3  # at most one frame this often while training (frames cost ~30 ms)
 
 
@@ -62,7 +66,7 @@ def all_weights(params: dict) -> np.ndarray:
 class RegularizationDashboard(Dashboard):
     title = "Regularization dashboard"
 
-    def __init__(self, penalty: str = "none", lambd: float = 0.7, keep_prob: float = 1.0,
+    def __init__(self, penalty: str = "L2", lambd: float = 0.3, keep_prob: float = 1.0,
                  early_stopping: bool = False, hidden: tuple = (40, 40), steps: int = 800,
                  lr: float = 2.0, beta: float = 0.9, eval_every: int = 50, patience: int = 10,
                  seed: int = 0, resolution: int = 80, cache_size: int = 48):
@@ -105,8 +109,9 @@ class RegularizationDashboard(Dashboard):
             f"steps (momentum, lr {self.lr:g}) on the 200 noisy training points. L1 uses the "
             "proximal step, so its zeros are exact; dropout keeps each hidden unit with the "
             "keep probability; early stopping watches the validation cost. Dashed: the curve "
-            "the labels follow before the noise. Try first: L2 with λ = 0.7, then L1 with "
-            "λ = 1, then no penalty with keep prob 0.5.")
+            "the labels follow before the noise. It starts at L2 with λ = 0.3. Try first: "
+            "penalty none (overfitting), then L2 with λ = 10 (underfitting), then L1 with "
+            "λ = 1, then no penalty with keep prob 0.5, then early stopping.")
 
     # ---------------------------------------------------------------- figure
 
@@ -123,8 +128,10 @@ class RegularizationDashboard(Dashboard):
         (self.true_curve,) = ax_boundary.plot(x1, 0.4 * np.sin(np.pi * x1), "k--", lw=0.8)
         ax_boundary.set_title("decision boundary (dashed: the true curve)", fontsize=10)
 
-        (self.train_line,) = ax_cost.plot([], [], color="C0", label="training cost")
-        (self.val_line,) = ax_cost.plot([], [], color="C1", label="validation cost")
+        (self.train_line,) = ax_cost.plot([], [], color=COLOURS["train"],
+                                      label="training cost")
+        (self.val_line,) = ax_cost.plot([], [], color=COLOURS["val"],
+                                    label="validation cost")
         self.best_line = ax_cost.axvline(0, color="0.3", ls=":", lw=1)
         self.best_line.set_visible(False)
         ax_cost.set(xlim=(0, self.steps), ylim=COST_LIMITS, yscale="log", xlabel="step",
@@ -135,10 +142,11 @@ class RegularizationDashboard(Dashboard):
 
         start = network.init_params(self.spec(1.0), "he_normal", rng=self.seed)
         ax_hist.stairs(np.maximum(plotting.histogram(all_weights(start), HIST_EDGES), HIST_FLOOR),
-                       HIST_EDGES, baseline=HIST_FLOOR, color="0.6", ls="--",
+                       HIST_EDGES, baseline=HIST_FLOOR, color=COLOURS["start"], ls="--",
                        label="at the start")
         self.hist_patch = ax_hist.stairs(np.full(HIST_EDGES.size - 1, HIST_FLOOR), HIST_EDGES,
-                                         baseline=HIST_FLOOR, fill=True, alpha=0.7, color="C2",
+                                         baseline=HIST_FLOOR, fill=True, alpha=0.7,
+                                         color=COLOURS["weights"],
                                          label="after training")
         ax_hist.set(yscale="log", ylim=(HIST_FLOOR, 1.0), xlim=(HIST_EDGES[0], HIST_EDGES[-1]),
                     xlabel="weight value (end bins: beyond ±1.5)", ylabel="fraction of weights",
@@ -179,6 +187,11 @@ class RegularizationDashboard(Dashboard):
             parts.append("early stopping")
         return ", ".join(parts)
 
+    def _heading(self) -> str:
+        """The setting, capitalized, to start a status line."""
+        describe = self._describe()
+        return describe[0].upper() + describe[1:]
+
     def _train(self) -> Result:
         penalty, lambd, keep, early = self.key()
         spec = self.spec()
@@ -187,7 +200,7 @@ class RegularizationDashboard(Dashboard):
         partial = Result(self._probabilities(spec, params), np.array([]), np.array([]),
                          np.array([]), plotting.histogram(w, HIST_EDGES),
                          float(np.mean(np.abs(w) < NEAR_ZERO)), float(np.mean(w == 0)), None,
-                         f"{self._describe()}: training...", "info")
+                         f"{self._heading()}: training...", "info")
         self._show(partial)
         last_frame = [time.perf_counter()]
 
@@ -202,7 +215,7 @@ class RegularizationDashboard(Dashboard):
             partial.histogram = plotting.histogram(w, HIST_EDGES)
             partial.near_zero = float(np.mean(np.abs(w) < NEAR_ZERO))
             partial.exactly_zero = float(np.mean(w == 0))
-            partial.status = f"{self._describe()}: training, step {step:,} of {self.steps:,}"
+            partial.status = f"{self._heading()}: training, step {step:,} of {self.steps:,}"
             self._show(partial)
             last_frame[0] = time.perf_counter()
 
@@ -243,11 +256,21 @@ class RegularizationDashboard(Dashboard):
                       status, level, train_acc, val_acc)
 
     def _verdict(self, hist, w, train_acc, val_acc, seconds):
-        """The run in words: what happened, the accuracies, and what it means."""
-        head = f"{self._describe()}: "
-        if hist.diverged:
-            return (head + hist.status() + ". Try a smaller learning rate.", "bad")
-        text = head + f"train accuracy {train_acc:.2f}, validation {val_acc:.2f}"
+        """The run in words, starting with History.verdict / status(): a run that diverged,
+        blew up, stalled or stayed at chance is said so first; a run that learned gets its
+        accuracies and what they mean."""
+        setting = f" ({self._describe()}, {seconds:.1f} s)."
+        verdict = hist.verdict
+        if verdict in ("diverged", "blew up"):
+            return (hist.status() + ": the weights exploded; try a smaller learning rate"
+                    + setting, "bad")
+        if np.all(w == 0):
+            return ("Every weight is exactly 0: the penalty won, and the network predicts one "
+                    f"class everywhere; try a smaller λ" + setting, "bad")
+        if verdict != "learned":
+            return (hist.status() + f": the network did not learn (train accuracy "
+                    f"{train_acc:.2f})" + setting, "bad")
+        text = self._heading() + f": train accuracy {train_acc:.2f}, validation {val_acc:.2f}"
         if hist.stopped_early:
             text += (f"; early stopping ended the run at step {hist.steps:,} and restored the "
                      f"weights of step {hist.best_step:,} (lowest validation cost)")
@@ -256,12 +279,6 @@ class RegularizationDashboard(Dashboard):
                      f"it never went {self.patience} evaluations without improving)")
         else:
             text += f" after {hist.steps:,} steps"
-        if hist.blew_up_at is not None:
-            return (text + f"; {hist.status()}: the weights exploded; try a smaller learning "
-                    "rate.", "bad")
-        if np.all(w == 0):
-            return (text + ". Every weight is exactly 0: the penalty won, and the network "
-                    "predicts one class everywhere; try a smaller λ.", "bad")
         penalty, _, keep, early = self.key()
         regularized = penalty != "none" or keep < 1 or early
         gap = train_acc - val_acc
@@ -269,9 +286,6 @@ class RegularizationDashboard(Dashboard):
             note, level = ("underfitting: the network fits the training points worse than the "
                            f"true curve does ({self.curve_train_acc:.2f}); weaken the "
                            "regularization"), "warn"
-        elif train_acc < 0.85:
-            note, level = (f"the network did not learn (cost {hist.costs[0]:.3g} -> "
-                           f"{hist.final_cost:.3g})"), "bad"
         elif gap > 0.12:
             note, level = (f"overfitting: {gap:.2f} better on the training points than on "
                            "new ones"), "warn"

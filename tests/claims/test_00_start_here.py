@@ -19,7 +19,6 @@ START_HERE = NOTEBOOKS / "00_start_here.ipynb"
 TOPICS = {1: "01_input_normalization", 2: "02_vanishing_exploding_gradients",
           3: "03_initialization", 4: "04_activation_functions", 5: "05_optimizers",
           6: "06_batch_normalization", 7: "07_regularization", 8: "08_gradient_checking"}
-RED, GREEN = "#c62828", "#2e7d32"
 
 
 def _markdown(path=START_HERE) -> str:
@@ -105,67 +104,119 @@ def test_the_module_table_says_where_each_module_is_first_used():
 
 # ---------------------------------------------------------------- the live control
 
+RED, GREEN, ORANGE = "#c62828", "#2e7d32", "#b26a00"
+
 
 @pytest.fixture(scope="module")
 def demo():
     return cu.widgets.learning_rate_demo()
 
 
-def test_the_demo_trains_300_steps_on_the_circles_when_the_slider_is_released(demo):
+def _final_cost(demo, lr):
+    hist = cu.train(demo.spec, demo.params, demo.X, demo.Y, cu.optimizers.sgd(lr),
+                    steps=demo.steps, progress=False)
+    return hist
+
+
+def test_the_demo_starts_where_something_visibly_happens(demo):
+    """Issue 14: the old default 0.1 left the curve nearly flat at chance. At 0.2 the run
+    learns (final cost under 0.7 x chance, train accuracy over 0.9, green), and one notch of
+    the slider either way (10^0.1) changes the final cost by over 10%."""
     slider = demo.controls["lr"]
     assert slider.continuous_update is False  # acts on release, not while dragging
     assert demo.steps == 300
     np.testing.assert_array_equal(demo.X, cu.datasets.load_circles()[0])
-    assert demo.status_text() == "learning rate 0.1: trained 300 steps, cost 1.392 -> 0.6461"
-    assert GREEN in demo.status.value
+    assert slider.value == 0.2
+    text = demo.status_text()
+    assert text.startswith("Learned: cost 1.392 -> ") and GREEN in demo.status.value
+    hist = _final_cost(demo, 0.2)
+    assert hist.verdict == "learned" and hist.final_cost < 0.7 * hist.chance_cost
+    assert cu.accuracy(demo.spec, hist.params, demo.X, demo.Y) > 0.9
+    assert f"train accuracy {cu.accuracy(demo.spec, hist.params, demo.X, demo.Y):.2f}" in text
+    for notch in (10 ** -0.1, 10 ** 0.1):
+        other = _final_cost(demo, 0.2 * notch).final_cost
+        assert abs(other - hist.final_cost) > 0.1 * hist.final_cost, notch
 
 
-def test_dragging_to_the_right_turns_the_status_red(demo):
-    """Somewhere to the right the run diverges: red status, 'diverged at step k' in the
-    status and in the figure. The slider's positions are 10^(k/10); on this network every
-    position from 10^1.4 = 25.1 to the end (100) diverges, 10^1.3 = 20 does not."""
+def test_dragging_to_the_right_turns_the_status_orange_then_red(demo):
+    """Issue 14: runs at chance (lr 4-20, e.g. 7.94 with the cost flat at ln 2) were shown
+    green as 'trained'. Now: every position from 10^0.6 = 3.98 to 10^1.3 = 20 ends at chance
+    and is orange, saying 'At chance'; from 10^1.4 = 25.1 to the end (100) every position
+    diverges: red, 'Diverged at step k' in the status and in the figure. Only 'learned' is
+    green."""
     slider = demo.controls["lr"]
     assert slider.base ** slider.max == 100
+    for exponent in np.arange(0.6, 1.35, slider.step):
+        demo.set(lr=float(slider.base ** exponent))
+        assert ORANGE in demo.status.value and demo.status_text().startswith("At chance"), exponent
+        assert GREEN not in demo.status.value
     for exponent in np.arange(1.4, slider.max + 0.05, slider.step):
         demo.set(lr=float(slider.base ** exponent))
-        assert RED in demo.status.value and "diverged at step" in demo.status_text(), exponent
+        assert RED in demo.status.value and demo.status_text().startswith("Diverged at step"), exponent
         assert demo.note.get_text().startswith("diverged at step")
-    demo.set(lr=float(slider.base ** 1.3))
-    assert GREEN in demo.status.value and "trained 300 steps" in demo.status_text()
     demo.set(lr=1.0)
     assert GREEN in demo.status.value and demo.note.get_text() == ""
-    demo.set(lr=0.1)
+    demo.set(lr=0.2)
 
 
-# ---------------------------------------------------------------- what "diverged" means
+def test_every_position_is_judged_by_history_verdict(demo):
+    """The colour follows History.verdict at every slider position: green exactly when the
+    run learned; a run whose cost ended above its start says so."""
+    slider = demo.controls["lr"]
+    for exponent in np.arange(slider.min, slider.max + 0.05, 0.3):
+        lr = float(slider.base ** exponent)
+        demo.set(lr=lr)
+        hist = _final_cost(demo, lr)
+        assert (GREEN in demo.status.value) == (hist.verdict == "learned"), lr
+        assert demo.status_text()[0].isupper()
+        if not hist.diverged and hist.final_cost > hist.costs[0]:
+            assert "ended above where it started" in demo.status_text()
+    demo.set(lr=0.2)
+
+
+def test_the_prose_names_the_colours():
+    text = _markdown()
+    assert "turns orange" in text and "until it turns red" in text
+    assert "It starts\nat 0.2" in text or "It starts at 0.2" in text.replace("\n", " ")
+
+
+# ---------------------------------------------------------------- what the status line says
 
 
 def test_the_printed_statuses(circles):
-    """Cell 'the same in code': learning rate 1 trains, 30 diverges at step 10 with NaN."""
+    """Cell 'the same in code' (500 steps): learning rate 0.5 learns (final cost below 0.1),
+    8 ends at chance (within 5% of ln 2), 30 diverges with NaN within 20 steps."""
     X, Y, _, _ = circles
     spec = cu.Spec((2, 10, 5, 1), activation="leaky_relu")
-    statuses = {lr: cu.train(spec, cu.init_params(spec, "he_normal", rng=0), X, Y,
-                             cu.optimizers.sgd(lr), steps=500).status() for lr in (1.0, 30.0)}
-    assert statuses[1.0] == "trained 500 steps, cost 1.392 -> 0.501"
-    assert statuses[30.0] == "diverged at step 10: the cost became NaN"
+    runs = {lr: cu.train(spec, cu.init_params(spec, "he_normal", rng=0), X, Y,
+                         cu.optimizers.sgd(lr), steps=500) for lr in (0.5, 8.0, 30.0)}
+    assert runs[0.5].verdict == "learned" and runs[0.5].final_cost < 0.1
+    assert runs[8.0].verdict == "at chance"
+    assert runs[8.0].final_cost == pytest.approx(np.log(2), rel=0.05)
+    assert runs[8.0].status().startswith("At chance after 500 steps")
+    assert runs[30.0].verdict == "diverged" and runs[30.0].diverged_at <= 20
+    assert runs[30.0].status().startswith("Diverged at step") and "NaN" in runs[30.0].status()
+    for hist in runs.values():
+        assert hist.status()[0].isupper()
 
 
 def test_the_status_names_a_blow_up_and_a_stall(circles):
-    """'A run can also blow up (the cost jumps a hundredfold, then the network dies and the
-    cost settles at a useless value) or stall (the cost does not move)': a 4-layer ReLU net
-    at 4 x He's scale and learning rate 0.5 blows up (peak over 100 x the start), then sits
-    at ln 2 with chance accuracy; a zero start stalls."""
+    """'Blew up (red): the cost jumped over a hundredfold, then stayed finite (the network
+    often dies after)': a 4-layer ReLU net at 4 x He's scale and learning rate 0.5 blows up
+    (peak over 100 x the start), then sits at ln 2 with chance accuracy; a zero start
+    stalls."""
     X, Y, _, _ = circles
     spec = cu.Spec((2, 10, 10, 10, 10, 1))
     hist = cu.train(spec, cu.init_params(spec, "he_normal", rng=0, gain=4.0), X, Y,
                     cu.optimizers.sgd(0.5), steps=300)
     assert not hist.diverged and hist.blew_up_at is not None
-    assert hist.status().startswith("the cost blew up to ")
+    assert hist.verdict == "blew up" and hist.status().startswith("Blew up: the cost rose to ")
     assert np.max(hist.costs) > 100 * hist.costs[0]
     assert hist.final_cost == pytest.approx(np.log(2), abs=1e-3)
     assert cu.accuracy(spec, hist.params, X, Y) == pytest.approx(0.5, abs=0.02)
     stalled = cu.train(spec, cu.init_params(spec, "zeros"), X, Y, cu.optimizers.sgd(0.5), steps=100)
-    assert stalled.status() == "stalled: the cost stayed at 0.6931 for 100 steps"
+    assert stalled.verdict == "stalled"
+    assert stalled.status() == "Stalled: the cost stayed at 0.6931 for 100 steps"
 
 
 # ---------------------------------------------------------------- the pieces, and the exercises
@@ -176,16 +227,23 @@ def test_a_network_in_three_lines(circles):
     spec = cu.Spec((2, 10, 5, 1), activation="relu")
     history = cu.train(spec, cu.init_params(spec, "he_normal", rng=3), X, Y,
                        cu.optimizers.sgd(0.1), steps=2000)
-    assert history.status() == "trained 2,000 steps, cost 0.7748 -> 0.06773"
+    assert history.verdict == "learned" and history.final_cost < 0.1
+    assert history.status().startswith("Learned: cost 0.7748 -> ")
     assert f"{cu.accuracy(spec, history.params, X_test, Y_test):.2f}" == "0.95"
 
 
 def test_the_exercise_example_fails_as_shown_and_passes_when_completed():
-    """The shipped cell returns None: 'not yet', what differs, the hint; replacing it with
+    """The shipped cell returns None: 'not yet', what differs, and a hint that says what to
+    do without printing the solution (issue 14: it printed the formula); replacing it with
     the formula the next cell gives passes."""
     shown = str(cu.checks.sigmoid(lambda z: None))
-    assert shown == ("The sigmoid: not yet\n"
-                     "  ✗ sigmoid([-3, 0, 2]) should be a numpy array, got NoneType\n"
-                     "  hint: sigmoid(z) = 1 / (1 + np.exp(-z)), elementwise")
+    assert shown.startswith("The sigmoid: not yet\n"
+                            "  ✗ sigmoid([-3, 0, 2]) should be a numpy array, got NoneType\n"
+                            "  hint: ")
+    assert "1 / (1 + np.exp(-z))" not in shown and "1 + np.exp" not in shown
+    nb = nbformat.read(START_HERE, as_version=4)
+    stub = next(c for c in nb.cells if c.cell_type == "code" and "cu.checks.sigmoid" in c.source)
+    stored = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in stub.outputs)
+    assert "not yet" in stored and "np.exp(-z)" not in stored and "np.exp(-z)" not in stub.source
     assert "return 1 / (1 + np.exp(-z))" in _markdown()
     assert cu.checks.sigmoid(lambda z: 1 / (1 + np.exp(-z))).passed

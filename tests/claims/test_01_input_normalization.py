@@ -361,3 +361,160 @@ def test_only_training_statistics_work_on_every_batch(cancer, standardized_netwo
     assert not np.any(singles)  # every feature of every example becomes 0
     predictions = cu.predict(spec, params, singles)
     assert np.ptp(predictions) == 0
+
+
+# ---------------------------------------------------------------- issue 14: claims fixed
+
+
+def _notebook_text(kind="markdown"):
+    import nbformat
+    nb = nbformat.read(ROOT / "notebooks" / "01_input_normalization.ipynb", as_version=4)
+    return "\n".join(c.source for c in nb.cells if c.cell_type == kind)
+
+
+def test_the_dotted_line_is_chance_not_always_benign(cancer):
+    """The dotted line at 0.66 is the cost of predicting the base rate (62.7% benign) for
+    every tumour, cu.training.chance_cost. Answering 'benign' with certainty costs infinity
+    (-ln 0 on every malignant tumour), so the old label "always guessing 'benign'" was
+    wrong."""
+    _, Y, _, _, _, _ = cancer
+    p = Y.mean()
+    assert round(p, 3) == 0.627
+    chance = cu.training.chance_cost(Y)
+    assert chance == pytest.approx(-(p * np.log(p) + (1 - p) * np.log(1 - p)))
+    assert round(chance, 2) == 0.66
+    with np.errstate(divide="ignore"):
+        per_tumour = np.where(Y == 1, -np.log(1.0), -np.log(0.0))  # -ln P(true label)
+    assert np.mean(per_tumour) == np.inf
+    code, prose = _notebook_text("code"), _notebook_text()
+    assert "always guessing" not in code + prose
+    assert "cu.training.chance_cost(Y_train)" in code and 'label=f"chance: {chance:.2f}"' in code
+    assert "predicting the base rate" in prose
+
+
+def test_seed_000_is_cited_for_what_it_says():
+    """Seed 000's normalization paragraph says normalizing speeds training up (加快训练过程)
+    and that with different scales the path is not straight but tortuous (曲折), with
+    similar scales more direct (更加直接); it never mentions the learning rate (学习率). The
+    notebook must not credit it with 'a smaller learning rate'."""
+    seed = next((ROOT.parent / "shared" / "seeds").glob("000_*.txt")).read_text()
+    for said in ("归一化", "加快训练过程", "曲折", "更直接"):
+        assert said in seed, said
+    assert "学习率" not in seed
+    prose = _notebook_text()
+    assert 'the seed\'s "smaller learning rate"' not in prose
+    assert "The seed says different scales need a smaller learning rate" not in prose
+    assert "The seed does not mention the learning rate" in prose
+    for line in prose.splitlines():
+        if "seed" in line.lower():
+            assert "smaller learning rate" not in line, line
+
+
+def _kappa(A):
+    return scaling.condition_number(A @ A.T / A.shape[1])
+
+
+def test_centring_and_scaling_each_count(cancer):
+    """Printed as orders of magnitude: raw about 3e12, centred only about 1e12, scaled only
+    about 3e6, standardized about 1e5 (each within a factor of 1.5 of the printed value, so
+    the printed leading digit holds on any arithmetic). Scaling removes a factor of about a
+    million; centring after scaling another ~30 (between 20 and 40), because the scaled
+    features share an offset: the largest curvature drops from about ||mu/sigma||^2 + ... ~
+    400 to about 13."""
+    X, _, _, _, X_std, _ = cancer
+    mean, std = X.mean(axis=1, keepdims=True), X.std(axis=1, keepdims=True)
+    kappas = {"raw": _kappa(X), "centred": _kappa(X - mean), "scaled": _kappa(X / std),
+              "standardized": _kappa(X_std)}
+    for name, printed in (("raw", 3e12), ("centred", 1e12), ("scaled", 3e6), ("standardized", 1e5)):
+        assert printed / 1.5 < kappas[name] < printed * 1.5, (name, kappas[name])
+        assert f"{kappas[name]:.0e}".replace("e+", "e").replace("e0", "e") == f"{printed:.0e}".replace("e+", "e").replace("e0", "e")
+    assert 3e5 < kappas["raw"] / kappas["scaled"] < 3e6
+    assert 20 < kappas["scaled"] / kappas["standardized"] < 40
+    assert kappas["raw"] / kappas["centred"] < 5          # centring alone: almost nothing
+    z = (mean / std).ravel()
+    assert 0.8 < z.min() and z.max() < 9 and np.all(X > -1e-12)  # positive, offset features
+    lam_scaled = np.linalg.eigvalsh((X / std) @ (X / std).T / X.shape[1])[-1]
+    lam_std = np.linalg.eigvalsh(X_std @ X_std.T / X.shape[1])[-1]
+    assert np.sum(z ** 2) == pytest.approx(390, rel=0.01)
+    assert lam_scaled == pytest.approx(400, rel=0.02) and lam_std == pytest.approx(13, rel=0.05)
+
+
+def test_the_one_weight_rule():
+    """Section 2's 1-D case: one weight, curvature lambda = the feature's mean square.
+    The distance to the minimum is multiplied by (1 - lr lambda) per step: below 1/lambda it
+    creeps from one side, at 1/lambda one step lands, between 1/lambda and 2/lambda it
+    overshoots with shrinking zig-zags, above 2/lambda it diverges. A feature r times larger
+    has r^2 times the curvature."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, 200))
+    y = 2 * x
+    for r in (1.0, 10.0):
+        cost = scaling.least_squares(r * x, y)
+        lam = float(cost.H[0, 0])
+        assert lam == pytest.approx(r ** 2 * np.mean(x ** 2))
+        w_star = cost.minimizer[0]
+        for factor, expect in ((0.5, "creeps"), (1.0, "lands"), (1.5, "zig-zags"), (1.99, "zig-zags"),
+                               (2.01, "diverges")):
+            path = scaling.gradient_descent(cost, factor / lam, 60)
+            d = path.weights[:, 0] - w_star
+            np.testing.assert_allclose(d[1:6], (1 - factor) * d[:5], rtol=1e-6, atol=1e-12)
+            if expect == "creeps":
+                assert np.all(np.sign(d[:20]) == np.sign(d[0]))
+            elif expect == "lands":
+                assert abs(d[1]) < 1e-12 * abs(d[0])
+            elif expect == "zig-zags":
+                assert np.all(np.sign(d[1:10]) != np.sign(d[:9])) and abs(d[-1]) < abs(d[0])
+            else:
+                assert path.diverged or abs(d[-1]) > abs(d[0])
+
+
+def test_the_live_runs_print_what_they_determine(cancer, stored):
+    """Cell 'the first draw again': both runs learn; printed to 2 significant digits and
+    accuracies to 2 decimals (over 426 and 143 examples), so the line is the same on any
+    arithmetic: raw cost 21.1 -> 0.23, accuracy 0.92 / 0.90; standardized 1.38 -> 0.00013,
+    1.00 / 0.96."""
+    X, Y, X_test, Y_test, X_std, X_test_std = cancer
+    spec = cu.Spec((30, 16, 1), activation="relu")
+    expected = {"raw": ("21.1", "0.23", "0.92", "0.90"), "standardized": ("1.38", "0.00013", "1.00", "0.96")}
+    for inputs, A, A_test in (("raw", X, X_test), ("standardized", X_std, X_test_std)):
+        lr = _best_lr(stored, inputs)[0]
+        hist = cu.train(spec, cu.init_params(spec, "he_normal", rng=0), A, Y, cu.optimizers.sgd(lr),
+                        steps=1000, progress=False)
+        assert hist.verdict == "learned"
+        got = (f"{hist.costs[0]:.3g}", f"{hist.final_cost:.2g}",
+               f"{cu.accuracy(spec, hist.params, A, Y):.2f}",
+               f"{cu.accuracy(spec, hist.params, A_test, Y_test):.2f}")
+        assert got == expected[inputs], inputs
+
+
+def test_exercises_ask_for_the_exact_value_and_accept_a_measurement():
+    """Exercises 2 and 3 ask for the values the stated standard deviations give exactly, and
+    say how to have a measurement on drawn features checked (X=X); the stubs' stored outputs
+    never print the answer."""
+    import nbformat
+    prose = _notebook_text()
+    assert "standard deviations are exactly 3 and 15" in prose
+    assert "condition_number_prediction(kappa, X=X)" in prose
+    assert "max_stable_learning_rate(largest_rate, X=X)" in prose
+    nb = nbformat.read(ROOT / "notebooks" / "01_input_normalization.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "YOUR" in cell.source:
+            stored = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
+                             for o in cell.outputs)
+            assert "not yet" in stored
+            for answer in ("25", "225", "0.00889", "2 / 225", "mean(axis=1", "std(axis=1"):
+                assert answer not in stored, (answer, stored)
+
+
+def test_dashboard_at_scale_1000_the_best_rate_is_a_millionth_below_the_limit():
+    """Section 6, step 3: at scale 1,000 the best rate is below 2/lambda_max by less than a
+    millionth of it (1/(kappa + 1)), the button's rate is stable (issue 14: a rounded cache
+    key made it diverge), and theory says about two million steps."""
+    d = cu.widgets.normalization_dashboard()
+    d.set(scale_ratio=1000.0)
+    d.snap_best_rate()
+    H = d.cost().H
+    gap = 1 - scaling.best_learning_rate(H) / scaling.max_stable_learning_rate(H)
+    assert 0 < gap < 1e-6
+    assert 1.5e6 < scaling.predicted_steps(H, 1e-3) < 2.5e6
+    assert "Diverg" not in d.status_text() and "Not reached within" in d.status_text()

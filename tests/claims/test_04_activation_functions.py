@@ -28,6 +28,31 @@ def moons():
 # ---------------------------------------------------------------- 1 · the family on one figure
 
 
+def _sigmoid_layer_factors(X, Y, gain, seeds=range(5)):
+    """The notebook's measurement: [2, 16 x 5, 1] sigmoid nets, Xavier normal x gain; per
+    hidden layer l = 1..4, rms of the gradient at z_l over rms at z_(l+1), at the start."""
+    spec = cu.Spec((2,) + (16,) * 5 + (1,), activation="sigmoid")
+    factors = []
+    for seed in seeds:
+        size = cu.gradient_flow.measure(spec, cu.init_params(spec, "xavier_normal", rng=seed,
+                                                             gain=gain), X, Y).grad_rms
+        factors.append(size[:4] / size[1:5])
+    return np.concatenate(factors)
+
+
+def test_a_sigmoid_layer_does_not_shrink_the_gradient_fourfold(moons):
+    """Issue 14: 'every sigmoid layer shrinks the gradient at least fourfold' is false. At
+    Xavier x 4 every per-layer factor of 5-layer sigmoid nets on the moons is above 1/4
+    (notebook: 0.35-1.08, median 0.59; seeds 0-4, also 5-9 here); at Xavier x 1 they sit
+    near 1/4 (median 0.22), some above it."""
+    X, Y, _, _ = moons
+    for seeds in (range(5), range(5, 10)):
+        x4 = _sigmoid_layer_factors(X, Y, 4, seeds)
+        assert x4.min() > 0.25 and 0.45 < np.median(x4) < 0.75  # seeds 5-9: min 0.27
+        x1 = _sigmoid_layer_factors(X, Y, 1, seeds)
+        assert 0.18 < np.median(x1) < 0.27 and np.any(x1 > 0.25)
+
+
 def test_sigmoid_slope_is_at_most_a_quarter_and_others_reach_one():
     profiles = {name: diagnostics.activation_profile(name) for name in
                 ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "prelu", "rrelu")}
@@ -277,19 +302,67 @@ def test_large_lr_kills_relu_units_not_leaky_ones(dying):
 
 
 def test_at_lr_2_every_elu_network_blows_up(dying):
-    """Learning rate 2.0, seeds 0-3: every ELU run blows up within 20 steps; three costs
-    become NaN, the fourth's peak passes 1e128; every one's largest weight is over 1e100.
+    """Learning rate 2.0, seeds 0-3: every ELU run blows up within 20 steps; its cost becomes
+    NaN or passes 1e100 and its largest weight passes 1e100. (Which of them end in NaN and
+    which only pass 1e100 depends on rounding, so neither the notebook nor this test says.)
     No dead units are counted for them (the notebook's figure shows none)."""
     elu = dying["large lr"]["elu"]
-    assert all(r["blew up at"] is not None and r["blew up at"] < 20 for r in elu)
-    assert sum(r["diverged"] for r in elu) == 3
-    (finite,) = [r for r in elu if not r["diverged"]]
-    assert finite["peak cost"] > 1e128
+    assert all(r["blew up at"] is not None and r["blew up at"] <= 20 for r in elu)
+    assert all(r["diverged"] or r["peak cost"] > 1e100 for r in elu)
     assert all(r["largest weight"] > 1e100 for r in elu)
     assert all("dead" not in r for r in elu)
 
 
+def test_leaky_relu_cannot_be_dead_by_construction(moons):
+    """Issue 14: 'leaky ReLU units are never dead' holds by construction: the dead threshold
+    (a slope <= 1e-3 on every example) is below leaky ReLU's smallest slope, 0.01. Even a unit
+    pushed far below 0 on every example is never active but not dead; the same unit in ReLU
+    is dead."""
+    X, _, _, _ = moons
+    assert diagnostics.DEAD_SLOPE < 0.01 == cu.activations.get("leaky_relu").df(np.array(-5.0))
+    for activation, dead in [("leaky_relu", 0.0), ("relu", 1.0)]:
+        spec = cu.Spec((2, 16, 1), activation=activation)
+        params = cu.init_params(spec, "he_normal", rng=0)
+        params["b1"] = params["b1"] - 100.0  # every unit far below 0 on every example
+        assert diagnostics.never_active_fraction(spec, params, X)[0] == 1.0
+        assert diagnostics.dead_fraction(spec, params, X)[0] == dead
+
+
 # ---------------------------------------------------------------- 5 · SELU
+
+
+def test_tanh_keeps_less_than_relu_of_a_unit_variance_signal(deep_inputs):
+    """Issue 26: 'ReLU keeps only half, tanh a little less than all' was wrong. For
+    z ~ N(0, 1): E[selu^2] = 1, E[relu^2] = 1/2, E[tanh^2] = 0.394 < 1/2 (by quadrature and
+    by Monte Carlo); for a small signal (Var 0.01) tanh keeps > 0.95. The notebook's own
+    layer 1 agrees: tanh's std there is sqrt(0.394) within 3%."""
+    moment = {a: cu.theory.second_moment(a, 1.0) for a in ("selu", "relu", "tanh")}
+    assert moment["selu"] == pytest.approx(1.0, abs=1e-3)
+    assert moment["relu"] == pytest.approx(0.5, abs=1e-9)
+    assert moment["tanh"] == pytest.approx(0.394, abs=1e-3) and moment["tanh"] < moment["relu"]
+    z = np.random.default_rng(0).standard_normal(1_000_000)
+    assert np.mean(np.tanh(z) ** 2) == pytest.approx(0.394, abs=2e-3)
+    assert cu.theory.second_moment("tanh", 0.01) / 0.01 > 0.95
+    spec = cu.Spec(SIZES_DEEP, activation="tanh")
+    _, std = diagnostics.layer_moments(spec, cu.init_params(spec, "lecun_normal", rng=1), deep_inputs)
+    assert std[0] == pytest.approx(np.sqrt(moment["tanh"]), rel=0.03)
+
+
+def test_relu_with_lecun_weights_still_vanishes_backward(deep_inputs):
+    """Seed 001's 'ReLU solves vanishing gradients', refuted by section 5: with LeCun's
+    weights the gradient reaching layer 1 of the 50-layer ReLU net is below 1e-7 of the one
+    at layer 50 (notebook: 1e-08); with He's it is above 1e-2 (notebook: 3e-01). Weight
+    draws 1-3."""
+    spec = cu.Spec(SIZES_DEEP, activation="relu")
+    m = deep_inputs.shape[1]
+    for seed in (1, 2, 3):
+        ratio = {}
+        for init in ("lecun_normal", "he_normal"):
+            flow = cu.gradient_flow.measure(spec, cu.init_params(spec, init, rng=seed), deep_inputs,
+                                            output_grad=np.ones((1, m)) / m)
+            ratio[init] = flow.grad_rms[0] / flow.grad_rms[49]
+        assert ratio["lecun_normal"] < 1e-7, seed
+        assert ratio["he_normal"] > 1e-2, seed
 
 
 SIZES_DEEP = (64,) + (64,) * 50 + (1,)
@@ -349,7 +422,7 @@ def _best(sweep, task, activation):
     def mean_cost(lr):
         costs = [r["final_cost"] for r in runs if r["lr"] == lr]
         return np.inf if None in costs else np.mean(costs)
-    lr = min(sweep["settings"]["learning_rates"], key=mean_cost)
+    lr = min(sweep["settings"]["learning_rates"][activation], key=mean_cost)
     return lr, [r for r in runs if r["lr"] == lr]
 
 
@@ -366,7 +439,7 @@ def summary(sweep):
     settings = sweep["settings"]
     out = {}
     for task in settings["tasks"]:
-        for a in settings["ranking"]:
+        for a in settings["ranking"] + settings["comparisons"]:
             lr, runs = _best(sweep, task, a)
             budget = settings["tasks"][task]["steps"]
             out[task, a] = (np.array([r["test_acc"] for r in runs]),
@@ -376,12 +449,34 @@ def summary(sweep):
 
 def test_sweep_is_complete(sweep):
     s = sweep["settings"]
-    assert len(sweep["runs"]) == len(s["tasks"]) * len(s["ranking"]) * len(s["learning_rates"]) * len(s["seeds"])
+    keys = {(r["task"], r["activation"], r["lr"], r["seed"]) for r in sweep["runs"]}
+    expected = {(t, a, lr, seed) for t in s["tasks"] for a in s["ranking"] + s["comparisons"]
+                for lr in s["learning_rates"][a] for seed in s["seeds"]}
+    assert keys == expected and len(sweep["runs"]) == len(expected)
     assert len(s["tasks"]) >= 3 and "digits" in s["tasks"]
 
 
+def test_the_sigmoid_gets_its_fair_start_and_the_centred_one_the_same(sweep):
+    """Issue 14/26: the sigmoid in the ranking starts at Xavier x 4 (not x 1), and the centred
+    sigmoid, the comparison that isolates its mean, at exactly the same start."""
+    init = sweep["settings"]["initialization"]
+    assert init["sigmoid"] == ["xavier_normal", 4.0] == init["sigmoid_centered"]
+    assert sweep["settings"]["comparisons"] == ["sigmoid_centered"]
+
+
+def test_every_chosen_rate_lies_inside_its_grid(sweep, summary):
+    """'every chosen rate lies inside the grid it was chosen from': neither the smallest nor
+    the largest rate tried for that activation (the sigmoid's grid goes on to 30)."""
+    s = sweep["settings"]
+    for (task, a), (_, _, lr) in summary.items():
+        grid = s["learning_rates"][a]
+        assert min(grid) < lr < max(grid), (task, a, lr, grid)
+
+
 @pytest.mark.parametrize("task,activation,lr,seed", [("moons", "relu", 0.3, 0), ("xor", "sigmoid", 3.0, 2),
-                                                     ("spirals", "elu", 0.3, 1), ("digits", "tanh", 1.0, 3)])
+                                                     ("spirals", "elu", 0.3, 1), ("digits", "tanh", 1.0, 3),
+                                                     ("moons", "sigmoid", 10.0, 1),
+                                                     ("xor", "sigmoid_centered", 3.0, 0)])
 def test_sweep_data_recomputes(sweep, task, activation, lr, seed):
     """Recompute a sample of data/activation_ranking.json. Margins: the BLAS thread count
     may change the last bits, so costs to 1e-4 and steps to the target within 2."""
@@ -434,30 +529,25 @@ def test_every_draw_reaches_the_target_at_its_chosen_rate(sweep):
     """'Every draw reaches the target cost at its chosen rate (5/5 in every cell)': the
     steps' medians and quartiles compare like with like (no run capped at the budget)."""
     for task in sweep["settings"]["tasks"]:
-        for a in sweep["settings"]["ranking"]:
+        for a in sweep["settings"]["ranking"] + sweep["settings"]["comparisons"]:
             runs = _best(sweep, task, a)[1]
             assert len(runs) == 5
             assert all(r["steps_to_target"] is not None for r in runs), (task, a)
 
 
-def test_the_sigmoids_rate_sits_at_the_grids_edge_and_beyond_it_is_slower(sweep, moons):
-    """The sigmoid's chosen rate is the largest tried (3) on all four tasks. One step beyond,
-    on the moons (lr 10, the sweep's run exactly as the notebook reruns it; the notebook
-    shows seeds 0-1, the test also seed 2): on every seed more steps to cost 0.2 and a lower
-    final cost than the stored run at 3, and test accuracy within 0.02 of it."""
-    settings = sweep["settings"]
-    assert all(_best(sweep, t, "sigmoid")[0] == max(settings["learning_rates"]) == 3.0
-               for t in settings["tasks"])
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from sweep_activations import run_one
-    for seed in range(3):
-        at_3 = next(r for r in sweep["runs"] if (r["task"], r["activation"], r["lr"], r["seed"])
-                    == ("moons", "sigmoid", 3.0, seed))
-        at_10 = run_one("moons", "sigmoid", 10.0, seed, data=moons)
-        assert not at_10["diverged"]
-        assert at_10["steps_to_target"] > at_3["steps_to_target"]
-        assert at_10["final_cost"] < at_3["final_cost"]
-        assert abs(at_10["test_acc"] - at_3["test_acc"]) <= 0.02
+def test_the_sigmoid_is_last_because_of_its_mean(summary, sweep):
+    """Issue 26 in section 6: at the same start (Xavier x 4) and with its own bracketed grid,
+    the centred sigmoid reaches cost 0.2 clearly faster than the sigmoid on every task (the
+    notebook's 2-standard-error rule), with a median within 25% of tanh's; in accuracy it
+    is clearly better on the digits, tied on spirals and XOR, clearly worse on the moons."""
+    acc, speed = {}, {}
+    for t in sweep["settings"]["tasks"]:
+        centred, sigmoid, tanh = summary[t, "sigmoid_centered"], summary[t, "sigmoid"], summary[t, "tanh"]
+        speed[t] = _verdict(-centred[1], -sigmoid[1])
+        acc[t] = _verdict(centred[0], sigmoid[0], 0.5 / (450 if t == "digits" else 100))
+        assert 0.8 < np.median(centred[1]) / np.median(tanh[1]) < 1.25, t
+    assert set(speed.values()) == {"holds"}
+    assert acc == {"moons": "reversed", "spirals": "tie", "xor": "tie", "digits": "holds"}
 
 
 def test_elu_and_leaky_relu_diverge_where_relu_does_not(sweep):

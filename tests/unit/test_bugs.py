@@ -213,3 +213,42 @@ def test_scale_factor():
     c, residual = gradcheck.scale_factor(g_num.T, g_num)
     assert residual > 0.1
     assert np.isnan(gradcheck.scale_factor(g_num, np.zeros_like(g_num))[0])
+
+
+# ---------------------------------------------------------------- printing rounding-level numbers
+
+
+def test_about_names_the_nearest_power_of_ten():
+    assert bugs.about(2.5e-10) == "about 1e-10"
+    assert bugs.about(1.2e-4) == "about 1e-4"
+    assert bugs.about(4e-4) == "about 1e-3"
+    assert bugs.about(0.9) == "about 1"
+    assert bugs.about(0.0) == "0e+00"
+
+
+def test_below_and_above_say_the_bound_or_the_value_when_it_fails():
+    assert bugs.below(3e-9, 1e-8) == "below 1e-8"
+    assert bugs.below(3e-8, 1e-8) == "3e-08, not below 1e-8"
+    assert bugs.below(2e-9, 3e-8) == "below 3e-08"
+    assert bugs.above(0.5, 0.1) == "above 0.1"
+    assert bugs.above(0.05, 0.1) == "5e-02, not above 0.1"
+
+
+def test_summary_bounds_the_rows_that_pass_and_keeps_the_bug_rows(problem):
+    params, X, Y = problem
+    report = bugs.check(params, X, Y, bug="wrong transpose")
+    text = bugs.summary(report)
+    lines = text.splitlines()
+    assert lines[1].startswith("W1") and "bug" in lines[1] and "(" in lines[1]
+    for line in lines[3:7]:                      # W2, b2, W3, b3: round-off rows
+        assert "below 1e-8" in line and line.rstrip().endswith("ok") and "(" not in line
+    assert lines[-1].startswith("overall: bug (largest relative error 6.8e-01")
+    assert "below 1e-8" in bugs.summary(bugs.check(params, X, Y)).splitlines()[-1]
+
+
+def test_threshold_networks_are_well_formed():
+    for name in bugs.THRESHOLD_NETWORKS:
+        spec, params, X, Y = bugs.threshold_problem(name, seed=0)
+        assert spec.layer_sizes[0] == X.shape[0] and spec.layer_sizes[-1] == Y.shape[0]
+    with pytest.raises(ValueError, match="name"):
+        bugs.threshold_problem("no such network")

@@ -63,7 +63,7 @@ def test_elu_overflow_check_leaves_no_warning_behind():
 
 DERIVATIVE_WRONG = [
     (lambda z, alpha=1.0: np.where(z > 0, 1.0, 0.0), "that is ReLU's derivative"),
-    (lambda z, alpha=1.0: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0))), "multiply by alpha"),
+    (lambda z, alpha=1.0: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0))), "alpha is missing"),
     (lambda z, alpha=1.0: np.where(z > 0, 1.0, right_elu(z, alpha)), "that is ELU itself"),
     (lambda z, alpha=1.0: np.where(z > 0, z, alpha * np.exp(np.minimum(z, 0))), "its slope is 1"),
     (None, "elu_derivative should be a function"),
@@ -78,27 +78,42 @@ def test_elu_derivative_rejects_with_a_hint(wrong, words):
 
 
 def test_elu_derivative_is_gradient_checked_with_the_courses_report():
-    """The derivative is checked through checks.gradcheck.gradient_case: a right one passes
-    with its largest relative error shown; a wrong one fails with the block's relative error
-    and verdict in the message, and keeps the mistake-specific hint."""
+    """The derivative is gradient-checked (course_utils.gradcheck): a right one passes with
+    its relative error shown; a wrong one fails with a sentence saying that it does not
+    match two-sided differences, the relative error as an order of magnitude, and the
+    mistake-specific hint."""
     import re
     text = str(cu.checks.elu(right_elu, right_elu_derivative))
-    assert "gradient check of elu_derivative(z, alpha=1)" in text
-    assert re.search(r"every block ok \(largest relative error \de-\d+\)", text)
+    assert "gradient check of elu_derivative(z, alpha=1): it matches" in text
+    assert re.search(r"relative error \de-\d+, below 1e-7\)", text)
     relu_like = DERIVATIVE_WRONG[0][0]
     text = str(cu.checks.elu(right_elu, relu_like))
-    error = float(re.search(r"two-sided differences of ELU: z (\S+) bug", text).group(1))
+    error = float(re.search(r"does not match two-sided differences of ELU \(relative error (\S+);",
+                            text).group(1))
     assert error > 1e-3
     assert "that is ReLU's derivative" in text
 
 
+def test_elu_derivative_that_forgets_alpha_is_told_so():
+    """Issue 14: a derivative that forgets alpha got "z 1.1e-01 bug". It must say, in words,
+    that it does not match and that alpha is missing on the negative side."""
+    no_alpha = lambda z, alpha=1.0: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0)))  # noqa: E731
+    feedback = cu.checks.elu(right_elu, no_alpha)
+    text = str(feedback)
+    assert not feedback.passed
+    assert "z 1.1e-01 bug" not in text
+    assert "elu_derivative(z, alpha=0.5): it does not match two-sided differences" in text
+    assert "alpha is missing" in text and "alpha e^z" in text
+    assert "✓ gradient check of elu_derivative(z, alpha=1)" in text  # right for alpha = 1
+
+
 def test_elu_derivative_a_slightly_wrong_slope_fails_the_gradient_check():
     """A derivative off by 1e-4 (relative) is not 'close enough': the check's threshold is
-    1e-7, and the message says 'look closer' with the relative error."""
+    1e-7, and the message gives the relative error's order of magnitude."""
     slightly = lambda z, alpha=1.0: right_elu_derivative(z, alpha) * (1 + 1e-4)  # noqa: E731
     feedback = cu.checks.elu(right_elu, slightly)
     assert not feedback.passed
-    assert "z 1.0e-04 look closer" in str(feedback) or "z 5.0e-05 look closer" in str(feedback), str(feedback)
+    assert "(relative error 5e-05;" in str(feedback) or "(relative error 1e-04;" in str(feedback), str(feedback)
 
 
 def test_elu_derivative_only_wrong_at_the_kink_gets_its_own_hint():
@@ -167,3 +182,21 @@ def test_dead_fraction_rejects_with_a_hint(wrong, words):
 def test_graders_are_reexported():
     for name in ("elu", "derivative_bound", "dead_fraction"):
         assert getattr(cu.checks, name) is getattr(cu.checks.activations, name)
+
+
+def test_the_stubs_feedback_shows_what_to_do_not_the_answer():
+    """The notebook stores the stubs' output: no formula, no np.where pattern, no name."""
+    stub = lambda z, alpha=1.0: None  # noqa: E731
+    text = str(cu.checks.elu(stub, stub))
+    assert "np.where" not in text and "e^z" not in text and "expm1" not in text
+    assert "numpy array" in text
+    for text in (str(cu.checks.derivative_bound(None)), str(cu.checks.dead_fraction(lambda Z: None))):
+        assert "sigmoid" not in text and "np.all" not in text and "axis" not in text
+
+
+def test_derivative_bound_success_does_not_claim_a_fourfold_shrink_per_layer():
+    """Issue 14: the success message said "Ten sigmoid layers shrink a gradient by at least
+    4^10"; the weights multiply the slope's factor back (x4 weights: 0.35-1.08 per layer)."""
+    text = str(cu.checks.derivative_bound("sigmoid"))
+    assert "4^10" not in text and "at least" not in text
+    assert "weights" in text and "mean of 1/2" in text

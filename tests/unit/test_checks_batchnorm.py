@@ -151,8 +151,8 @@ def test_backward_is_graded_by_the_gradient_check_with_per_block_errors():
     """The message is course_utils.gradcheck's report (issue 10): each block's relative
     error and verdict, and the blocks that pass named as ok."""
     right = cu.checks.batchnorm_backward(right_backward)
-    assert all("gradient check on a batch of" in message and "every block ok" in message
-               for _, message in right.results)
+    checked = [message for _, message in right.results if "gradient check" in message]
+    assert len(checked) == 3 and all("every block ok" in message for message in checked)
     # a mistake the grader has no name for: the report still says which block is wrong
     # and by how much
     wrong = cu.checks.batchnorm_backward(_with_dZ(lambda d, zh, g, s: g * s * (d - _mean(d)) ** 2))
@@ -166,3 +166,62 @@ def test_backward_is_graded_by_the_gradient_check_with_per_block_errors():
     assert "Z ok, gamma ok, beta" in str(feedback) and "dbeta = sum_j dout" in str(feedback)
     assert "0.125 times" in str(feedback)  # a batch of 8: the mean is 1/8 of the sum
 
+
+
+# ---------------------------------------------------------------- issue 26: the batch of 2
+
+
+def test_batch_of_two_is_judged_against_the_formula_with_a_relative_tolerance():
+    """With 2 examples the true dZ is driven by eps alone (norm ~5e-3 against ~7 at a batch
+    of 8): the gradient check passed the right answer at 6e-8, next to its 1e-7 line. The
+    batch-of-2 case now compares with the formula relative to dZ's size, and says why."""
+    from course_utils.checks import batchnorm as graders
+    _, gamma, _, dout, Z_hat, inv_std = graders._backward_inputs(1, 2)
+    assert np.linalg.norm(right_backward(dout, Z_hat, gamma, inv_std)[0]) < 1e-2
+    ok, message, _ = graders._backward_pair(right_backward)
+    assert ok and "batch of 2" in message and "eps alone" in message
+    # the gradient-checked cases have a dZ of the size of dout
+    for seed, m in ((0, 8), (3, 5), (2, 33)):
+        Z, gamma_m, _, dout_m, Z_hat_m, inv_std_m = graders._backward_inputs(seed, m)
+        assert np.linalg.norm(right_backward(dout_m, Z_hat_m, gamma_m, inv_std_m)[0]) > 1
+
+
+def test_a_mistake_that_shows_only_on_a_batch_of_two_is_caught_and_named():
+    def wrong_at_two(dout, Z_hat, gamma, inv_std):
+        if dout.shape[1] == 2:  # the evaluation-mode gradient, only for the pair
+            _, dgamma, dbeta = right_backward(dout, Z_hat, gamma, inv_std)
+            return gamma * inv_std * dout, dgamma, dbeta
+        return right_backward(dout, Z_hat, gamma, inv_std)
+    feedback = cu.checks.batchnorm_backward(wrong_at_two)
+    assert not feedback.passed
+    assert "on a batch of 2" in str(feedback) and "through them too" in str(feedback)
+    # a small relative slip in dZ (1e-4) is caught on the pair too
+    slip = lambda d, zh, g, s: right_backward(d, zh, g, s) if d.shape[1] != 2 else (
+        right_backward(d, zh, g, s)[0] * (1 + 1e-4), *right_backward(d, zh, g, s)[1:])
+    assert not cu.checks.batchnorm_backward(slip).passed
+
+
+def test_the_step_by_step_backward_is_accepted_on_every_case():
+    """Another correct method (the node-by-node graph of section 8) passes the pair case
+    too: its rounding differs from the compact formula's far below the 1e-6 tolerance."""
+    def steps(dout, Z_hat, gamma, inv_std):
+        m = dout.shape[1]
+        dbeta = dout.sum(axis=1, keepdims=True)
+        dgamma = (dout * Z_hat).sum(axis=1, keepdims=True)
+        dZ_hat = gamma * dout
+        centred = Z_hat / inv_std
+        d_inv_std = (dZ_hat * centred).sum(axis=1, keepdims=True)
+        d_var = -0.5 * inv_std ** 3 * d_inv_std
+        d_centred = inv_std * dZ_hat + 2 / m * centred * d_var
+        d_mu = -d_centred.sum(axis=1, keepdims=True)
+        return d_centred + d_mu / m, dgamma, dbeta
+    assert cu.checks.batchnorm_backward(steps).passed
+
+
+def test_running_hint_states_keras_momentum_correctly():
+    """Issue 26: Keras's momentum is 1 - PyTorch's: PyTorch's 0.1 is Keras's 0.9, and Keras's
+    default 0.99 is PyTorch's 0.01 (the old hint paired 0.99 with PyTorch's 0.1)."""
+    keras = lambda rm, rv, bm, bv, m, mom: (mom * rm + (1 - mom) * bm, mom * rv + (1 - mom) * bv * m / (m - 1))
+    text = str(cu.checks.running_stats_update(keras))
+    assert "PyTorch's 0.1 is Keras's 0.9" in text and "Keras's default 0.99 is PyTorch's 0.01" in text
+    assert "its momentum, 0.99" not in text

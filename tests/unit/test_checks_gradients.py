@@ -38,6 +38,41 @@ def test_chain_bound_rejects_with_a_hint(wrong, words):
     assert words in str(feedback), str(feedback)
 
 
+def _true_maximum_by_scanning(L, w):
+    """What a learner might compute instead of the bound: the largest |da_L/da_0| over a grid
+    of inputs a_0 (the true maximum, below the bound from depth 2 on)."""
+    a0 = np.linspace(-10, 10, 20001)
+    a, slope = a0, np.ones_like(a0)
+    for _ in range(L):
+        s = 1 / (1 + np.exp(-w * a))
+        slope = slope * abs(w) * s * (1 - s)
+        a = s
+    return float(np.max(slope))
+
+
+def test_chain_bound_explains_the_true_maximum_instead_of_calling_it_wrong():
+    """Issue 26: the true maximum (e.g. 3.9e-7 at (10, 1), bound 9.5e-7) is a right answer to
+    another question; the feedback says so and names the bound asked for."""
+    feedback = cu.checks.sigmoid_chain_bound(_true_maximum_by_scanning)
+    text = str(feedback)
+    assert not feedback.passed
+    assert "true maximum" in text and "upper bound" in text and "sigmoid' <= 1/4" in text
+
+
+def test_chain_true_maximum_is_below_the_bound_from_depth_2():
+    from course_utils.checks.gradients import chain_true_maximum
+    assert chain_true_maximum(1, 1.0) == pytest.approx(0.25, rel=1e-9)
+    assert chain_true_maximum(3, 8.0) == pytest.approx(0.048, rel=0.01)
+    assert chain_true_maximum(10, 1.0) == pytest.approx(3.9e-7, rel=0.01)
+    assert chain_true_maximum(10, 4.0) < 1e-8
+    assert chain_true_maximum(5, -2.0) < (2 / 4) ** 5
+
+
+def test_chain_bound_stub_hint_asks_for_the_bound_without_the_formula():
+    text = str(cu.checks.sigmoid_chain_bound(lambda L, w: None))
+    assert "upper bound" in text and "largest possible" not in text
+
+
 def test_chain_bound_needs_a_function():
     feedback = cu.checks.sigmoid_chain_bound(0.25 ** 10)
     assert not feedback.passed and "without calling it" in str(feedback)
@@ -118,3 +153,20 @@ def test_clip_by_norm_rejects_with_a_hint(wrong, words):
     feedback = cu.checks.clip_by_norm(wrong)
     assert not feedback.passed
     assert words in str(feedback), str(feedback)
+
+
+# ---------------------------------------------------------------- stubs never print the answer
+
+
+def test_clip_stub_feedback_says_what_is_wrong_without_the_formula():
+    """The notebook's stub returns grads unchanged: its stored feedback names that, and gives
+    no formula (issue 14: stored exercise stubs never print answers)."""
+    text = str(cu.checks.clip_by_norm(lambda grads, max_norm: grads))
+    assert "came back unchanged" in text
+    assert "max_norm / global_norm" not in text and "multiply every block" not in text
+
+
+def test_global_norm_stub_feedback_gives_no_formula():
+    text = str(cu.checks.global_norm(lambda grads: None))
+    assert "expected a number" in text
+    assert "square root" not in text and "sqrt" not in text and "squares" not in text

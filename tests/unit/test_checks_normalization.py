@@ -178,3 +178,99 @@ def test_other_value_errors_are_still_reported_as_the_readers_error():
         raise ValueError("something else")
     text = str(cu.checks.standardize_with_train_stats(broken))
     assert "your code raised ValueError: something else" in text
+
+
+# ---------------------------------------------------------------- answers measured on a sample
+# Issue 14: answers computed correctly from sampled features (a condition number of 27.5, or
+# a 2 / lambda_max a few percent from 2 / 225) were rejected or misdiagnosed, and a sampled
+# 2 / lambda_max within 1% of 2 / 234 was praised as "the best rate".
+
+
+def _sample(seed, m=200):
+    rng = np.random.default_rng(seed)
+    return np.vstack([rng.normal(0, 3, m), rng.normal(0, 15, m)])
+
+
+def _sample_with(seed_range, predicate):
+    """The first drawn sample whose Hessian X X^T / m satisfies predicate(H)."""
+    for seed in seed_range:
+        X = _sample(seed)
+        if predicate(X @ X.T / X.shape[1]):
+            return X
+    raise AssertionError("no such sample in the range")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_sampled_condition_number_passes_with_its_features(seed):
+    X = _sample(seed)
+    kappa = cu.scaling.condition_number(X @ X.T / X.shape[1])
+    assert not np.isclose(kappa, 25, rtol=0.01)
+    feedback = cu.checks.condition_number_prediction(kappa, X=X)
+    assert feedback.passed, str(feedback)
+    assert "your sample's condition number" in str(feedback)
+    centred = X - X.mean(axis=1, keepdims=True)   # np.cov's way: centred, ddof=1
+    assert cu.checks.condition_number_prediction(np.linalg.cond(np.cov(centred)), X=X).passed
+    assert cu.checks.condition_number_prediction(25, X=X).passed  # the prediction too
+
+
+def test_27_5_from_a_sample_is_not_called_wrong_but_asked_for_its_features():
+    feedback = cu.checks.condition_number_prediction(27.5)
+    assert not feedback.passed
+    assert "near the exact value" in str(feedback) and "X=X" in str(feedback)
+    assert "not the condition number" not in str(feedback)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_sampled_stability_limit_passes_with_its_features(seed):
+    X = _sample(seed)
+    H = X @ X.T / X.shape[1]
+    feedback = cu.checks.max_stable_learning_rate(cu.scaling.max_stable_learning_rate(H), X=X)
+    assert feedback.passed and "2 / lambda_max of your sample" in str(feedback), str(feedback)
+    wrong = cu.checks.max_stable_learning_rate(cu.scaling.best_learning_rate(H), X=X)
+    assert not wrong.passed and "your sample's best rate" in str(wrong), str(wrong)
+
+
+def test_a_sampled_limit_near_2_over_234_is_not_praised_as_the_best_rate():
+    """A sample whose 2 / lambda_max falls within 1% of 2 / 234 (the exact best rate):
+    with its features it passes; without them the message says it may be a sample's."""
+    X = _sample_with(range(500), lambda H: np.isclose(cu.scaling.max_stable_learning_rate(H),
+                                                       2 / 234, rtol=0.01))
+    limit = cu.scaling.max_stable_learning_rate(X @ X.T / X.shape[1])
+    with_x = cu.checks.max_stable_learning_rate(limit, X=X)
+    assert with_x.passed and "best rate" not in str(with_x).split("right")[0], str(with_x)
+    without = cu.checks.max_stable_learning_rate(limit)
+    assert not without.passed and "X=X" in str(without)
+    assert "praised" not in str(without) and "✓" not in str(without)
+
+
+def test_a_sampled_best_rate_near_2_over_225_is_named_as_the_best_rate():
+    """Given the features, the sample's own best rate is named even when it lies within 1%
+    of the exact limit 2 / 225."""
+    X = _sample_with(range(500), lambda H: np.isclose(cu.scaling.best_learning_rate(H),
+                                                       2 / 225, rtol=0.01))
+    best = cu.scaling.best_learning_rate(X @ X.T / X.shape[1])
+    feedback = cu.checks.max_stable_learning_rate(best, X=X)
+    assert not feedback.passed and "your sample's best rate" in str(feedback)
+
+
+@pytest.mark.parametrize("X,words", [
+    (np.ones((3, 10)), "shape (2, m)"),
+    (np.ones((10, 2)), "pass X.T"),
+    (np.vstack([np.random.default_rng(0).normal(0, 9, 200),
+                np.random.default_rng(1).normal(0, 225, 200)]), "variances 9 and 225"),
+    ([[np.nan, 1, 2], [1, 2, 3]], "NaN"),
+])
+def test_bad_sampled_features_are_named(X, words):
+    for checker in (cu.checks.condition_number_prediction, cu.checks.max_stable_learning_rate):
+        feedback = checker(1.0, X=X)
+        assert not feedback.passed and words in str(feedback), str(feedback)
+
+
+def test_stub_feedback_does_not_print_the_solution():
+    """The stored outputs of the stubs (None) say what to do, never the answer."""
+    for feedback in (cu.checks.condition_number_prediction(None),
+                     cu.checks.max_stable_learning_rate(None),
+                     cu.checks.standardize_with_train_stats(lambda a, b: None)):
+        text = str(feedback)
+        for answer in ("25", "225", "0.00889", "2 / 225", "(15/3)", "mean(axis=1"):
+            assert answer not in text, (answer, text)

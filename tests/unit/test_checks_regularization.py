@@ -120,7 +120,13 @@ DROPOUT_WRONG = [
     (lambda A, k, rng: ((lambda m: (A * m, m))(rng.random(A.shape) < k)), "unscaled"),
     (lambda A, k, rng: ((lambda m: (A * m * k, m))(rng.random(A.shape) < k)), "instead of divided"),
     (lambda A, k, rng: ((lambda m: (A * m / (1 - k), m))(rng.random(A.shape) < 1 - k)),
-     "kept the dropped ones"),
+     "keeps the units that should be dropped"),
+    # keep and drop swapped in the returned mask only: A_out is right (issue 15: the message
+    # used to say that 0.30 of the units were kept)
+    (lambda A, k, rng: ((lambda drop: (A * ~drop / k, drop))(rng.random(A.shape) >= k)),
+     "the mask is True for the dropped units: A_out keeps 0.70"),
+    (lambda A, k, rng: ((lambda m: (A * m / k, m | (rng.random(A.shape) < 0.02)))(
+        rng.random(A.shape) < k)), "the mask does not match"),
     (lambda A, k, rng: ((lambda m: (A * m / k, m))(np.random.random(A.shape) < k)), "rng argument"),
     (reseeding_dropout, "np.random.seed(1)"),
     (lambda A, k, rng: ((lambda m: (A * m / k, m))(rng.random(A.shape[0]) < k)), "shape"),
@@ -151,13 +157,27 @@ def test_inverted_dropout_rejects_with_a_hint(wrong, words):
     (lambda W, t: np.where(np.abs(W) > t, W, 0.0), False, "hard threshold"),
     (lambda W, t: np.maximum(W - t, 0.0), False, "positive weights"),
     (lambda W, t: W - t * np.sign(W), False, "jumps across 0"),
-    (lambda W, t: W * 0.5, False, "np.sign(W) * np.maximum"),
+    (lambda W, t: W * 0.5, False, "each weight moved t towards 0"),
     (lambda W, t: None, False, "numpy array"),
 ])
 def test_soft_threshold(fn, ok, words):
     feedback = cu.checks.soft_threshold(fn)
     assert feedback.passed == ok
     assert words in str(feedback), str(feedback)
+
+
+def test_the_stub_feedback_does_not_give_the_answer_away():
+    """The notebook stores each stub's feedback: it says what to do, never the formula."""
+    stubs = [cu.checks.l2_penalty(lambda p, l, m: None),
+             cu.checks.inverted_dropout(lambda A, k, rng: None),
+             cu.checks.soft_threshold(lambda W, t: None),
+             cu.checks.matching_weight_decay(None)]
+    for feedback in stubs:
+        text = str(feedback)
+        assert not feedback.passed
+        for formula in ("np.sign", "np.maximum", "rng.random(A.shape) <", "/ keep_prob",
+                        "lambd / m", "0.0035", "lambda / m"):
+            assert formula not in text, (formula, text)
 
 
 # ---------------------------------------------------------------- matching weight decay

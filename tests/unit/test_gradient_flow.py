@@ -129,3 +129,66 @@ def test_bad_input_is_a_clear_error(call, error, words):
 
 def test_rms():
     assert gradient_flow.rms(np.array([3.0, -4.0])) == pytest.approx(math.sqrt(12.5))
+
+
+# ---------------------------------------------------------------- the sigmoid's mean
+
+
+def test_cancel_mean_sets_the_biases_and_leaves_the_rest():
+    spec = cu.Spec((4, 5, 6, 3), activation="sigmoid", output="softmax")
+    params = cu.init_params(spec, "xavier_normal", rng=0, gain=4.0)
+    cancelled = gradient_flow.cancel_mean(spec, params)
+    np.testing.assert_array_equal(cancelled["b1"], params["b1"])  # layer 1 sees the data
+    for l in (2, 3):
+        np.testing.assert_allclose(cancelled[f"b{l}"], -0.5 * params[f"W{l}"].sum(axis=1, keepdims=True))
+        np.testing.assert_array_equal(cancelled[f"W{l}"], params[f"W{l}"])
+    assert not np.any(params["b2"])  # the input is not changed
+
+
+def test_cancelled_sigmoid_starts_exactly_as_the_centred_sigmoid():
+    """sigma(z) - 1/2 feeding W, or sigma(z) feeding W with b = -W 1/2: the same z."""
+    rng = np.random.default_rng(1)
+    X = rng.random((4, 7))
+    plain = cu.Spec((4, 5, 5, 3), activation="sigmoid", output="softmax")
+    centred = cu.Spec((4, 5, 5, 3), activation="sigmoid_centered", output="softmax")
+    params = cu.init_params(plain, "xavier_normal", rng=2, gain=4.0)
+    Z_plain, _ = cu.forward(plain, gradient_flow.cancel_mean(plain, params), X)
+    Z_centred, _ = cu.forward(centred, params, X)
+    np.testing.assert_allclose(Z_plain, Z_centred, rtol=1e-12, atol=1e-12)
+
+
+def test_the_sweep_script_cancels_the_mean_the_same_way():
+    import pathlib
+    import sys
+    sys.path.insert(0, str(pathlib.Path(__file__).parents[2] / "scripts"))
+    from sweep_sigmoid_gain import spec_for, start_params
+    spec = spec_for("bias_cancel", 6)
+    ours = gradient_flow.cancel_mean(spec, cu.init_params(spec, "xavier_normal", rng=1, gain=4.0))
+    theirs = start_params("bias_cancel", 6, 4.0, 1)
+    assert all(np.array_equal(ours[key], theirs[key]) for key in theirs)
+
+
+def test_saturation_counts_flat_units_and_offsets():
+    spec = cu.Spec((3, 4, 2), activation="sigmoid", output="softmax")
+    params = {"W1": np.zeros((4, 3)), "b1": np.array([[0.0], [5.0], [-5.0], [1.0]]),
+              "W2": np.zeros((2, 4)), "b2": np.zeros((2, 1))}
+    s = gradient_flow.saturation(spec, params, np.ones((3, 6)))
+    assert s.flat == pytest.approx(0.5)  # |z| = 5: slope 0.0066 < 0.05; z = 0, 1: not flat
+    assert s.offset_across_units == pytest.approx(np.std([0.0, 5.0, -5.0, 1.0]))
+    assert s.spread_across_examples == 0.0
+    tanh = cu.Spec((3, 4, 2), activation="tanh", output="softmax")  # the same point on its S
+    params["b1"] = np.array([[0.0], [2.5], [-2.5], [0.5]])
+    assert gradient_flow.saturation(tanh, params, np.ones((3, 6))).flat == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("call,words", [
+    (lambda: gradient_flow.cancel_mean(cu.Spec((2, 3, 1)), {"W1": np.ones((3, 2))}), "b1|missing|params"),
+    (lambda: gradient_flow.cancel_mean(cu.Spec((2, 3, 1)), cu.init_params(cu.Spec((2, 3, 1)), rng=0),
+                                       mean=float("nan")), "mean must be"),
+    (lambda: gradient_flow.saturation(cu.Spec((2, 3, 3, 1), activation=("relu", "tanh")),
+                                      cu.init_params(cu.Spec((2, 3, 3, 1), activation=("relu", "tanh")), rng=0),
+                                      np.ones((2, 4))), "one activation"),
+])
+def test_sigmoid_mean_helpers_reject_bad_input(call, words):
+    with pytest.raises(ValueError, match=words):
+        call()

@@ -62,39 +62,38 @@ def _printed(section):
     return np.array([float(costs[i]) for i in sorted(costs)])
 
 
-def test_zeros_costs_are_the_published_ones_to_the_last_digit(seed_output):
-    """03 section 1: the zero start's fifteen costs identical, digit for digit."""
+def test_zeros_costs_agree_with_the_published_ones_to_1e_12(seed_output):
+    """03's appendix: the zero start's fifteen costs within 1e-12 (relative) of the seed's
+    ("less than 1e-12"; measured here 0 to 3e-16: whether the one ending in 5 comes out
+    identical depends on the order of a sum, i.e. on the CPU)."""
     zeros = _section(seed_output, "Cost after iteration 0", ZEROS_END)
-    np.testing.assert_array_equal(_printed(zeros), PUBLISHED_COSTS["zeros"])
+    np.testing.assert_allclose(_printed(zeros), PUBLISHED_COSTS["zeros"], rtol=1e-12, atol=0)
     assert _accuracies(zeros) == [0.5, 0.5]
 
 
-def test_he_costs_agree_to_15_significant_digits(seed_output):
-    """03 section 1: He's costs agree to 1e-14 (relative); ten of the fifteen are identical,
-    the other five differ from the 16th significant digit on."""
+def test_he_costs_agree_to_1e_12(seed_output):
+    """03's appendix: He's costs within 1e-12 (relative) of the seed's (measured 4e-16)."""
     costs = _printed(_section(seed_output, RANDOM_END))
     published = np.array(PUBLISHED_COSTS["he"])
-    np.testing.assert_allclose(costs, published, rtol=1e-14, atol=0)
-    assert np.sum(costs == published) == 10
+    np.testing.assert_allclose(costs, published, rtol=1e-12, atol=0)
     acc = _accuracies(_section(seed_output, RANDOM_END))
     assert acc[0] == pytest.approx(0.9933333333333333, abs=1e-15)
     assert acc[1] == 0.96
 
 
-def test_large_random_costs_agree_only_to_2_percent_but_accuracies_exactly(seed_output):
-    """03 section 1: the x10 start's first cost is inf, as published; its costs in between
-    differ from the third digit (0.62479 vs 0.62357 at 1,000; about 1% at 7,000), all
-    within 2%; the last cost agrees to four digits (0.3828), the accuracies exactly."""
+def test_large_random_costs_agree_only_to_a_few_percent_but_accuracies_exactly(seed_output):
+    """03's appendix: the x10 start's first cost is inf, as published; its costs in between
+    differ by "about 1e-2" (largest relative difference measured 1.2e-2; margin: printed as
+    1e-2 between 3.2e-3 and 3.2e-2, and all within 5%); the last cost agrees to three
+    digits (0.383), the accuracies exactly."""
     section = _section(seed_output, ZEROS_END, RANDOM_END)
     costs = _printed(section)
     published = np.array(PUBLISHED_COSTS["random"])
     assert costs[0] == np.inf == published[0]
     gap = np.abs(costs[1:] / published[1:] - 1)
-    assert np.all(gap < 0.02)
-    assert gap.max() > 0.005  # they do differ, and visibly: "from the third digit"
-    assert int(np.argmax(gap)) + 1 == 7  # the largest gap is at iteration 7,000
-    assert f"{costs[1]:.5f}" == "0.62479" and f"{published[1]:.5f}" == "0.62357"
-    assert f"{costs[14]:.4g}" == f"{published[14]:.4g}" == "0.3828"
+    assert np.all(gap < 0.05)
+    assert round(np.log10(gap.max())) == -2  # printed "about 1e-2"
+    assert f"{costs[14]:.3f}" == f"{published[14]:.3f}" == "0.383"
     assert _accuracies(section) == [0.83, 0.86]
 
 

@@ -79,7 +79,7 @@ def test_snap_says_which_activation_the_rule_is_for(init_dashboard, activation, 
     (init_dashboard.xavier_button if rule == "Xavier" else init_dashboard.he_button).click()
     text = init_dashboard.status_text()
     assert words in text and f"{rule} scale (Var(w) = 2 / " in text
-    assert "train accuracy" in text  # the run's verdict is still there
+    assert "Train accuracy" in text  # the run's verdict is still there
     init_dashboard.set(activation="relu", depth=3)
 
 
@@ -122,11 +122,31 @@ def test_status_says_what_went_wrong_in_words(init_dashboard):
     init_dashboard.set(activation="relu")
     init_dashboard.set(initializer="He normal", gain=100.0, depth=5)
     text = init_dashboard.status_text()
-    assert "diverged at step" in text or "blew up" in text
+    assert "Diverged at step" in text or "Blew up" in text
     init_dashboard.set(gain=0.01)
     assert "vanishing" in init_dashboard.status_text()
     init_dashboard.set(gain=1.0, depth=3)
-    assert "train accuracy 0.9" in init_dashboard.status_text()
+    assert "Learned: cost" in init_dashboard.status_text()
+    assert "Train accuracy 0.9" in init_dashboard.status_text()
+    assert init_dashboard.status_text()[0].isupper()
+
+
+def test_status_reports_a_cost_that_jumped_back_up(init_dashboard):
+    """A run whose cost fell far and then overshot back near ln 2 at the end (seen with He
+    normal, tanh, depth 5: cost about 0.07 at step 966, 0.70 at the last step, train accuracy
+    0.94) is "At chance" by History's rule; the status adds that the cost had fallen and
+    jumped back up, so the reader is not left with a verdict that contradicts the accuracy."""
+    hist = cu.training.History(costs=np.array([0.714, 0.4, 0.075, 0.696]), steps=4,
+                               chance_cost=np.log(2))
+    assert hist.verdict == "at chance"
+    init = cu.initializers.get("he_normal")
+    text, level = init_dashboard._verdict(hist, init, np.array([1.0, 0.9]), 0.94, 0.94, 0.1)
+    assert "At chance" in text and "had fallen to 0.075 (step 2) and jumped back up" in text
+    assert level == "bad"
+    learned = cu.training.History(costs=np.array([0.714, 0.4, 0.075, 0.07]), steps=4,
+                                  chance_cost=np.log(2))
+    text, level = init_dashboard._verdict(learned, init, np.array([1.0, 0.9]), 0.99, 0.96, 0.1)
+    assert "jumped" not in text and level == "good" and text.split(". ")[1].startswith("Learned")
 
 
 def test_revisit_is_served_from_the_cache(init_dashboard):
@@ -144,9 +164,9 @@ def test_unknown_control_is_a_clear_error(init_dashboard):
 def test_learning_rate_demo_reports_divergence():
     demo = cu.widgets.learning_rate_demo()
     demo.set(lr=30.0)
-    assert "diverged at step" in demo.status_text()
+    assert "Diverged at step" in demo.status_text()
     demo.set(lr=1.0)
-    assert "trained 300 steps" in demo.status_text()
+    assert "Learned: cost" in demo.status_text() and "in 300 steps" in demo.status_text()
 
 
 def test_cache_is_bounded():

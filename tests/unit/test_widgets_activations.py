@@ -23,7 +23,7 @@ def test_default_figure_is_drawn_and_stored_for_readers_without_a_kernel(dash):
     assert {"image/png", "text/plain", "application/vnd.jupyter.widget-view+json"} <= set(data)
     assert data["text/plain"] == "Activation dashboard (run the notebook to use the controls)"
     assert dash.view.png.startswith(b"\x89PNG")
-    assert "train accuracy 0.9" in dash.status_text()
+    assert "Learned:" in dash.status_text() and "Train accuracy 0.9" in dash.status_text()
 
 
 @pytest.mark.parametrize("control,value", [
@@ -70,9 +70,35 @@ def test_leaky_units_never_active_but_alive_are_reported(dash):
 def test_divergence_is_reported_in_words(dash):
     _reset(dash)
     dash.set(activation="elu", lr=3.0)
-    assert "diverged at step" in dash.status_text()
+    assert "Diverged at step" in dash.status_text()
     assert "smaller learning rate" in dash.status_text()
     assert "diverged at step" in dash.cost_note.get_text()
+
+
+def test_a_diverged_network_gets_no_dead_unit_bars(dash):
+    """Issue 14: ELU at lr 3 diverges; its units were drawn as 42% dead in layer 1. Section
+    4's rule: a network that diverged or blew up has no dead units worth counting."""
+    _reset(dash)
+    dash.set(activation="elu", lr=3.0)
+    assert all(bar.get_height() == 0 for bar in dash.dead_bars + dash.inactive_bars)
+    assert "blew up" in dash.dead_note.get_text()
+    assert "No unit is counted as dead" in dash.status_text()
+    dash.set(activation="relu", lr=0.3)  # a run that learned: bars and no note
+    assert dash.dead_note.get_text() == ""
+
+
+def test_status_reads_the_verdict_and_never_calls_chance_a_success(dash):
+    _reset(dash)
+    dash.set(lr=3.0)  # ReLU collapses to a constant output
+    text = dash.status_text()
+    assert "At chance" in text and "#c62828" in dash.status.value
+    dash.set(lr=0.3)
+    assert "Learned:" in dash.status_text()
+
+
+def test_the_cache_key_holds_the_learning_rate_exactly(dash):
+    _reset(dash)
+    assert dash.key()[3] == dash.controls["lr"].value
 
 
 def test_fitting_init_button(dash):
@@ -86,9 +112,9 @@ def test_fitting_init_button(dash):
 
 def test_sigmoid_needs_its_fitting_init(dash):
     dash.set(activation="sigmoid", depth=5, init="Xavier normal", lr=0.3)
-    assert "train accuracy 0.7" in dash.status_text() or "train accuracy 0.6" in dash.status_text()
+    assert "At chance" in dash.status_text()  # the cost stays at ln 2 (History.verdict)
     dash.set(init="Xavier normal × 4")
-    assert "train accuracy 0.9" in dash.status_text()
+    assert "Learned:" in dash.status_text() and "Train accuracy 0.9" in dash.status_text()
 
 
 def test_squashing_activations_show_no_inactive_bars(dash):

@@ -39,11 +39,13 @@ def test_every_control_changes_the_figure(dashboard, control, value):
 
 def test_bn_rescues_a_small_start_and_says_so(dashboard):
     dashboard.set(**DEFAULTS)
-    assert "with BN" in dashboard.status_text()
-    assert "train accuracy 0.9" in dashboard.status_text()
+    assert dashboard.status_text().startswith("With BN")
+    assert "Learned: cost" in dashboard.status_text()
+    assert "Train accuracy 0.9" in dashboard.status_text()
     dashboard.set(batch_norm=False)
     text = dashboard.status_text()
-    assert "without BN" in text and "vanished" in text and "did not learn" in text
+    assert text.startswith("Without BN") and "vanished" in text
+    assert "Stalled" in text or "At chance" in text
     # the other half of the toggle is drawn beside the current one
     assert len(dashboard.other_line.get_xdata()) > 0
 
@@ -58,7 +60,7 @@ def test_sigmoid_without_bn_reports_vanishing_gradients(dashboard):
 def test_divergence_is_reported_in_words(dashboard):
     dashboard.set(**{**DEFAULTS, "batch_norm": False, "scale": 10 ** 0.5, "lr": 10 ** 1.5})
     text = dashboard.status_text()
-    assert "diverged at step" in text and "smaller learning rate" in text
+    assert "Diverged at step" in text and "smaller learning rate" in text
     assert dashboard.cost_note.get_text().startswith("diverged at step")
     assert "diverged" in dashboard.z_note.get_text()
 
@@ -101,14 +103,32 @@ def test_instruction_5_learning_rate_path(dashboard):
     0.68, 1 does not learn, 3.2 (10^0.5) diverges; with BN at 1 it learns (0.77)."""
     dashboard.set(**{**DEFAULTS, "batch_norm": False, "scale": 10 ** -0.25, "lr": 0.1})
     assert f"{dashboard.controls['scale'].value:.2g}" == "0.56"
-    assert "without BN" in dashboard.status_text()
-    assert "train accuracy 0.68," in dashboard.status_text()
+    assert dashboard.status_text().startswith("Without BN")
+    assert "Learned" in dashboard.status_text() and "Train accuracy 0.68," in dashboard.status_text()
     dashboard.set(lr=1.0)
-    assert "did not learn" in dashboard.status_text()
+    assert "At chance" in dashboard.status_text() or "Stalled" in dashboard.status_text()
     dashboard.set(lr=10 ** 0.5)
     assert f"{dashboard.controls['lr'].value:.2g}" == "3.2"
-    assert "diverged at step" in dashboard.status_text()
+    assert "Diverged at step" in dashboard.status_text() or "Blew up" in dashboard.status_text()
     dashboard.set(batch_norm=True, lr=1.0)
     text = dashboard.status_text()
-    assert "with BN" in text and "train accuracy 0.77," in text
+    assert text.startswith("With BN") and "Learned" in text and "Train accuracy 0.77," in text
     dashboard.set(**DEFAULTS)
+
+
+def test_bn_at_the_largest_rate_blows_up_and_is_not_called_a_success(dashboard):
+    """Issue 15: at learning rate 32 (the slider's 10^1.5) with BN the cost rises over 100
+    times its start and comes back finite: History.verdict says "blew up", not "learned"."""
+    dashboard.set(**{**DEFAULTS, "lr": 10 ** 1.5})
+    text = dashboard.status_text()
+    assert "Blew up: the cost rose to" in text and "Train accuracy 0.50" in text
+    assert "#c62828" in dashboard.status.value  # coloured as a failure
+    dashboard.set(**DEFAULTS)
+
+
+def test_gradients_below_the_axis_are_said_to_be_clipped(dashboard):
+    """Issue 15: the gradient panel draws values below 1e-9 on its bottom edge; a note says so."""
+    dashboard.set(**{**DEFAULTS, "batch_norm": False, "activation": "sigmoid"})
+    assert "below 1e-09, drawn on the bottom edge" in dashboard.grad_note.get_text()
+    dashboard.set(**DEFAULTS)
+    assert dashboard.grad_note.get_text() == ""

@@ -69,9 +69,9 @@ def test_float32_is_a_false_alarm_in_words(dashboard):
 
 def test_both_sides_of_the_v_are_explained(dashboard):
     dashboard.set(eps=10 ** -11.5)
-    assert "round-off" in dashboard.status_text()
+    assert "round-off" in dashboard.status_text().lower()
     dashboard.set(eps=1e-1)
-    assert "truncation" in dashboard.status_text()
+    assert "truncation" in dashboard.status_text().lower()
 
 
 def test_hidden_bug_unnoticed_at_the_start_then_caught(dashboard):
@@ -89,7 +89,7 @@ def test_a_verdict_where_correct_code_also_fails_tells_nothing(dashboard):
 def test_small_init_raises_the_round_off_floor(dashboard):
     dashboard.set(point=gw.POINTS[2])
     text = dashboard.status_text()
-    assert "look closer" in text and "A false alarm" in text and "round-off" in text
+    assert "look closer" in text and "A false alarm" in text and "round-off" in text.lower()
 
 
 def test_revisit_and_eps_moves_are_served_from_the_cache(dashboard):
@@ -114,3 +114,49 @@ def test_cache_is_bounded():
 def test_unknown_control_is_a_clear_error(dashboard):
     with pytest.raises(ValueError, match="unknown control 'lr'"):
         dashboard.set(lr=0.1)
+
+
+def test_status_lines_start_with_a_capital(dashboard):
+    """Issue 15: the status lines started lower-case ("eps 1e-06, float64, ...")."""
+    for setting in [{}, {"bug": "doubled gradient"}, {"dtype": "float32"}, {"eps": 1e-11},
+                    {"point": gw.POINTS[2]}, {"bug": "Z1 recomputed without b1"}]:
+        dashboard.set(**DEFAULT)
+        dashboard.set(**setting)
+        text = dashboard.status_text()
+        assert text[0].isupper(), (setting, text)
+        for sentence in text.split(". ")[1:]:
+            assert not sentence[:1].islower(), (setting, sentence)
+
+
+def _legend_texts(dashboard):
+    legend = dashboard.ax_sweep.get_legend()
+    return [t.get_text() for t in legend.get_texts()]
+
+
+def test_the_legend_names_a_bug_only_when_one_is_planted(dashboard):
+    """Issue 15: the legend said "with the planted bug" with no bug planted."""
+    assert _legend_texts(dashboard) == ["correct code"]
+    dashboard.set(bug="wrong sum axis")
+    assert _legend_texts(dashboard) == ["correct code", "with the bug: wrong sum axis"]
+    dashboard.set(bug=gw.NO_BUG)
+    assert _legend_texts(dashboard) == ["correct code"]
+
+
+def test_float32_still_shows_a_large_bug(dashboard):
+    """Issue 15: float32 at its best eps cannot certify correct code (about 1e-4) but a
+    whole-block bug scores far above it, and the status line says so."""
+    dashboard.set(dtype="float32", eps=1e-2, bug="wrong transpose")
+    text = dashboard.status_text()
+    assert "cannot certify correct code" in text and "a large bug shows even here" in text
+    assert "the verdict tells nothing" not in text
+
+
+def test_the_band_names_do_not_overlap_the_next_axis(dashboard):
+    """Issue 15 (labels collide): the left panel's band names end before the right panel's
+    y-axis label starts."""
+    dashboard.view.full_redraw()
+    renderer = dashboard.view.canvas.get_renderer()
+    right_label = dashboard.ax_sweep.yaxis.label.get_window_extent(renderer)
+    for text in dashboard.ax_bars.texts:
+        if text.get_text() in gw.BAND_COLOURS:
+            assert text.get_window_extent(renderer).x1 < right_label.x0

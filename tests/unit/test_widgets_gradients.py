@@ -61,14 +61,14 @@ def test_status_says_vanishing_exploding_and_steady_in_words(dashboard):
     dashboard.set(activation="relu", scale=4.0)
     text = dashboard.status_text()
     assert "the gradient explodes" in text
-    assert "diverged at step" in text or "blew up" in text
+    assert "Diverged at step" in text or "Blew up" in text
 
 
 def test_overflow_at_the_start_is_said_in_words(dashboard):
     dashboard.set(activation="linear", depth=20, scale=8.0)
     text = dashboard.status_text()
     assert "overflowed" in text or "explodes" in text
-    assert "diverged at step" in text
+    assert "Diverged at step" in text
     assert "off the scale" in dashboard.off_scale.get_text()
 
 
@@ -116,7 +116,7 @@ def test_try_it_steps_work_as_the_notebook_says(as_in_the_notebook):
     d = as_in_the_notebook
     # 1. sigmoid, 10 layers, scale 1: about x1/4 per layer, cost at chance; tanh: flat, learns
     text = d.status_text()
-    assert d.key() == ("sigmoid", 10, 1.0, 0.1)
+    assert d.key() == ("sigmoid", 10, 1.0, 0.1, 150)
     assert "the gradient vanishes" in text and "it did not learn" in text
     per_layer = float(text.split("about ×")[1].split(" ")[0])
     assert 0.18 < per_layer < 0.30
@@ -147,4 +147,62 @@ def test_try_it_steps_work_as_the_notebook_says(as_in_the_notebook):
     d.set(activation="relu", scale=4.0)
     text = d.status_text()
     assert "the gradient explodes" in text
-    assert int(text.split("diverged at step ")[1].split(":")[0]) <= 10
+    assert int(text.split("Diverged at step ")[1].split(":")[0]) <= 10
+    # 5. sigmoid, 6 layers, scale 4, learning rate 1, 600 steps: it learns (scale 1 does not);
+    #    at 10 layers it does not, and sigmoid - 1/2 at 10 layers does
+    d.set(activation="sigmoid", depth=6, scale=4.0, lr=1.0)
+    assert _train_accuracy(d.status_text()) < 0.5  # 150 steps: barely started
+    d.set(steps=600)
+    text = d.status_text()
+    assert "Learned in 600 steps" in text and _train_accuracy(text) > 0.9
+    d.set(scale=1.0)
+    assert "it did not learn" in d.status_text()
+    d.set(scale=4.0, depth=10)
+    assert "it did not learn" in d.status_text()
+    d.set(activation="sigmoid_centered")
+    text = d.status_text()
+    assert "Learned in 600 steps" in text and _train_accuracy(text) > 0.9
+
+
+def test_every_scale_the_notebook_names_is_a_stop_of_the_slider(dashboard):
+    """Issue 14: seed 000's 1.5 was not a stop of the log slider. The notebook names 0.5, 1,
+    sqrt 2, 1.5, 4; the key holds the exact value (no rounding merges two settings)."""
+    options = [value for _, value in dashboard.controls["scale"].options]
+    for scale in (0.5, 1.0, math.sqrt(2), 1.5, 4.0):
+        assert scale in options
+    dashboard.set(activation="linear", depth=6, scale=1.5, lr=0.1)
+    assert dashboard.key()[2] == 1.5
+    assert "weight scale 1.5:" in dashboard.status_text()
+    dashboard.set(activation="sigmoid", depth=6, scale=1.0, lr=0.1)
+
+
+def test_a_scale_that_is_not_a_stop_is_a_clear_error():
+    with pytest.raises(ValueError, match="scale must be one of"):
+        cu.widgets.gradient_flow_dashboard(scale=1.7, steps=5, depth=2)
+
+
+def test_labels_are_whole_and_clear_of_the_curves(dashboard):
+    """Issue 14: the off-scale note was clipped ("ome values...") and could sit on a curve:
+    it is now in the figure's top row, right of the legend, inside the figure; the chance
+    label sits right of the cost panel, where no curve runs over it."""
+    dashboard.set(activation="linear", depth=20, scale=8.0)
+    renderer = dashboard.figure.canvas.get_renderer()
+    note = dashboard.off_scale.get_window_extent(renderer)
+    assert dashboard.off_scale.get_text().startswith("some values are off the scale")
+    figure = dashboard.figure.bbox
+    assert figure.x0 <= note.x0 and note.x1 <= figure.x1 and note.y1 <= figure.y1
+    legend = dashboard.figure.legends[0].get_window_extent(renderer)
+    assert note.x0 >= legend.x1
+    for ax in dashboard.figure.axes:
+        assert not note.overlaps(ax.get_window_extent(renderer))
+    chance = [t for t in dashboard.ax_cost.texts if "ln 10" in t.get_text()][0]
+    assert chance.get_window_extent(renderer).x0 >= dashboard.ax_cost.get_window_extent(renderer).x1
+    dashboard.set(activation="sigmoid", depth=6, scale=1.0, lr=0.1)
+
+
+def test_steps_control_sets_the_run_and_the_cost_axis(dashboard):
+    dashboard.set(steps=600, depth=2)
+    assert dashboard.ax_cost.get_xlim() == (0, 600)
+    assert dashboard.cost_line.get_data()[0].size == 600
+    dashboard.set(steps=40, depth=6)
+    assert dashboard.ax_cost.get_xlim() == (0, 40)

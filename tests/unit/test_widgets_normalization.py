@@ -32,7 +32,8 @@ def test_starts_at_the_best_rate(dashboard):
     assert dashboard.controls["lr"].value == pytest.approx(cu.scaling.best_learning_rate(cost.H))
     text = dashboard.status_text()
     predicted = cu.scaling.predicted_steps(cost.H, 1e-3)
-    assert f"reached the target in {predicted:,} steps" in text
+    assert f"Reached the target in {predicted:,} steps" in text
+    assert text[0].isupper()
     assert f"theory says {predicted:,} steps" in text
 
 
@@ -63,10 +64,10 @@ def test_divergence_is_reported_in_words(dashboard):
     limit = cu.scaling.max_stable_learning_rate(dashboard.cost().H)
     dashboard.set(lr=2 * limit)
     text = dashboard.status_text()
-    assert "diverged at step" in text and "stable limit" in text
+    assert "Diverged at step" in text and "stable limit" in text
     assert dashboard.cost_note.get_text().startswith("diverged at step")
     dashboard.set(lr=1.001 * limit)  # barely unstable: grows too slowly to pass the threshold
-    assert "diverging slowly" in dashboard.status_text()
+    assert "Diverging slowly" in dashboard.status_text()
 
 
 def test_not_reached_is_reported_in_words(dashboard):
@@ -74,7 +75,7 @@ def test_not_reached_is_reported_in_words(dashboard):
     dashboard.set(scale_ratio=100.0)
     dashboard.snap_best_rate()
     text = dashboard.status_text()
-    assert "not reached within 2,000 steps" in text and "theory says" in text
+    assert "Not reached within 2,000 steps" in text and "theory says" in text
     dashboard.set(lr=1e-6)
     assert "far below the best one" in dashboard.status_text()
 
@@ -83,8 +84,8 @@ def test_standardized_reaches_the_target_in_a_few_steps_at_every_scale(dashboard
     for ratio in (1.0, 10.0, 1000.0):
         dashboard.set(scale_ratio=ratio, inputs="standardized")
         dashboard.snap_best_rate()
-        assert "reached the target in 2 steps" in dashboard.status_text()
-        assert "standardized features" in dashboard.status_text()
+        assert "Reached the target in 2 steps" in dashboard.status_text()
+        assert "Standardized features" in dashboard.status_text()
 
 
 def test_revisit_is_served_from_the_cache(dashboard):
@@ -111,3 +112,56 @@ def test_unknown_control_and_bad_option():
         d.set(ratio=2.0)
     with pytest.raises(ValueError, match="inputs must be one of"):
         cu.widgets.normalization_dashboard(inputs="normalized")
+
+
+# ---------------------------------------------------------------- issue 14: exact keys, true words
+
+
+def test_best_rate_at_scale_1000_is_stable_and_not_merged_with_the_limit():
+    """At scale 1,000 the best rate and the limit 2/lambda_max differ by 8.8e-7 of it: a key
+    rounded to 6 digits merged them and the best-rate button showed a divergence."""
+    d = cu.widgets.normalization_dashboard()
+    d.set(scale_ratio=1000.0)
+    cost = d.cost()
+    limit = cu.scaling.max_stable_learning_rate(cost.H)
+    d.set(lr=limit * (1 + 1e-7))          # just above the limit: diverging slowly
+    assert "Diverging slowly" in d.status_text()
+    d.snap_best_rate()                    # just below: stable
+    assert d.key()[2] == cu.scaling.best_learning_rate(cost.H) < limit
+    text = d.status_text()
+    assert "Diverg" not in text and "Not reached within 2,000 steps" in text, text
+    assert f"theory says {cu.scaling.predicted_steps(cost.H, 1e-3):,} steps" in text
+
+
+def test_keys_hold_the_control_values_exactly():
+    d = cu.widgets.normalization_dashboard()
+    d.set(lr=1.0000001e-3)
+    assert d.key() == (10.0, "raw", 1.0000001e-3)
+
+
+def test_divergence_advice_is_true_at_scale_1000():
+    """The status no longer reads 'stable limit 1.9e-06 ... Try the best rate, 1.9e-06' nor
+    'grew 1-fold': it says how close the best rate is to the limit, the growth per step with
+    readable numbers, and that even the best rate needs far more steps than allowed."""
+    d = cu.widgets.normalization_dashboard()
+    d.set(scale_ratio=1000.0)
+    text = d.status_text()   # the default rate (best for scale 10) is far above this limit
+    assert text.startswith("Raw features")
+    assert "Diverged at step" in text and "times the stable limit" in text
+    assert "below the limit by only 8.8e-07 of it" in text
+    assert "Even at that rate theory says 1,973,294 steps" in text
+    assert "by a factor of 2.0e4 per step" in text
+    assert "Try the best rate" not in text
+    limit = cu.scaling.max_stable_learning_rate(d.cost().H)
+    d.set(lr=limit * (1 + 1e-7))
+    text = d.status_text()
+    assert "by 1.0e-07 of it" in text and "a factor of 1 + 2.0e-07 per step" in text
+    assert "1-fold" not in text
+
+
+@pytest.mark.parametrize("factor,text", [(1.0000002, "1 + 2.0e-07"), (1.002, "1.002"),
+                                         (1.6, "1.6"), (250.4, "250"), (11079.0, "1.1e4"),
+                                         (3699138406.0, "3.7e9"), (float("inf"), "inf")])
+def test_growth_factors_are_formatted_for_reading(factor, text):
+    from course_utils.widgets.normalization import _factor
+    assert _factor(factor) == text

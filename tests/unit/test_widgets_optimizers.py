@@ -95,10 +95,45 @@ def test_status_says_what_happened_in_words(paths):
     assert "ended in the local minimum" in paths.status_text()
     paths.set(lr=0.1)
     assert "local minimum" not in paths.status_text()
+    # a crawl at a tiny rate, or a slow swing at a high beta, has not "ended" anywhere yet
+    paths.set(lr=1e-4, beta=0.99)
+    assert "has not crossed the barrier" in paths.status_text()
+    assert "ended in the local minimum" not in paths.status_text()
+    paths.set(lr=0.01, beta=0.95)
+    assert "has not crossed the barrier" in paths.status_text()
+    paths.set(lr=0.02, beta=0.95)  # lr / (1 - beta) = 0.4: over the barrier, still settling
+    assert "rolled over the barrier" in paths.status_text()
+    assert paths.status_text()[0].isupper()
     paths.set(landscape="saddle", y0=0.0)
     assert "still at the saddle point" in paths.status_text()
     paths.reset()
     paths.set(landscape="ravine")
+
+
+@pytest.mark.parametrize("optimizer,lr", [("nesterov", 0.0562), ("nesterov", 0.02),
+                                          ("adam", 0.1), ("momentum", 0.0562)])
+def test_a_value_passed_to_set_always_wins(paths, optimizer, lr):
+    """Issue 15: from momentum at its tuned 0.0562, set(optimizer="nesterov", lr=0.0562)
+    used to give Nesterov at its own tuned 0.1 (the lr "had not changed", and switching
+    the optimizer then loaded Nesterov's rate)."""
+    paths.set(landscape="ravine", optimizer="momentum")
+    paths.reset()
+    assert paths.controls["lr"].value == pytest.approx(0.0562)
+    paths.set(optimizer=optimizer, lr=lr, beta=0.8)
+    assert paths.controls["optimizer"].value == optimizer
+    assert paths.controls["lr"].value == pytest.approx(lr)
+    setting = paths.settings["ravine"][optimizer]
+    assert setting["lr"] == pytest.approx(lr) and setting["beta"] == pytest.approx(0.8)
+    label = W.LABELS[optimizer][0].upper() + W.LABELS[optimizer][1:]
+    assert paths.status_text().startswith(f"{label} (lr {lr:.3g}, beta 0.80)")
+    paths.reset()
+
+
+def test_set_applies_the_start_after_the_landscape(paths):
+    paths.set(landscape="beale", x0=1.0, y0=0.5)
+    assert (paths.controls["x0"].value, paths.controls["y0"].value) == (1.0, 0.5)
+    paths.set(landscape="ravine")
+    paths.reset()
 
 
 def test_path_revisit_is_cached(paths):
@@ -126,12 +161,17 @@ def test_every_moons_control_changes_the_figure(moons, control, value):
 
 
 def test_moons_status_words(moons):
+    """The verdict is History's (issue: one set of rules for every dashboard), the line
+    starts with a capital, and the epochs come from the batching (400 updates of 5
+    minibatches of at most 64 are 80 epochs, not 400 x 64 / 300 = 85)."""
     moons.set(optimizer="sgd", lr=0.0007, batch_size=64, schedule="constant")
-    assert "the cost barely moved" in moons.status_text()
+    text = moons.status_text()
+    assert text.startswith("Gradient descent, lr 0.0007")
+    assert "At chance after 400 steps" in text and "80 epochs of 5 updates" in text
     moons.set(optimizer="adam", lr=0.05)
     text = moons.status_text()
-    assert "Adam, lr 0.05, batches of 64, constant schedule: train accuracy" in text
-    assert "barely moved" not in text
+    assert text.startswith("Adam, lr 0.05, batches of 64, constant schedule. Learned: cost")
+    assert "train accuracy" in text and "At chance" not in text
     moons.set(optimizer="sgd", lr=3.0, batch_size=16)
     text = moons.status_text()
     assert "diverged at step" in text or "killed its ReLU units" in text or "blew up" in text
@@ -153,6 +193,28 @@ def test_moons_revisit_is_cached(moons):
     moons.set(optimizer="adam")
     moons.set(optimizer="sgd")
     assert moons.timings[-1]["kind"] == "cached"
+
+
+@pytest.mark.parametrize("batch_size,per_epoch,epochs", [(64, 5, 300), (16, 19, 79),
+                                                          (128, 3, 500), (300, 1, 1500),
+                                                          (1000, 1, 1500)])
+def test_epochs_come_from_the_batching(batch_size, per_epoch, epochs):
+    """Issue 15: the last, smaller batch is an update too (300 = 4 x 64 + 44)."""
+    assert W.updates_per_epoch(300, batch_size) == per_epoch
+    assert round(W.epochs_of(1500, 300, batch_size)) == epochs
+    X = np.zeros((2, 300))
+    assert len(cu.training.minibatches(X, X[:1], batch_size, 0)) == per_epoch
+
+
+def test_moons_guidance_states_the_epochs(moons):
+    guidance = [child.value for child in moons.box.children if hasattr(child, "value")
+                and "minibatch updates" in str(child.value)]
+    assert guidance and "400 minibatch updates (80 epochs at batches of 64)" in guidance[0]
+
+
+def test_the_notebooks_moons_dashboard_trains_300_epochs():
+    """The notebook's prose: 1,500 updates are 300 epochs at batches of 64."""
+    assert W.epochs_of(1500, 300, 64) == 300
 
 
 def test_smooth_is_a_running_mean():

@@ -54,20 +54,68 @@ def test_status_says_what_happened_in_words(dashboard):
 
 
 def test_overfitting_is_said_in_words_on_the_notebooks_setting():
-    full = cu.widgets.regularization_dashboard()
+    full = cu.widgets.regularization_dashboard(penalty="none")
     text = full.status_text()
-    assert "overfitting" in text and "train accuracy 0.9" in text
+    assert "Overfitting" in text or "overfitting" in text
+    assert text.startswith("No penalty") and "train accuracy 0.9" in text
+
+
+def test_lambda_slider_is_greyed_out_without_a_penalty(dashboard):
+    dashboard.set(penalty="none")
+    assert dashboard.controls["lambd"].disabled
+    dashboard.set(penalty="L1")
+    assert not dashboard.controls["lambd"].disabled
+    dashboard.set(penalty="none")
+    assert dashboard.controls["lambd"].disabled
+
+
+def test_one_colour_per_quantity():
+    """Training blue and validation orange (as in the notebook's figures); the weights
+    after training in a colour no other quantity uses."""
+    from matplotlib.colors import to_hex
+    board = cu.widgets.regularization_dashboard(steps=50, hidden=(10, 10))
+    assert to_hex(board.train_line.get_color()) == to_hex("C0")
+    assert to_hex(board.val_line.get_color()) == to_hex("C1")
+    weights = to_hex(board.hist_patch.get_facecolor())
+    assert weights not in {to_hex("C0"), to_hex("C1"), to_hex("C2")}
+
+
+def test_status_lines_start_with_a_capital(dashboard):
+    for values in [{"penalty": "none"}, {"penalty": "L2", "lambd": 0.3},
+                   {"penalty": "L1", "lambd": 10.0}]:
+        dashboard.set(keep_prob=1.0, early_stopping=False, **values)
+        text = dashboard.status_text()
+        assert text[0].isupper(), text
+
+
+def test_defaults_make_every_control_matter():
+    """At the defaults (L2, lambda 0.3) each control moves the validation accuracy or the
+    weights visibly: no penalty overfits, lambda 10 underfits, L1 zeroes the weights, and
+    early stopping restores an earlier step."""
+    board = cu.widgets.regularization_dashboard()
+    assert board.controls["penalty"].value == "L2"
+    assert not board.controls["lambd"].disabled
+    base = board._recall(board.key())
+    board.set(penalty="none")
+    none = board._recall(board.key())
+    assert none.train_acc - none.val_acc > 0.12 > base.train_acc - base.val_acc
+    board.set(penalty="L2", lambd=10.0)
+    assert "underfitting" in board.status_text()
+    board.set(penalty="L1", lambd=1.0)
+    assert board._recall(board.key()).exactly_zero > 0.9
+    board.set(penalty="L2", lambd=0.3, early_stopping=True)
+    assert board.best_line.get_visible()
 
 
 def test_a_blow_up_is_reported_in_words():
     """Not reachable with the dashboard's controls (lr is fixed at 2): built with lr 200."""
     wild = cu.widgets.regularization_dashboard(steps=100, hidden=(10, 10), lr=200.0)
     text = wild.status_text()
-    assert "blew up" in text and "try a smaller learning rate" in text
+    assert text.startswith("Blew up") and "try a smaller learning rate" in text
 
 
 def test_a_network_that_learns_nothing_is_not_called_underfitting():
-    still = cu.widgets.regularization_dashboard(steps=100, hidden=(10, 10), lr=30.0)
+    still = cu.widgets.regularization_dashboard(penalty="none", steps=100, hidden=(10, 10), lr=30.0)
     assert "did not learn" in still.status_text()
 
 
