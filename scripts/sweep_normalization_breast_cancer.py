@@ -2,11 +2,16 @@
 random draws: data/normalization_breast_cancer.json.
 
 A small network [30, 16, 1] (ReLU, sigmoid output, He-normal weights drawn with rng seeds
-0..N-1) trained by full-batch gradient descent for 1,000 steps, on the raw features or on
-the features standardized with the training set's statistics (cu.scaling), at each learning
-rate of a half-decade grid from 1e-6 to 30. Per run: whether it diverged, the cost every 50
-steps, the final cost, train and test accuracy. About 1-2 minutes.
-tests/claims/test_01_input_normalization.py recomputes a sample.
+0..N-1) trained by full-batch gradient descent for 1,000 steps, at each learning rate of a
+half-decade grid from 1e-6 to 31.6, on the features prepared in one of five ways (always
+with the training set's statistics):
+  "raw", "standardized" (mean 0, std 1: cu.scaling), "centred only" (mean subtracted),
+  "scaled only" (divided by the std), and "raw, small W1": raw features, with the first
+  layer's He weights divided by the root mean square of the raw training inputs (about
+  237), so that the first layer starts with the size of z the standardized network has
+  (is He's start unfair to inputs hundreds of times larger than 1?).
+Per run: whether it diverged, the cost every 50 steps, the final cost, train and test
+accuracy. About 3-5 minutes. tests/claims/test_01_input_normalization.py recomputes a sample.
 
     python scripts/sweep_normalization_breast_cancer.py
 """
@@ -24,14 +29,22 @@ OUT = pathlib.Path(__file__).parents[1] / "data" / "normalization_breast_cancer.
 SETTINGS = {"layer_sizes": [30, 16, 1], "activation": "relu", "init": "he_normal",
             "steps": 1000, "record_every": 50, "seeds": list(range(5)),
             "lrs": [float(f"{10.0 ** e:.3g}") for e in np.arange(-6, 1.51, 0.5)],
-            "inputs": ["raw", "standardized"]}
+            "inputs": ["raw", "standardized", "centred only", "scaled only", "raw, small W1"]}
 
 
 def load(inputs: str):
-    """The breast-cancer split (cu.datasets' default), raw or standardized with train stats."""
+    """The breast-cancer split (cu.datasets' default), its features prepared as `inputs`
+    says, with the training set's mean and standard deviation."""
     X, Y, X_test, Y_test = cu.datasets.load_breast_cancer()
+    mean, std = X.mean(axis=1, keepdims=True), X.std(axis=1, keepdims=True)
     if inputs == "standardized":
         X, X_test, _ = cu.scaling.standardize_train_test(X, X_test)
+    elif inputs == "centred only":
+        X, X_test = X - mean, X_test - mean
+    elif inputs == "scaled only":
+        X, X_test = X / std, X_test / std
+    elif inputs not in ("raw", "raw, small W1"):
+        raise ValueError(f"inputs must be one of {SETTINGS['inputs']}, got {inputs!r}")
     return X, Y, X_test, Y_test
 
 
@@ -40,8 +53,11 @@ def run_one(inputs: str, lr: float, seed: int) -> dict:
     X, Y, X_test, Y_test = load(inputs)
     spec = cu.Spec(tuple(SETTINGS["layer_sizes"]), activation=SETTINGS["activation"])
     params = cu.init_params(spec, SETTINGS["init"], rng=seed)
-    hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(lr), steps=SETTINGS["steps"],
-                    progress=False)
+    if inputs == "raw, small W1":
+        params["W1"] = params["W1"] / np.sqrt(np.mean(X ** 2))
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run says so in "diverged"
+        hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(lr), steps=SETTINGS["steps"],
+                        progress=False)
     every = SETTINGS["record_every"]
     with np.errstate(over="ignore", invalid="ignore"):
         train_acc = cu.accuracy(spec, hist.params, X, Y)

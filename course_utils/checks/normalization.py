@@ -206,11 +206,12 @@ def _sample(X):
     if not np.all(np.isfinite(X)):
         return None, "X contains NaN or inf"
     stds = X.std(axis=1)
-    # A sample's std scatters by about 1/sqrt(2m) of the true one: allow 4 such spreads (at
-    # least 25%), so that any honest draw passes while the variances (3x, 15x) do not.
-    spread = max(0.25, 4 / np.sqrt(2 * X.shape[1]))
+    # The log of a sample's std scatters by about 1/sqrt(2m): allow 5 such spreads (at least
+    # a factor 1.25), so that an honest draw passes while, from m = 20 on, the variances
+    # (3 and 15 times too large) do not.
+    factor = max(1.25, float(np.exp(5 / np.sqrt(2 * X.shape[1]))))
     def near(got, want):
-        return want / (1 + spread) < got < want * (1 + spread)
+        return want / factor < got < want * factor
     if not all(near(got, want) for got, want in zip(stds, EXERCISE_STDS)):
         variances = all(near(got, want ** 2) for got, want in zip(stds, EXERCISE_STDS))
         return None, (f"your X's features have standard deviations {stds[0]:.3g} and "

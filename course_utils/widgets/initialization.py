@@ -298,11 +298,11 @@ class InitializationDashboard(Dashboard):
         # layer, 4-fold) does not.
         vanishing = bool(finite.size and finite[-1] < finite[0] / GROWTH_NOTED)
         if vanishing:
-            notes.append(f"at initialization the signal shrinks {fold(finite[0] / finite[-1])}-fold from the first "
-                         "hidden layer to the last (vanishing)")
+            notes.append(f"at initialization the signal shrinks {fold(finite[0] / finite[-1])}"
+                         "-fold from the first hidden layer to the last (vanishing)")
         elif finite.size and finite[-1] > GROWTH_NOTED * finite[0]:
-            notes.append(f"at initialization the signal grows {fold(finite[-1] / finite[0])}-fold from the first "
-                         "hidden layer to the last (exploding)")
+            notes.append(f"at initialization the signal grows {fold(finite[-1] / finite[0])}"
+                         "-fold from the first hidden layer to the last (exploding)")
         if self.controls["activation"].value in ("tanh", "sigmoid") and finite.size and finite.max() > 3:
             notes.append("many units start saturated (|z| > 3, where the slope is nearly 0)")
         if vanishing and hist.verdict in ("stalled", "at chance"):

@@ -474,8 +474,8 @@ class MoonsDashboard(Dashboard):
         self._layout([[c["optimizer"], c["lr"]], [c["batch_size"], c["schedule"]]],
                      f"Each setting trains {self.updates:,} minibatch updates ({epochs:,.0f} "
                      "epochs at batches of 64) of the course's [2, 5, 2, 1] ReLU network (He "
-                     "init) on the moons. Try first: at lr 0.0007 switch from gradient descent "
-                     "to Adam; then give gradient descent lr 0.1.")
+                     "init) on the moons. Try first: at lr 0.0007 switch between gradient "
+                     "descent and Adam; then give gradient descent lr 0.1.")
 
     def _build_figure(self):
         ax_cost, ax_boundary, ax_lr = self.figure.subplots(

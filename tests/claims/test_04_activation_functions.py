@@ -589,3 +589,12 @@ def test_sigmoid_derivative_bound():
     z = np.linspace(-20, 20, 100_001)
     s = expit(z)
     assert (s * (1 - s)).max() == pytest.approx(0.25)
+
+
+def test_two_standard_errors_and_the_t_test_line():
+    """Section 6's explanation of 'clear': a normal difference beyond 2 standard errors comes
+    up by chance about once in 20; with five draws each (8 degrees of freedom) a t-test's
+    line is about 2.3 standard errors."""
+    from scipy import stats
+    assert 2 * stats.norm.sf(2.0) == pytest.approx(1 / 20, abs=0.005)
+    assert stats.t.ppf(0.975, 5 + 5 - 2) == pytest.approx(2.3, abs=0.01)

@@ -274,3 +274,63 @@ def test_stub_feedback_does_not_print_the_solution():
         text = str(feedback)
         for answer in ("25", "225", "0.00889", "2 / 225", "(15/3)", "mean(axis=1"):
             assert answer not in text, (answer, text)
+
+
+# ---------------------------------------------------------------- review of issue 14's fixes
+# Correct methods that were rejected, and likely mistakes that got a generic message (or a
+# hint that printed the whole solution).
+
+
+def _as_list(X_train, X_test):
+    return list(right_standardize(X_train, X_test))
+
+
+def _mean_over_axis_0(X_train, X_test):
+    mean, std = X_train.mean(axis=0, keepdims=True), X_train.std(axis=0, keepdims=True)
+    return (X_train - mean) / std, (X_test - mean) / std  # (1, 50) against (3, 20): raises
+
+
+def _one_mean_for_all(X_train, X_test):
+    mean, std = X_train.mean(), X_train.std()
+    return (X_train - mean) / std, (X_test - mean) / std
+
+
+def test_a_list_of_the_two_arrays_is_accepted():
+    feedback = cu.checks.standardize_with_train_stats(_as_list)
+    assert feedback.passed, str(feedback)
+
+
+@pytest.mark.parametrize("wrong,words", [
+    (_mean_over_axis_0, "one entry per training example"),
+    (_mean_over_axis_0, "axis=1"),
+    (_one_mean_for_all, "one mean and one std for all the features together"),
+])
+def test_likely_mistakes_are_named(wrong, words):
+    feedback = cu.checks.standardize_with_train_stats(wrong)
+    assert not feedback.passed and words in str(feedback), str(feedback)
+
+
+def test_an_unrecognised_mistake_gets_a_hint_not_the_solution():
+    feedback = str(cu.checks.standardize_with_train_stats(
+        lambda a, b: (right_standardize(a, b)[0], right_standardize(a, b)[1] + 1)))
+    assert "X_test_std differs" in feedback
+    assert "return (X_train - mean) / std" not in feedback and "keepdims=True)" not in feedback
+
+
+def test_a_one_element_array_is_a_number():
+    """e.g. kappa = eigenvalues[-1:] / eigenvalues[:1]: an array of shape (1,)."""
+    eigenvalues = np.linalg.eigvalsh(np.diag([9.0, 225.0]))
+    assert cu.checks.condition_number_prediction(eigenvalues[-1:] / eigenvalues[:1]).passed
+    assert cu.checks.max_stable_learning_rate(2 / eigenvalues[-1:]).passed
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_small_honest_sample_is_graded_on_its_own_value(seed):
+    """With m = 20 a sample's standard deviations scatter by about 16%: a draw 25% off is
+    still an honest draw of std 3 and 15, graded against its own value."""
+    X = _sample(seed, m=20)
+    kappa = cu.scaling.condition_number(X @ X.T / X.shape[1])
+    feedback = cu.checks.condition_number_prediction(kappa, X=X)
+    assert feedback.passed, str(feedback)
+    limit = cu.scaling.max_stable_learning_rate(X @ X.T / X.shape[1])
+    assert cu.checks.max_stable_learning_rate(limit, X=X).passed
