@@ -39,6 +39,8 @@ class History:
     diverged_at: the step whose cost was NaN or inf, else None.
     chance_cost: the cost of guessing the training labels' class frequencies (set by
         train(); see chance_cost()), against which `verdict` judges "at chance".
+    steps_per_epoch: updates per pass over the data (1 for full batch), over which
+        `judged_cost` averages minibatch costs.
     evals: records every `eval_every` steps: {"step", "train_cost", "train_acc", "val_cost",
         "val_acc"} lists (val_* only with a validation set).
     layer_stats: records every `record_every` steps: {"step": (R,), "act_mean", "act_std":
@@ -57,6 +59,7 @@ class History:
     layer_stats: dict = field(default_factory=dict)
     seconds: float = 0.0
     chance_cost: float | None = None
+    steps_per_epoch: int = 1
 
     @property
     def final_cost(self) -> float:
@@ -85,12 +88,21 @@ class History:
         return bool(np.ptp(costs) <= 1e-6 * max(abs(costs[0]), 1e-12))
 
     @property
+    def judged_cost(self) -> float:
+        """The cost the verdict reads: the last step's cost on full-batch runs; on minibatch
+        runs, where one batch's cost is noisy, the mean over the last epoch's steps."""
+        costs = np.asarray(self.costs, dtype=float)
+        if not costs.size:
+            return float("nan")
+        return float(costs[-self.steps_per_epoch:].mean())
+
+    @property
     def at_chance(self) -> bool:
-        """True when the final cost is still within CHANCE_FRACTION of `chance_cost` (or
+        """True when the judged cost is still within CHANCE_FRACTION of `chance_cost` (or
         above it): the network has learned next to nothing beyond the class frequencies."""
         if self.diverged or self.chance_cost is None or not len(self.costs):
             return False
-        return bool(self.final_cost >= CHANCE_FRACTION * self.chance_cost)
+        return bool(self.judged_cost >= CHANCE_FRACTION * self.chance_cost)
 
     @property
     def verdict(self) -> str:
@@ -100,9 +112,9 @@ class History:
         "diverged"  the cost became NaN or inf;
         "blew up"   a finite cost rose over 100 times its start (see blew_up_at);
         "stalled"   the cost did not move (see stalled);
-        "at chance" the final cost is no better than guessing the class frequencies
-                    (see at_chance), whatever it started from;
-        "got worse" the final cost is above the first;
+        "at chance" the judged cost (see judged_cost) is no better than guessing the
+                    class frequencies (see at_chance), whatever it started from;
+        "got worse" the judged cost is above the first;
         "learned"   otherwise: the cost fell below chance and below its start.
         """
         if self.diverged:
@@ -115,7 +127,7 @@ class History:
             return "stalled"
         if self.at_chance:
             return "at chance"
-        if self.final_cost > float(self.costs[0]):
+        if self.judged_cost > float(self.costs[0]):
             return "got worse"
         return "learned"
 
@@ -351,7 +363,8 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
         rng = as_rng(rng, purpose=f"to shuffle the examples into batches of {batch_size}")
 
     hist = History(params=params, state=dict(state) if state is not None else net.init_state(spec),
-                   chance_cost=chance_cost(Y))
+                   chance_cost=chance_cost(Y),
+                   steps_per_epoch=1 if batch_size is None else -(-X.shape[1] // batch_size))
     if eval_every:
         hist.evals = {"step": []}
         _append_eval(hist.evals, 0, _evaluate(spec, params, hist.state, X, Y, X_val, Y_val))

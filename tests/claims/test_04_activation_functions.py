@@ -598,3 +598,96 @@ def test_two_standard_errors_and_the_t_test_line():
     from scipy import stats
     assert 2 * stats.norm.sf(2.0) == pytest.approx(1 / 20, abs=0.005)
     assert stats.t.ppf(0.975, 5 + 5 - 2) == pytest.approx(2.3, abs=0.01)
+
+
+def test_a_clear_verdict_by_chance_alone():
+    """Section 6: with the standard error estimated from five draws each (8 degrees of
+    freedom), a difference beyond 2 standard errors comes up by chance about once in 12,
+    so among 16 comparisons about one or two 'clear' verdicts may be chance."""
+    from scipy import stats
+    p = 2 * stats.t.sf(2.0, 5 + 5 - 2)
+    assert 1 / 13 < p < 1 / 11
+    assert 1 <= 16 * p <= 2
+
+
+def _failed(r):
+    """The notebook's rule: diverged (NaN), or a recorded cost over 100 times the first."""
+    costs = [np.inf if c is None else c for c in r["costs"] + [r["final_cost"]]]
+    return r["diverged"] or max(costs) > 100 * costs[0]
+
+
+def _fastest(sweep, task, activation):
+    """The notebook's 'fastest rate': of the rates where all five draws reach the target and
+    none diverges or blows up, the one with the fewest steps (median)."""
+    by_rate = {lr: [r for r in sweep["runs"] if (r["task"], r["activation"], r["lr"]) == (task, activation, lr)]
+               for lr in sweep["settings"]["learning_rates"][activation]}
+    usable = [lr for lr, rs in by_rate.items()
+              if all(r["steps_to_target"] is not None and not _failed(r) for r in rs)]
+    steps = {lr: np.array([r["steps_to_target"] for r in by_rate[lr]]) for lr in usable}
+    lr = min(usable, key=lambda lr: np.median(steps[lr]))
+    return lr, steps[lr], max(usable)
+
+
+def test_elu_is_clearly_fastest_only_on_the_digits_at_each_fastest_rate(sweep):
+    """Given each activation its fastest rate, ReLU and leaky ReLU are not clearly slower
+    than ELU on the moons, spirals and XOR (on the moons and XOR within 30% of its median);
+    on the digits ELU is clearly faster than all four others. The sigmoid is the slowest on
+    every task, clearly slower than tanh (1.5 to 2.7 times the steps) and than the centred
+    sigmoid."""
+    tasks = list(sweep["settings"]["tasks"])
+    q = {(t, a): _fastest(sweep, t, a) for t in tasks
+         for a in sweep["settings"]["ranking"] + sweep["settings"]["comparisons"]}
+    for t in ("moons", "spirals", "xor"):
+        for b in ("leaky_relu", "relu"):
+            assert _verdict(-q[t, "elu"][1], -q[t, b][1]) == "tie", (t, b)
+    for t in ("moons", "xor"):
+        assert np.median(q[t, "relu"][1]) <= 1.3 * np.median(q[t, "elu"][1])
+    for b in ("leaky_relu", "relu", "tanh", "sigmoid"):
+        assert _verdict(-q["digits", "elu"][1], -q["digits", b][1]) == "holds", b
+    ratios = []
+    for t in tasks:
+        medians = {a: np.median(q[t, a][1]) for a in sweep["settings"]["ranking"]}
+        assert max(medians, key=medians.get) == "sigmoid", t
+        for a in ("tanh", "sigmoid_centered"):
+            assert _verdict(-q[t, a][1], -q[t, "sigmoid"][1]) == "holds", (t, a)
+        ratios.append(medians["sigmoid"] / medians["tanh"])
+    assert 1.4 < min(ratios) < 1.6 and 2.6 < max(ratios) < 2.8  # "1.5- to 2.7-fold"
+
+
+def test_elu_trains_in_a_narrower_range_of_rates(sweep):
+    """ELU's largest usable rate is 0.3 on every task: at 1 some draw diverges or blows up on
+    every task; ReLU and leaky ReLU still train in every draw at 1 on the moons and XOR.
+    ELU diverges or blows up in more runs than leaky ReLU; ReLU, tanh and both sigmoids in
+    none."""
+    for t in sweep["settings"]["tasks"]:
+        assert _fastest(sweep, t, "elu")[2] == 0.3
+        at_1 = [r for r in sweep["runs"] if (r["task"], r["activation"], r["lr"]) == (t, "elu", 1.0)]
+        assert any(_failed(r) for r in at_1), t
+    for t in ("moons", "xor"):
+        for a in ("relu", "leaky_relu"):
+            assert _fastest(sweep, t, a)[2] == 1.0, (t, a)
+    failed = {a: sum(_failed(r) for r in sweep["runs"] if r["activation"] == a)
+              for a in sweep["settings"]["ranking"] + sweep["settings"]["comparisons"]}
+    assert failed["elu"] > failed["leaky_relu"] > 0
+    assert failed["relu"] == failed["tanh"] == failed["sigmoid"] == failed["sigmoid_centered"] == 0
+
+
+def test_bad_start_relu_networks_at_chance_have_a_dead_last_hidden_layer(dying, moons):
+    """'Two of the four ReLU networks never move from chance (0.50: their last hidden layer
+    is entirely dead, so the output ignores the input)'."""
+    X, _, _, _ = moons
+    stuck = [r for r in dying["bad start"]["relu"] if r["accuracy"] <= 0.55]
+    assert len(stuck) >= 2
+    for r in stuck:
+        assert diagnostics.dead_fraction(r["spec"], r["final"], X)[-1] == 1.0
+
+
+def test_agrees_with_02_on_the_sigmoid_in_deep_networks():
+    """Section 6 quotes notebook 02 (data/sigmoid_gain_depth.json): on the digits at Xavier
+    x 4 the plain sigmoid trains to about 6 hidden layers and collapses near 8; the centred
+    sigmoid trains to 12."""
+    gains = cu.datasets.load_sweep("sigmoid_gain_depth")
+    acc = {(r["variant"], r["gain"], r["depth"]): r["train_acc_mean"] for r in gains["summary"]}
+    assert acc["sigmoid", 4, 6] > 0.9 and acc["sigmoid", 4, 8] < 0.7
+    assert all(acc["sigmoid_centered", 4, d] > 0.9 for d in gains["settings"]["depths"])
+    assert max(gains["settings"]["depths"]) == 12

@@ -430,8 +430,12 @@ def test_stored_threshold_sweep_is_the_current_one(stored_networks):
 def test_thresholds_hold_on_nine_networks(stored_networks):
     """Issue 15: at eps 1e-6 correct code stays below 1e-7 on all 9 networks (3 starts
     each), below 1e-8 on all but the sigmoid one; at eps 1e-7 only the sigmoid network
-    crosses 1e-7; its worst blocks' gradients are about ten times smaller than tanh's."""
+    crosses 1e-7, and only to "a few 1e-7" in every start (the source course's "about 1e-7");
+    its worst blocks' gradients are about ten times smaller than tanh's."""
     at_6, at_7 = _largest(stored_networks, "1e-06"), _largest(stored_networks, "1e-07")
+    sigmoid_at_7 = [max(r["errors_eps_1e-07"].values()) for r in stored_networks["runs"]
+                    if r["name"] == "2-6-6-1 sigmoid"]
+    assert all(gradcheck.OK < e < 1e-6 for e in sigmoid_at_7), sigmoid_at_7
     assert max(at_6.values()) < gradcheck.OK
     assert [name for name, e in at_6.items() if e >= 1e-8] == ["2-6-6-1 sigmoid"]
     assert [name for name, e in at_7.items() if e >= gradcheck.OK] == ["2-6-6-1 sigmoid"]

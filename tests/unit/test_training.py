@@ -309,3 +309,22 @@ def test_verdict_judges_from_the_numbers(circles):
     assert unknown_chance.verdict == "learned"  # without labels, chance cannot be judged
     for hist in (learned, at_chance, worse):
         assert hist.status()[0].isupper()
+
+
+def test_verdict_reads_the_last_epoch_on_minibatch_runs():
+    """One noisy batch does not decide: the last epoch's mean cost does."""
+    noisy_end = np.r_[1.0, np.full(49, 0.3), 0.9]  # one bad last batch in an epoch of 10
+    hist = cu.History(costs=noisy_end, steps=51, chance_cost=np.log(2), steps_per_epoch=10)
+    assert hist.judged_cost == pytest.approx((9 * 0.3 + 0.9) / 10)
+    assert hist.verdict == "learned"
+    full_batch = cu.History(costs=noisy_end, steps=51, chance_cost=np.log(2))
+    assert full_batch.verdict == "at chance"
+
+
+def test_train_records_the_steps_per_epoch(circles):
+    X, Y, _, _ = circles
+    spec = cu.Spec((2, 4, 1))
+    params = cu.init_params(spec, rng=0)
+    assert cu.train(spec, params, X, Y, cu.optimizers.sgd(0.1), steps=3).steps_per_epoch == 1
+    hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.1), steps=3, batch_size=64, rng=0)
+    assert hist.steps_per_epoch == 5  # 300 examples: 4 batches of 64 and one of 44

@@ -2,6 +2,8 @@
 what is drawn and said, and that nothing raised (nbval cannot see tracebacks inside widget
 callbacks)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -165,3 +167,26 @@ def test_divergence_advice_is_true_at_scale_1000():
 def test_growth_factors_are_formatted_for_reading(factor, text):
     from course_utils.widgets.normalization import _factor
     assert _factor(factor) == text
+
+
+def test_equal_scales_are_said_in_words():
+    """At scale 1 the status said "x2 1× larger than x1"."""
+    d = cu.widgets.normalization_dashboard(scale_ratio=1.0)
+    assert "x1 and x2 on the same scale" in d.status_text() and "1× larger" not in d.status_text()
+    d.set(inputs="standardized")
+    assert "were on the same scale" in d.status_text()
+
+
+def test_near_the_limit_the_status_says_why_a_smaller_rate_gets_further():
+    """Scale 1,000 at the best rate: under 1% of the way in 2,000 steps, and the status says
+    that the steep direction barely settles; at half the rate the cost goes about half of
+    the way (the steep direction settled). Far from the limit the clause is absent."""
+    d = cu.widgets.normalization_dashboard(scale_ratio=1000.0)
+    d.snap_best_rate()
+    text = d.status_text()
+    done = float(re.search(r"went ([\d.]+)% of the way", text).group(1))
+    assert done < 1 and "steep direction's error flips sign" in text and "twice as slow" in text
+    d.set(lr=d.controls["lr"].value / 2)
+    text = d.status_text()
+    assert 45 < float(re.search(r"went ([\d.]+)% of the way", text).group(1)) < 55
+    assert "flips sign" not in text
