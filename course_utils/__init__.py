@@ -34,7 +34,7 @@ from .network import (Spec, accuracy, forward, init_params, init_state, loss_and
                       predict_proba)
 from .training import History, train
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def __getattr__(name):
