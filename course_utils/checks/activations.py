@@ -207,7 +207,9 @@ _BOUND_HINTS = {
     "linear": "the identity has slope 1 everywhere",
 }
 _ALIASES = {"logistic": "sigmoid", "logistic sigmoid": "sigmoid", "sigma": "sigmoid",
-            "leaky relu": "leaky_relu", "leaky": "leaky_relu"}
+            "leaky relu": "leaky_relu", "leaky": "leaky_relu",
+            "centred sigmoid": "sigmoid_centered", "centered sigmoid": "sigmoid_centered",
+            "sigmoid centred": "sigmoid_centered"}
 
 
 def derivative_bound(answer):
@@ -226,6 +228,11 @@ def derivative_bound(answer):
                     "is also multiplied by the weights (W^T dZ), and weights 4 times larger pay "
                     "for the 1/4 (section 1 measures it). What no weights can absorb is the "
                     "sigmoid's mean of 1/2 (02)", None)
+        if name == "sigmoid_centered":  # sigma(z) - 1/2 has the sigmoid's slope, so its bound
+            return (True, "the centred sigmoid sigma(z) - 1/2 (section 6): it has the sigmoid's "
+                    "slope, sigma(z) (1 - sigma(z)) <= 1/4, so the same bound. The seed's own "
+                    "activation with that bound is the plain sigmoid; what differs between the "
+                    "two is the mean (1/2 against 0), not the slope", None)
         if name in _BOUND_HINTS:
             return False, f"{value!r}: its derivative goes above 1/4", _BOUND_HINTS[name]
         return (False, f"{value!r} is not one of the activations of this notebook",

@@ -11,6 +11,11 @@ from ._core import grade
 __all__ = ["sigmoid_chain_bound", "global_norm", "clip_by_norm"]
 
 
+def _as_float(value) -> float:
+    """One number from a Python or numpy scalar or a one-element array of any shape."""
+    return float(np.asarray(value, dtype=float).reshape(-1)[0])
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(value, bool) \
         or (isinstance(value, np.ndarray) and value.size == 1)
@@ -44,6 +49,10 @@ _CHAIN_MISTAKES = {
         lambda L, w: 0.5 ** L,
         "sigmoid(0) = 1/2 is the value; the slope sigmoid'(z) = sigmoid(z)(1 - sigmoid(z)) is "
         "at most 1/4"),
+    "(|w| / 4)^(2L), the square of the bound": (
+        lambda L, w: (abs(w) / 4) ** (2 * L),
+        "that is a bound on the square (section 2's mean-square factor); the question asks for "
+        "the size |da_L / da_0| itself: one factor |w| * 1/4 per layer"),
     "|w|^L / 4": (
         lambda L, w: abs(w) ** L / 4,
         "the slope's 1/4 comes in once per layer, like the weight"),
@@ -78,7 +87,7 @@ def _chain_case(fn):
             return (False, f"chain_bound({depth}, {w:g}) returned {type(value).__name__}, "
                     "expected a number", "return one number: the upper bound on "
                     "|da_L / da_0| that sigmoid' <= 1/4 gives, for that depth and weight")
-        value = float(np.asarray(value))
+        value = _as_float(value)
         truth = _chain_truth(depth, w)
         if np.isclose(value, truth, rtol=1e-9, atol=0):
             continue
@@ -135,7 +144,7 @@ def _global_norm_case(fn):
     if not _is_number(value):
         return (False, f"global_norm returned {type(value).__name__}, expected a number",
                 "return one number: the norm of all the blocks together, as the exercise says")
-    value = float(np.asarray(value))
+    value = _as_float(value)
     if np.isclose(value, truth, rtol=1e-9):
         return True, f"the global norm of four blocks is {truth:.6g}", None
     mistakes = {

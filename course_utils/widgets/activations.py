@@ -57,6 +57,7 @@ class Result:
     status: str
     level: str
     counted: bool = True       # False for a run that diverged or blew up: no bars drawn
+    verdict: str = ""          # History.verdict once trained ("" while training)
     train_acc: float = np.nan
     test_acc: float = np.nan
 
@@ -212,6 +213,7 @@ class ActivationDashboard(Dashboard):
         seconds = time.perf_counter() - start
         result = self._snapshot(spec, hist.params, hist.costs, "", "info")
         result.counted = hist.verdict not in ("diverged", "blew up")
+        result.verdict = hist.verdict
         with np.errstate(over="ignore", invalid="ignore"):
             result.train_acc = network.accuracy(spec, hist.params, self.X, self.Y)
             result.test_acc = network.accuracy(spec, hist.params, self.X_test, self.Y_test)
@@ -285,8 +287,8 @@ class ActivationDashboard(Dashboard):
             shown = i < depth and result.counted
             inactive_bar.set_height(result.inactive[i] if shown and not squashing else 0.0)
             dead_bar.set_height(result.dead[i] if shown else 0.0)
-        self.dead_note.set_text("" if result.counted else
-                                "not counted:\nthe network blew up")
+        gone = "diverged" if result.verdict == "diverged" else "blew up"
+        self.dead_note.set_text("" if result.counted else f"not counted:\nthe network {gone}")
         self.say(result.status, result.level)
         self.view.redraw()
         self._frame_shown()

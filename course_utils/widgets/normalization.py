@@ -240,9 +240,11 @@ class NormalizationDashboard(Dashboard):
             # Near the limit the steep direction zig-zags almost undamped, so in a short run
             # a smaller rate can get further (it removes the steep part at once), though the
             # flat direction then converges even more slowly.
+            shrinks = (f"shrinks by only {_fraction(1 + steep)} of itself per step"
+                       if 1 + steep > 0 else "does not shrink at all (the rate is the limit)")
             text += (f" So close to the limit the steep direction's error flips sign and "
-                     f"shrinks by only {_fraction(1 + steep)} of itself per step; half this "
-                     f"rate removes it at once, but the flat direction is then twice as slow.")
+                     f"{shrinks}; half this rate removes it at once, but the flat direction "
+                     f"is then twice as slow.")
         return text, "warn"
 
     def _advice(self, cost) -> str:

@@ -247,3 +247,15 @@ def test_the_exercise_example_fails_as_shown_and_passes_when_completed():
     assert "not yet" in stored and "np.exp(-z)" not in stored and "np.exp(-z)" not in stub.source
     assert "return 1 / (1 + np.exp(-z))" in _markdown()
     assert cu.checks.sigmoid(lambda z: 1 / (1 + np.exp(-z))).passed
+
+
+def test_the_module_table_names_every_activation_of_the_registry():
+    """The cu.activations row lists every name of the registry (the centred sigmoid, added
+    for 02's sigmoid story, included), and nothing else."""
+    spoken = {"sigmoid": "sigmoid", "sigmoid_centered": "the centred sigmoid", "tanh": "tanh",
+              "relu": "ReLU", "leaky_relu": "leaky ReLU", "elu": "ELU", "selu": "SELU",
+              "softplus": "softplus", "linear": "linear"}
+    assert set(cu.activations.NAMES) == set(spoken)
+    row = next(line for line in _markdown().splitlines() if line.startswith("| `cu.activations` |"))
+    listed = row.split("|")[2].split(", each with")[0].strip().split(", ")
+    assert listed == [spoken[name] for name in cu.activations.NAMES]

@@ -134,6 +134,8 @@ def test_elu_derivative_of_the_wrong_type_or_shape_is_named():
 
 @pytest.mark.parametrize("answer,ok,words", [
     ("sigmoid", True, "<= 1/4"),
+    ("sigmoid_centered", True, "same bound"),  # section 6's centred sigmoid has the same slope
+    ("centred sigmoid", True, "same bound"),
     ("Logistic", True, "<= 1/4"),
     (" logistic sigmoid ", True, "<= 1/4"),
     ("tanh", False, "tanh'(0) = 1"),
@@ -200,3 +202,12 @@ def test_derivative_bound_success_does_not_claim_a_fourfold_shrink_per_layer():
     text = str(cu.checks.derivative_bound("sigmoid"))
     assert "4^10" not in text and "at least" not in text
     assert "weights" in text and "mean of 1/2" in text
+
+
+@pytest.mark.parametrize("right", [
+    lambda Z: (Z.max(axis=1) <= 0).mean(),
+    lambda Z: np.sum(~np.any(Z > 0, axis=1)) / Z.shape[0],
+    lambda Z: float(np.count_nonzero(np.maximum(Z, 0).sum(axis=1) == 0)) / len(Z),
+])
+def test_dead_fraction_accepts_other_correct_methods(right):
+    assert cu.checks.dead_fraction(right).passed

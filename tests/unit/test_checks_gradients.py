@@ -14,6 +14,24 @@ def test_chain_bound_accepts_the_right_answer():
     assert feedback.passed, str(feedback)
 
 
+@pytest.mark.parametrize("right", [
+    lambda L, w: float(np.prod([abs(w) * 0.25] * L)),          # a product of L factors
+    lambda L, w: np.array([(abs(w) / 4) ** L]),                 # a one-element array (was a TypeError)
+    lambda L, w: np.array([[(abs(w) / 4) ** L]]),
+    lambda L, w: np.exp(L * np.log(abs(w) / 4)),
+])
+def test_chain_bound_accepts_every_correct_method(right):
+    feedback = cu.checks.sigmoid_chain_bound(right)
+    assert feedback.passed, str(feedback)
+
+
+def test_global_norm_accepts_a_one_element_array():
+    def one_element(grads):
+        return np.array([np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))])
+    feedback = cu.checks.global_norm(one_element)
+    assert feedback.passed, str(feedback)
+
+
 def test_chain_bound_stub_feedback_does_not_give_the_answer_away():
     text = str(cu.checks.sigmoid_chain_bound(lambda L, w: None))
     assert "not yet" in text and "/ 4" not in text and "abs(w)" not in text
@@ -27,6 +45,7 @@ def test_chain_bound_stub_feedback_does_not_give_the_answer_away():
     (lambda L, w: 0.5 ** L, "at most 1/4"),
     (lambda L, w: abs(w) ** L / 4, "once per layer, like the weight"),
     (lambda L, w: L * abs(w) / 4, "multiplies"),
+    (lambda L, w: (w ** 2 / 16) ** L, "the square of the bound"),
     (lambda L, w: 1.0, "chain rule"),
     (lambda L, w: None, "expected a number"),
     (lambda L, w: [0.25] * L, "expected a number"),

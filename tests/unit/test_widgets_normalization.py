@@ -190,3 +190,12 @@ def test_near_the_limit_the_status_says_why_a_smaller_rate_gets_further():
     text = d.status_text()
     assert 45 < float(re.search(r"went ([\d.]+)% of the way", text).group(1)) < 55
     assert "flips sign" not in text
+
+
+def test_a_rate_exactly_at_the_limit_is_said_truly():
+    """At lr = 2 / lambda_max exactly the steep error neither grows nor shrinks."""
+    d = cu.widgets.normalization_dashboard(scale_ratio=10.0)
+    d.set(lr=cu.scaling.max_stable_learning_rate(d.cost().H))
+    text = d.status_text()
+    assert "Not reached within" in text and "does not shrink at all" in text
+    assert "0.0e+00" not in text

@@ -140,3 +140,14 @@ def test_unknown_control_is_a_clear_error(dashboard):
 def test_too_much_regularization_is_called_underfitting(dashboard):
     dashboard.set(penalty="L2", lambd=10.0, keep_prob=1.0, early_stopping=False)
     assert "underfitting" in dashboard.status_text()
+
+
+def test_cache_keys_hold_the_control_values_exactly(dashboard):
+    """Issue 14's rule for every dashboard: rounding a key merges distinct settings, and a
+    setting set from Python must not be served another setting's cached result."""
+    dashboard.set(penalty="L2", lambd=0.3, keep_prob=1.0, early_stopping=False)
+    first = dashboard.key()
+    dashboard.set(lambd=0.3 + 1e-9)
+    assert dashboard.key() != first
+    dashboard.set(lambd=0.3, keep_prob=0.5 + 1e-7)
+    assert dashboard.key() != (first[0], first[1], 0.5, first[3])
