@@ -142,6 +142,9 @@ class History:
         if verdict == "not trained":
             return "Not trained (0 steps)"
         chance = "" if self.chance_cost is None else f" (chance: {self.chance_cost:.3f})"
+        # The cost the verdict read: on minibatch runs, the last epoch's mean (see judged_cost).
+        end = self.judged_cost
+        end_text = f"{end:.4g}" if self.steps_per_epoch == 1 else f"{end:.4g} (last epoch's mean)"
         if verdict == "blew up":
             text = (f"Blew up: the cost rose to {costs[self.blew_up_at]:.1e} at step "
                     f"{self.blew_up_at:,}; after {self.steps:,} steps it is {costs[-1]:.4g}")
@@ -149,11 +152,11 @@ class History:
             text = f"Stalled: the cost stayed at {costs[0]:.4f} for {self.steps:,} steps"
         elif verdict == "at chance":
             text = (f"At chance after {self.steps:,} steps: cost {costs[0]:.4g} -> "
-                    f"{costs[-1]:.4g}, no better than guessing the class frequencies{chance}")
+                    f"{end_text}, no better than guessing the class frequencies{chance}")
         elif verdict == "got worse":
-            text = f"Got worse: the cost rose from {costs[0]:.4g} to {costs[-1]:.4g} in {self.steps:,} steps"
+            text = f"Got worse: the cost rose from {costs[0]:.4g} to {end_text} in {self.steps:,} steps"
         else:
-            text = f"Learned: cost {costs[0]:.4g} -> {costs[-1]:.4g} in {self.steps:,} steps"
+            text = f"Learned: cost {costs[0]:.4g} -> {end_text} in {self.steps:,} steps"
         if self.stopped_early:
             text += f"; stopped early, best validation cost at step {self.best_step:,}"
         if self.stopped_by_callback:

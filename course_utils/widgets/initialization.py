@@ -274,7 +274,12 @@ class InitializationDashboard(Dashboard):
             std_final = np.array([Z.std() for Z in Z_final])
             train_acc = network.accuracy(spec, params, self.X, self.Y)
             test_acc = network.accuracy(spec, params, self.X_test, self.Y_test)
-        status, level = self._verdict(hist, init, std_init, train_acc, test_acc, seconds)
+            # The cost of the final weights, which the accuracies measure: hist.costs[-1]
+            # is the cost before the last update.
+            end_cost = float(network.output_loss(spec)(network.forward(spec, params, self.X)[0],
+                                                       self.Y)[0]) if not hist.diverged else np.nan
+        status, level = self._verdict(hist, init, std_init, train_acc, test_acc, seconds,
+                                      end_cost=end_cost)
         return Result(hist.costs, self._probabilities(spec, params), std_init, std_pred,
                       std_final, act_std_init, status, level, train_acc, test_acc)
 
@@ -282,13 +287,21 @@ class InitializationDashboard(Dashboard):
         label, activation, gain, depth = self.key()
         return f"{label} × {gain:.3g}, {activation}, {depth} hidden layer{'s' * (depth > 1)}"
 
-    def _verdict(self, hist, init, std_init, train_acc, test_acc, seconds):
+    def _verdict(self, hist, init, std_init, train_acc, test_acc, seconds, end_cost=None):
         """The run in words, judged by History.verdict and said by History.status() (the
-        rules every notebook shares), then the accuracies and what the start looked like."""
+        rules every notebook shares), then the accuracies and what the start looked like.
+
+        One exception: a run whose cost fell far (below half its last recorded value) and
+        then jumped back up is "At chance" or "Got worse" by History's rule, which reads
+        only the last recorded cost; that would contradict a high accuracy (He normal, tanh,
+        5 hidden layers: cost 0.075 at step 966, a spike to 0.696 at step 999, train
+        accuracy 0.94). Its status says "Unstable" and what the cost did. end_cost: the
+        cost of the final weights (after the last update), which the accuracies measure."""
         head = f"{self._describe()}. "
         accuracy = f"Train accuracy {train_acc:.2f}, test {test_acc:.2f}."
         if init.name == "zeros":
-            return head + self._zeros_reason(hist) + f" {accuracy}", "bad"
+            reason = self._zeros_reason(hist)
+            return head + reason[0].upper() + reason[1:] + f" {accuracy}", "bad"
         if hist.verdict == "diverged":
             return head + hist.status() + ". Try a smaller gain.", "bad"
         notes = []
@@ -309,14 +322,24 @@ class InitializationDashboard(Dashboard):
             notes.append("the gradients are too small for this learning rate")
         costs = np.asarray(hist.costs, dtype=float)
         best = int(np.argmin(costs)) if np.all(np.isfinite(costs)) else None
-        if hist.verdict != "learned" and best is not None and costs[best] < 0.5 * costs[-1]:
-            notes.append(f"the cost had fallen to {costs[best]:.3g} (step {best:,}) and jumped back "
-                         "up: the steps overshoot at this learning rate")
+        unstable = (hist.verdict in ("at chance", "got worse") and best is not None
+                    and costs[best] < 0.5 * costs[-1])
+        if unstable:
+            summary = (f"Unstable: the cost fell from {costs[0]:.3g} to {costs[best]:.3g} (step "
+                       f"{best:,}), then jumped back up, to {costs[-1]:.3g} at step {costs.size - 1:,}"
+                       + (f", as high as guessing the class frequencies (chance: "
+                          f"{hist.chance_cost:.3f})" if hist.verdict == "at chance"
+                          else ", above where it started")
+                       + ": the steps overshoot at this learning rate")
+            if end_cost is not None and np.isfinite(end_cost):
+                summary += f". After the last step the cost is {end_cost:.3g}"
+        else:
+            summary = hist.status()
         if hist.verdict == "learned":
             level = "good" if train_acc >= 0.9 and not notes else "warn"
         else:
-            level = "bad"
-        text = head + hist.status() + ". " + accuracy
+            level = "warn" if unstable else "bad"
+        text = head + summary + ". " + accuracy
         if notes:
             text += " " + "; ".join(notes)[0].upper() + "; ".join(notes)[1:] + "."
         return text + f" ({seconds:.1f} s)", level

@@ -431,6 +431,12 @@ def _markdown():
     "largest possible value",
     "The bound is 1 only if",
     "is large for most inputs",
+    "The mean is what dooms it",                  # stronger than 3 seeds on one task (review)
+    "that is what dooms deep sigmoid networks",
+    "1.00 in every seed at 6, 8 and 12",          # seed 1 at 12 layers is 0.99
+    "brackets the best\nrate wherever a network learns",  # x16 at 12 layers peaks at 0.03
+    "only its smaller part",
+    "pay for most of it",
 ])
 def test_corrected_sentences_stay_corrected(wrong):
     """Each sentence issues 14 and 26 found wrong; the evidence is in the tests above."""
@@ -487,14 +493,14 @@ def test_scale_buys_back_part_of_the_slope_until_saturation_wins(gains):
 
 
 def test_the_centred_sigmoid_trains_to_12_layers_at_x4_not_at_x1(gains):
-    """The mean, not the slope, dooms the deep sigmoid: sigma - 1/2 at x4 has mean > 0.9 and
-    every seed > 0.9 at every depth 2-12 (1.00 rounded at 6, 8 and 12, every seed > 0.99); at
-    x1 it is at chance from 6 layers (< 0.15) although its gradient ratio at the start stays
+    """Without the mean the same slope trains: sigma - 1/2 at x4 has every seed > 0.9 at every
+    depth 2-12 ("every seed 0.92 or more"), every seed >= 0.99 at 6, 8 and 12 ("0.99 or more");
+    at x1 it is at chance from 6 layers (< 0.15) although ||dW1|| / ||dWL|| at the start stays
     between 1 and 3 (every layer's dW equally tiny)."""
     for d in gains["settings"]["depths"]:
-        assert _g(gains, "sigmoid_centered", 4, d, "train_acc_min") > 0.9
+        assert _g(gains, "sigmoid_centered", 4, d, "train_acc_min") >= 0.915
     for d in (6, 8, 12):
-        assert _g(gains, "sigmoid_centered", 4, d, "train_acc_min") > 0.985
+        assert _g(gains, "sigmoid_centered", 4, d, "train_acc_min") >= 0.99
     for d in (6, 8, 10, 12):
         assert _g(gains, "sigmoid_centered", 1, d) < 0.15
     assert all(1 < _g(gains, "sigmoid_centered", 1, d, "grad_ratio_median") < 3
@@ -512,11 +518,45 @@ def test_cancelling_the_mean_at_the_start_rescues_8_layers_not_reliably_10_or_12
         assert _g(gains, "bias_cancel", 4, d) < _g(gains, "sigmoid_centered", 4, d) - 0.1
 
 
-def test_no_learning_network_of_the_gain_sweep_has_its_best_rate_at_the_grids_edge(gains):
-    """The rates 0.03-10 bracket the best rate wherever a setting learns (mean > 0.5)."""
+def _beyond(gains, variant, gain, depth, lr):
+    return np.mean([r["train_acc"] or 0.0 for r in gains["beyond_grid"]["runs"]
+                    if (r["variant"], r["gain"], r["depth"], r["lr"]) == (variant, gain, depth, lr)])
+
+
+def test_the_grid_brackets_the_best_rate_of_every_quoted_setting(gains):
+    """Cell after the table: the only setting above chance (mean > 0.15) whose best rate is at
+    the grid's edge is sigmoid x16 at 12 layers (0.03), and the smaller rates 0.01 and 0.003
+    do worse there (so x8 stays the best gain at 12); the failures stated (plain sigmoid x1 at
+    6 layers, centred sigmoid x1 at 6 and 8) stay at chance at the larger rates 30 and 100."""
     rates = gains["settings"]["learning_rates"]
-    assert not [r for r in gains["summary"]
-                if r["train_acc_mean"] > 0.5 and r["lr"] in (min(rates), max(rates))]
+    edge = [(r["variant"], r["gain"], r["depth"]) for r in gains["summary"]
+            if r["train_acc_mean"] > 0.15 and r["lr"] in (min(rates), max(rates))]
+    assert edge == [("sigmoid", 16, 12)]
+    inside = _g(gains, "sigmoid", 16, 12)
+    assert all(_beyond(gains, "sigmoid", 16, 12, lr) < inside for lr in (0.01, 0.003))
+    assert all(_beyond(gains, "sigmoid", 16, 12, lr) < _g(gains, "sigmoid", 8, 12) for lr in (0.01, 0.003))
+    for variant, depth in (("sigmoid", 6), ("sigmoid_centered", 6), ("sigmoid_centered", 8)):
+        assert all(_beyond(gains, variant, 1, depth, lr) < 0.15 for lr in (30.0, 100.0))
+
+
+def test_beyond_grid_runs_are_the_scripts(gains):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from sweep_sigmoid_gain import BEYOND_GRID
+    assert gains["beyond_grid"]["settings"] == json.loads(json.dumps(BEYOND_GRID))
+    n = sum(len(rates) for *_, rates in BEYOND_GRID["settings"]) * len(BEYOND_GRID["seeds"])
+    assert len(gains["beyond_grid"]["runs"]) == n
+
+
+def test_a_beyond_grid_run_recomputes(gains, digits):
+    """Centred sigmoid x1, 6 layers, rate 100, seed 0: still at chance (within 0.03)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from sweep_sigmoid_gain import run_one
+    row = next(r for r in gains["beyond_grid"]["runs"] if (r["variant"], r["gain"], r["depth"],
+               r["lr"], r["seed"]) == ("sigmoid_centered", 1, 6, 100.0, 0))
+    again = run_one("sigmoid_centered", 6, 1, 100.0, 0, data=digits)
+    assert again["diverged"] == row["diverged"]
+    assert (again["train_acc"] or 0.0) == pytest.approx(row["train_acc"] or 0.0, abs=0.03)
+    assert (again["train_acc"] or 0.0) < 0.15
 
 
 @pytest.mark.parametrize("variant,gain,depth,seed", [

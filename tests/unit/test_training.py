@@ -328,3 +328,9 @@ def test_train_records_the_steps_per_epoch(circles):
     assert cu.train(spec, params, X, Y, cu.optimizers.sgd(0.1), steps=3).steps_per_epoch == 1
     hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.1), steps=3, batch_size=64, rng=0)
     assert hist.steps_per_epoch == 5  # 300 examples: 4 batches of 64 and one of 44
+
+
+def test_status_prints_the_cost_the_verdict_read():
+    hist = cu.History(costs=np.r_[1.0, np.full(49, 0.3), 0.9], steps=51, chance_cost=np.log(2),
+                      steps_per_epoch=10)
+    assert hist.status() == "Learned: cost 1 -> 0.36 (last epoch's mean) in 51 steps"

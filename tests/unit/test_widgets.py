@@ -111,7 +111,7 @@ def test_spread_panel_draws_z_and_a(init_dashboard):
 
 def test_status_says_what_went_wrong_in_words(init_dashboard):
     init_dashboard.set(initializer="zeros", activation="relu", gain=1.0, depth=3)
-    assert "every weight starts at 0 and relu(0) = 0" in init_dashboard.status_text()
+    assert "3 hidden layers. Every weight starts at 0 and relu(0) = 0" in init_dashboard.status_text()
     assert "every weight gradient is exactly 0" in init_dashboard.status_text()
     init_dashboard.set(activation="tanh")
     assert "tanh(0) = 0" in init_dashboard.status_text()
@@ -132,21 +132,33 @@ def test_status_says_what_went_wrong_in_words(init_dashboard):
 
 
 def test_status_reports_a_cost_that_jumped_back_up(init_dashboard):
-    """A run whose cost fell far and then overshot back near ln 2 at the end (seen with He
-    normal, tanh, depth 5: cost about 0.07 at step 966, 0.70 at the last step, train accuracy
-    0.94) is "At chance" by History's rule; the status adds that the cost had fallen and
-    jumped back up, so the reader is not left with a verdict that contradicts the accuracy."""
+    """A run whose cost fell far and then spiked back near ln 2 at its last recorded step
+    (seen with He normal, tanh, depth 5: cost 0.075 at step 966, 0.696 at step 999, 0.175
+    after the last update, train accuracy 0.94) is "at chance" by History's rule, which reads
+    only the last recorded cost. The status must not say "At chance" beside an accuracy of
+    0.94: it says "Unstable", what the cost did, and the cost after the last step."""
     hist = cu.training.History(costs=np.array([0.714, 0.4, 0.075, 0.696]), steps=4,
                                chance_cost=np.log(2))
     assert hist.verdict == "at chance"
     init = cu.initializers.get("he_normal")
-    text, level = init_dashboard._verdict(hist, init, np.array([1.0, 0.9]), 0.94, 0.94, 0.1)
-    assert "At chance" in text and "had fallen to 0.075 (step 2) and jumped back up" in text
-    assert level == "bad"
+    text, level = init_dashboard._verdict(hist, init, np.array([1.0, 0.9]), 0.94, 0.94, 0.1,
+                                          end_cost=0.175)
+    assert "At chance" not in text
+    assert text.split(". ")[1].startswith("Unstable: the cost fell from 0.714 to 0.075 (step 2), "
+                                          "then jumped back up, to 0.696 at step 3")
+    assert "as high as guessing" in text and "After the last step the cost is 0.175" in text
+    assert "Train accuracy 0.94" in text and level == "warn"
+    worse = cu.training.History(costs=np.array([0.5, 0.1, 0.6]), steps=3, chance_cost=np.log(2))
+    assert worse.verdict == "got worse"
+    text, _ = init_dashboard._verdict(worse, init, np.array([1.0, 0.9]), 0.8, 0.8, 0.1)
+    assert "Unstable" in text and "above where it started" in text and "After the last" not in text
     learned = cu.training.History(costs=np.array([0.714, 0.4, 0.075, 0.07]), steps=4,
                                   chance_cost=np.log(2))
     text, level = init_dashboard._verdict(learned, init, np.array([1.0, 0.9]), 0.99, 0.96, 0.1)
     assert "jumped" not in text and level == "good" and text.split(". ")[1].startswith("Learned")
+    flat = cu.training.History(costs=np.array([0.7, 0.69, 0.69]), steps=3, chance_cost=np.log(2))
+    text, level = init_dashboard._verdict(flat, init, np.array([1.0, 0.9]), 0.5, 0.5, 0.1)
+    assert text.split(". ")[1].startswith("At chance") and level == "bad"
 
 
 def test_revisit_is_served_from_the_cache(init_dashboard):
