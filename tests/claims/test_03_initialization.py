@@ -326,6 +326,21 @@ def test_relu_he_drifts_with_depth_over_draws(deep_net_data):
     assert f"{ratios[0, 9]:.2f}" == "0.77"  # the notebook's draw (rng 1)
 
 
+def test_relu_he_20_draw_mean_falls_short_because_the_product_is_skewed(deep_net_data):
+    """Section 4: the prediction is the mean over all draws; over 400 draws (rng 1-400) the
+    mean variance ratio at layer 10 comes within a few percent of 1 (measured 0.96; its
+    sampling error is about 0.03), while the median draw stays near 0.86 (skewed: below the
+    mean), so 20 draws (0.83) fall short by chance, not by a bias of the formula."""
+    spec = cu.Spec(SIZES, activation="relu")
+    predicted = cu.theory.preactivation_std(SIZES, "relu", "he_normal", 1.0, 1.0)[-1]
+    ratios = np.array([cu.network.hidden_activations(
+        spec, cu.init_params(spec, "he_normal", rng=seed), deep_net_data)[0][-1].std()
+        for seed in range(1, 401)]) / predicted
+    variance = ratios ** 2
+    assert 0.92 < variance.mean() < 1.05
+    assert 0.80 < np.median(variance) < 0.92 and np.median(variance) < variance.mean() - 0.05
+
+
 def test_tanh_saturates_when_too_large(deep_net_data):
     """2 x He with tanh: over half of every layer's units beyond |a| = 0.9 (slope < 0.2);
     Xavier: almost none past layer 2."""
@@ -370,6 +385,25 @@ def test_xavier_vs_he_sweep_data_recomputes(circles):
         assert again["train_acc"] == row["train_acc"] and again["test_acc"] == row["test_acc"]
         assert again["final_cost"] == pytest.approx(row["final_cost"], abs=1e-5)
         assert again["steps_to_target"] == row["steps_to_target"]
+
+
+def test_xavier_vs_he_stored_examples_recompute(circles):
+    """Section 6's side-by-side draw (rng 0) is read from the sweep's "examples": retrained,
+    its costs every 10 steps agree (relative 1e-6) and its final weights give the same
+    train and test accuracies; He's curve ends below Xavier's."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from sweep_xavier_he import train_one
+    X, Y, X_test, Y_test = cu.datasets.load_circles()
+    examples = cu.datasets.load_sweep("xavier_vs_he")["examples"]
+    assert [e["init"] for e in examples] == ["xavier_normal", "he_normal"]
+    for stored in examples:
+        spec, hist, _ = train_one(stored["init"], stored["seed"])
+        np.testing.assert_allclose(np.asarray(hist.costs)[::stored["cost_every"]], stored["costs"],
+                                   rtol=1e-6)
+        params = {k: np.array(v) for k, v in stored["params"].items()}
+        for data in ((X, Y), (X_test, Y_test)):
+            assert cu.accuracy(spec, params, *data) == cu.accuracy(spec, hist.params, *data)
+    assert examples[1]["costs"][-1] < examples[0]["costs"][-1]
 
 
 def test_he_beats_xavier_on_the_seed_task_on_average():
@@ -570,3 +604,26 @@ def test_dashboard_zeros_says_why_per_activation(dashboard, activation):
         assert "every weight gradient is exactly 0" in text
         assert largest == 0.0
     assert "Stalled" in text and hist.verdict == "stalled"
+
+
+def test_dashboard_he_tanh_depth_5_is_unstable_not_at_chance(dashboard):
+    """Try 3: at learning rate 0.1, He + tanh at depth 5 spikes: in each of 4 draws (rng
+    0-3) the cost at some step is over twice its lowest value so far, after falling below
+    0.15. The dashboard's draw (rng 0) is never called "At chance" while its final weights
+    fit over 0.9 of the training points: if a spike lands on the last recorded step the
+    status says "Unstable"."""
+    dashboard.set(initializer="He normal", activation="tanh", gain=1.0, depth=5)
+    spec = dashboard.spec()
+    for seed in range(4):
+        hist = cu.train(spec, cu.init_params(spec, "he_normal", rng=seed), dashboard.X,
+                        dashboard.Y, cu.optimizers.sgd(dashboard.lr), steps=dashboard.steps)
+        costs = np.asarray(hist.costs)
+        running_min = np.minimum.accumulate(costs)
+        assert running_min[-1] < 0.15
+        assert np.any((costs > 2 * running_min) & (running_min < 0.15))
+    result = _shown(dashboard)
+    text = dashboard.status_text()
+    if result.train_acc > 0.9:
+        assert "At chance" not in text and "Got worse" not in text
+    if result.costs[-1] > 2 * np.min(result.costs):
+        assert text.split(". ")[1].startswith("Unstable")

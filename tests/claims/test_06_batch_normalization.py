@@ -227,6 +227,8 @@ def _assert_close_run(again: dict, stored: dict) -> None:
                                        rtol=0 if tol else 1e-3, atol=tol or 1e-9, err_msg=key)
         elif isinstance(value, float):
             assert other == pytest.approx(value, abs=0.01 if "acc" in key else 0, rel=1e-3), key
+        elif key == "status":  # History.status()'s wording evolves with the shared module:
+            assert other.split(":")[0] == value.split(":")[0], key  # compare its verdict
         else:
             assert other == value, key
 
