@@ -71,19 +71,25 @@ def run_one(activation: str, depth: int, lr: float, seed: int, epochs: int | Non
     hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(lr),
                     epochs=SETTINGS["epochs"] if epochs is None else epochs,
                     batch_size=SETTINGS["batch_size"], rng=seed, progress=False)
-    row = {"activation": activation, "depth": depth, "lr": lr, "seed": seed,
-           "grad_ratio_at_start": float(f"{at_start.dW_norm[0] / at_start.dW_norm[-1]:.4g}"),
+    row = {"activation": activation, "depth": depth, "lr": lr, "seed": seed}
+    return row | outcome(spec, at_start, hist, (X, Y, X_test, Y_test))
+
+
+def outcome(spec: cu.Spec, at_start, hist: cu.History, data) -> dict:
+    """What a run's row stores: the gradient ratio at the start (at_start from
+    gradient_flow.measure), divergence, and the final cost on the whole training set with
+    the train and test accuracy (None after a divergence)."""
+    X, Y, X_test, Y_test = data
+    row = {"grad_ratio_at_start": float(f"{at_start.dW_norm[0] / at_start.dW_norm[-1]:.4g}"),
            "diverged": hist.diverged}
     if hist.diverged:
-        row.update(final_cost=None, train_acc=None, test_acc=None)
-        return row
+        return row | {"final_cost": None, "train_acc": None, "test_acc": None}
     with np.errstate(over="ignore", invalid="ignore"):
         Z_L, _ = cu.forward(spec, hist.params, X)
         cost, _ = cu.losses.softmax_cross_entropy(Z_L, Y)
-    row.update(final_cost=round(float(cost), 6),
-               train_acc=round(cu.accuracy(spec, hist.params, X, Y), 6),
-               test_acc=round(cu.accuracy(spec, hist.params, X_test, Y_test), 6))
-    return row
+    return row | {"final_cost": round(float(cost), 6),
+                  "train_acc": round(cu.accuracy(spec, hist.params, X, Y), 6),
+                  "test_acc": round(cu.accuracy(spec, hist.params, X_test, Y_test), 6)}
 
 
 def best_rates(runs: list) -> dict:

@@ -41,6 +41,7 @@ import numpy as np
 
 import course_utils as cu
 from course_utils import gradient_flow
+from sweep_depth_digits import outcome  # the same row as 02's depth sweep (scripts/ is on the path)
 
 OUT = pathlib.Path(__file__).parents[1] / "data" / "sigmoid_gain_depth.json"
 SETTINGS = {
@@ -78,19 +79,8 @@ def run_one(variant: str, depth: int, gain: float, lr: float, seed: int, data=No
     at_start = gradient_flow.measure(spec, params, X, Y)
     hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(lr), epochs=SETTINGS["epochs"],
                     batch_size=SETTINGS["batch_size"], rng=seed, progress=False)
-    row = {"variant": variant, "depth": depth, "gain": gain, "lr": lr, "seed": seed,
-           "grad_ratio_at_start": float(f"{at_start.dW_norm[0] / at_start.dW_norm[-1]:.4g}"),
-           "diverged": hist.diverged}
-    if hist.diverged:
-        row.update(final_cost=None, train_acc=None, test_acc=None)
-        return row
-    with np.errstate(over="ignore", invalid="ignore"):
-        Z_L, _ = cu.forward(spec, hist.params, X)
-        cost, _ = cu.losses.softmax_cross_entropy(Z_L, Y)
-    row.update(final_cost=round(float(cost), 6),
-               train_acc=round(cu.accuracy(spec, hist.params, X, Y), 6),
-               test_acc=round(cu.accuracy(spec, hist.params, X_test, Y_test), 6))
-    return row
+    row = {"variant": variant, "depth": depth, "gain": gain, "lr": lr, "seed": seed}
+    return row | outcome(spec, at_start, hist, (X, Y, X_test, Y_test))
 
 
 def summarize(runs: list) -> list:
