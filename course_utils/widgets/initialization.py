@@ -295,7 +295,8 @@ class InitializationDashboard(Dashboard):
         then jumped back up is "At chance" or "Got worse" by History's rule, which reads
         only the last recorded cost; that would contradict a high accuracy (He normal, tanh,
         5 hidden layers: cost 0.075 at step 966, a spike to 0.696 at step 999, train
-        accuracy 0.94). Its status says "Unstable" and what the cost did. end_cost: the
+        accuracy 0.94). Its status says "Unstable" and what the cost did, as it does for a
+        "learned" run whose last recorded cost is such a spike. end_cost: the
         cost of the final weights (after the last update), which the accuracies measure."""
         head = f"{self._describe()}. "
         accuracy = f"Train accuracy {train_acc:.2f}, test {test_acc:.2f}."
@@ -322,20 +323,20 @@ class InitializationDashboard(Dashboard):
             notes.append("the gradients are too small for this learning rate")
         costs = np.asarray(hist.costs, dtype=float)
         best = int(np.argmin(costs)) if np.all(np.isfinite(costs)) else None
-        unstable = (hist.verdict in ("at chance", "got worse") and best is not None
+        unstable = (hist.verdict in ("at chance", "got worse", "learned") and best is not None
                     and costs[best] < 0.5 * costs[-1])
         if unstable:
+            where = {"at chance": f", as high as guessing the class frequencies (chance: "
+                                  f"{hist.chance_cost:.3f})",
+                     "got worse": ", above where it started"}.get(hist.verdict, "")
             summary = (f"Unstable: the cost fell from {costs[0]:.3g} to {costs[best]:.3g} (step "
                        f"{best:,}), then jumped back up, to {costs[-1]:.3g} at step {costs.size - 1:,}"
-                       + (f", as high as guessing the class frequencies (chance: "
-                          f"{hist.chance_cost:.3f})" if hist.verdict == "at chance"
-                          else ", above where it started")
-                       + ": the steps overshoot at this learning rate")
+                       + where + ": the steps overshoot at this learning rate")
             if end_cost is not None and np.isfinite(end_cost):
                 summary += f". After the last step the cost is {end_cost:.3g}"
         else:
             summary = hist.status()
-        if hist.verdict == "learned":
+        if hist.verdict == "learned" and not unstable:
             level = "good" if train_acc >= 0.9 and not notes else "warn"
         else:
             level = "warn" if unstable else "bad"

@@ -156,6 +156,13 @@ def test_status_reports_a_cost_that_jumped_back_up(init_dashboard):
                                   chance_cost=np.log(2))
     text, level = init_dashboard._verdict(learned, init, np.array([1.0, 0.9]), 0.99, 0.96, 0.1)
     assert "jumped" not in text and level == "good" and text.split(". ")[1].startswith("Learned")
+    spiked = cu.training.History(costs=np.array([0.714, 0.4, 0.075, 0.564]), steps=4,
+                                 chance_cost=np.log(2))
+    assert spiked.verdict == "learned"
+    text, level = init_dashboard._verdict(spiked, init, np.array([1.0, 0.9]), 0.95, 0.94, 0.1)
+    assert text.split(". ")[1].startswith("Unstable: the cost fell from 0.714 to 0.075 (step 2), "
+                                          "then jumped back up, to 0.564 at step 3: the steps")
+    assert "Learned" not in text and level == "warn"
     flat = cu.training.History(costs=np.array([0.7, 0.69, 0.69]), steps=3, chance_cost=np.log(2))
     text, level = init_dashboard._verdict(flat, init, np.array([1.0, 0.9]), 0.5, 0.5, 0.1)
     assert text.split(". ")[1].startswith("At chance") and level == "bad"
