@@ -90,7 +90,8 @@ class GradientFlowDashboard(Dashboard):
         self.controls = {
             "activation": widgets.ToggleButtons(options=ACTIVATIONS, value=activation,
                                                 description="activation",
-                                                style={"button_width": "92px"}),
+                                                # wide enough for "sigmoid − ½"
+                                                style={"button_width": "112px"}),
             "depth": widgets.IntSlider(value=depth, min=1, max=MAX_DEPTH, description="hidden layers",
                                        continuous_update=False,
                                        style={"description_width": "initial"}),
