@@ -342,7 +342,8 @@ class InitializationDashboard(Dashboard):
             level = "warn" if unstable else "bad"
         text = head + summary + ". " + accuracy
         if notes:
-            text += " " + "; ".join(notes)[0].upper() + "; ".join(notes)[1:] + "."
+            joined = "; ".join(notes)
+            text += " " + joined[0].upper() + joined[1:] + "."
         return text + f" ({seconds:.1f} s)", level
 
     def _zeros_reason(self, hist) -> str:
