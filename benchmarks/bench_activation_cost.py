@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_utils import diagnostics
-
+from course_utils.lessons import activations as diagnostics
 FAMILY = ["sigmoid", "tanh", "relu", "leaky_relu", "prelu", "rrelu", "elu", "selu"]
 
 

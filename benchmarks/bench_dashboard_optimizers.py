@@ -28,8 +28,8 @@ MOONS_MOVES = [{"optimizer": "adam"}, {"optimizer": "momentum"}, {"lr": 0.01}, {
 
 
 def tuned_rates() -> dict:
-    return {name: {opt: cu.landscapes.tune_lr(opt, name)[0] for opt in PATH_OPTIMIZERS}
-            for name in cu.landscapes.NAMES}
+    return {name: {opt: cu.lessons.optimizers.tune_lr(opt, name)[0] for opt in PATH_OPTIMIZERS}
+            for name in cu.lessons.optimizers.NAMES}
 
 
 def measure_cpu(make_dashboard, moves) -> dict:

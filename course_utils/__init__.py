@@ -6,11 +6,11 @@
     params = cu.init_params(spec, "he_normal", rng=3)
     hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.01), steps=15_000)
 
-One concept per module: datasets, activations, initializers, layers, network, losses,
-optimizers, training, gradcheck, theory (what the variance formulas predict), plotting,
-checks (exercise graders), widgets (dashboards, imported on first use) and init_utils
-(the seed's own module, mirrored). Modules that serve one notebook: scaling (01),
-gradient_flow (02), diagnostics (04), landscapes (05), bugs (08).
+The core library, one concept per module: datasets, activations, initializers, layers,
+network, losses, optimizers, training, gradcheck and plotting; init_utils mirrors the
+seed's own module. Beside it: lessons (what one notebook teaches beyond the core, one
+module per notebook topic), checks (exercise graders) and widgets (dashboards, imported on
+first use). course_utils/README.md maps the package.
 """
 
 from importlib import import_module
@@ -24,12 +24,7 @@ from threadpoolctl import threadpool_limits
 threadpool_limits(1, user_api="blas")
 
 from . import (activations, checks, datasets, gradcheck, init_utils, initializers, layers,
-               losses, network, optimizers, plotting, theory, training)
-from . import bugs  # 08_gradient_checking: a hand-written backward pass with planted bugs
-from . import diagnostics  # 04_activation_functions: dead units, layer moments, activation cost
-from . import gradient_flow  # 02_vanishing_exploding_gradients: per-layer signal and gradient sizes
-from . import landscapes  # 05_optimizers: 2-D test functions and optimizer paths on them
-from . import scaling  # 01_input_normalization: standardization, the two-feature cost
+               lessons, losses, network, optimizers, plotting, training)
 from .network import (Spec, accuracy, forward, init_params, init_state, loss_and_grads, predict,
                       predict_proba)
 from .training import History, train

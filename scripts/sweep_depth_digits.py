@@ -41,8 +41,7 @@ import time
 import numpy as np
 
 import course_utils as cu
-from course_utils import gradient_flow
-
+from course_utils.lessons import gradients as gradient_flow
 OUT = pathlib.Path(__file__).parents[1] / "data" / "depth_vs_accuracy.json"
 SETTINGS = {
     "data": "cu.datasets.load_digits() (1,347 train, 450 test, pixels in [0, 1])",

@@ -3,7 +3,7 @@
 08_gradient_checking derives the thresholds (ok below 1e-7, bug above 1e-3) from what
 correct and buggy code score. One network is not enough to ground them, so this script
 checks the correct backward pass (course_utils.network) of every network in
-course_utils.bugs.THRESHOLD_NETWORKS (sizes from 67 to about 1,500 parameters; tanh, ReLU,
+course_utils.lessons.gradcheck.THRESHOLD_NETWORKS (sizes from 67 to about 1,500 parameters; tanh, ReLU,
 sigmoid, ELU; with and without batch norm; circles or digits) at its initialization, rng
 seeds 0-2, with two-sided differences in float64 at eps 1e-6 (the course's default) and 1e-7
 (the source course's). Per check: every block's relative error and gradient norm.
@@ -21,8 +21,8 @@ import pathlib
 
 import numpy as np
 
-from course_utils import bugs, network
-
+from course_utils import network
+from course_utils.lessons import gradcheck as bugs
 OUT = pathlib.Path(__file__).parents[1] / "data" / "gradcheck_networks.json"
 SEEDS = (0, 1, 2)
 EPS_VALUES = (1e-6, 1e-7)

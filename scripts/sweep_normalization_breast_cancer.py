@@ -5,7 +5,7 @@ A small network [30, 16, 1] (ReLU, sigmoid output, He-normal weights drawn with 
 0..N-1) trained by full-batch gradient descent for 1,000 steps, at each learning rate of a
 half-decade grid from 1e-6 to 31.6, on the features prepared in one of five ways (always
 with the training set's statistics):
-  "raw", "standardized" (mean 0, std 1: cu.scaling), "centred only" (mean subtracted),
+  "raw", "standardized" (mean 0, std 1: cu.lessons.normalization), "centred only" (mean subtracted),
   "scaled only" (divided by the std), and "raw, small W1": raw features, with the first
   layer's He weights divided by the root mean square of the raw training inputs (about
   237), so that the first layer starts with the size of z the standardized network has
@@ -38,7 +38,7 @@ def load(inputs: str):
     X, Y, X_test, Y_test = cu.datasets.load_breast_cancer()
     mean, std = X.mean(axis=1, keepdims=True), X.std(axis=1, keepdims=True)
     if inputs == "standardized":
-        X, X_test, _ = cu.scaling.standardize_train_test(X, X_test)
+        X, X_test, _ = cu.lessons.normalization.standardize_train_test(X, X_test)
     elif inputs == "centred only":
         X, X_test = X - mean, X_test - mean
     elif inputs == "scaled only":

@@ -40,7 +40,7 @@ import time
 import numpy as np
 
 import course_utils as cu
-from course_utils import gradient_flow
+from course_utils.lessons import gradients as gradient_flow
 from sweep_depth_digits import outcome  # the same row as 02's depth sweep (scripts/ is on the path)
 
 OUT = pathlib.Path(__file__).parents[1] / "data" / "sigmoid_gain_depth.json"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import bugs
+from ..lessons import gradcheck as lesson
 from .. import gradcheck as _gradcheck
 from ._core import grade
 
@@ -253,13 +253,13 @@ def two_sided_difference(fn):
 
 
 def _mystery_report():
-    X, Y = bugs.load_data()
-    params = bugs.init_params(0)
-    return bugs.check(params, X, Y, backward_fn=bugs.mystery_backward)
+    X, Y = lesson.load_data()
+    params = lesson.init_params(0)
+    return lesson.check(params, X, Y, backward_fn=lesson.mystery_backward)
 
 
 def which_block(answer):
-    """Grade the name of the block whose gradient cu.bugs.mystery_backward gets wrong."""
+    """Grade the name of the block whose gradient cu.lessons.gradcheck.mystery_backward gets wrong."""
     def case(value):
         if callable(value):
             value = value()
@@ -267,7 +267,7 @@ def which_block(answer):
             return (False, f"expected a block name such as 'W1', got {type(value).__name__}",
                     "answer with a string: 'W1', 'b1', 'W2', 'b2', 'W3' or 'b3'")
         # "W3", "w3", "dW3": the block's name in any case, with or without the gradient's d
-        by_lower_name = {block.lower(): block for block in bugs.BLOCKS}
+        by_lower_name = {block.lower(): block for block in lesson.BLOCKS}
         key = by_lower_name.get(value.strip().lower().removeprefix("d"))
         if key is None:
             return (False, f"{value!r} is not a block of this network",
@@ -278,9 +278,9 @@ def which_block(answer):
         if key in flagged:
             return True, f"{key}: relative error {error:.1e}, the only block flagged", None
         # a block that passes scores round-off, whose digits differ by computer: say its bound
-        size = bugs.below(error, 1e-8) if error < 1e-8 else f"{error:.1e}"
+        size = lesson.below(error, 1e-8) if error < 1e-8 else f"{error:.1e}"
         return (False, f"{key} passes the check (relative error {size})",
-                "run cu.bugs.check(params, X, Y, backward_fn=cu.bugs.mystery_backward) "
+                "run cu.lessons.gradcheck.check(params, X, Y, backward_fn=cu.lessons.gradcheck.mystery_backward) "
                 "and read the verdict column")
     return grade("Which block has the bug?", [case], lambda: answer)
 
@@ -289,20 +289,20 @@ def which_block(answer):
 
 
 def _backward_problem(point: str):
-    X, Y = bugs.load_data()
-    params = bugs.init_params(0)
+    X, Y = lesson.load_data()
+    params = lesson.init_params(0)
     if point == "trained":
-        params = bugs.trained_params(params, X, Y)
+        params = lesson.trained_params(params, X, Y)
 
     def problem(answer):
-        _, cache = bugs.forward(params, X)
+        _, cache = lesson.forward(params, X)
         grads = answer({k: v.copy() for k, v in params.items()}, cache, Y)
-        return (lambda p: bugs.cost(p, X, Y)), grads, params
+        return (lambda p: lesson.cost(p, X, Y)), grads, params
     return problem, X.shape[1]
 
 
 def fixed_backward(fn):
-    """Grade backward(params, cache, Y) -> grads for cu.bugs' tanh network, by gradient
+    """Grade backward(params, cache, Y) -> grads for cu.lessons.gradcheck' tanh network, by gradient
     checking it at Xavier initialization and again after 300 training steps."""
     cases = []
     for point, where in (("init", "at initialization"), ("trained", "after 300 training steps")):

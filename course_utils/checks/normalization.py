@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from .. import scaling
+from ..lessons import normalization as lesson
 from ._core import describe_difference, grade
 
 __all__ = ["standardize_with_train_stats", "condition_number_prediction",
@@ -130,8 +130,8 @@ def _standardize_case(m_train, m_test, seed, label):
         if not (np.array_equal(X_train, originals[0]) and np.array_equal(X_test, originals[1])):
             return (False, f"{label}: your function changed X_train or X_test in place",
                     "compute new arrays (X - mean) / std; do not use -= or /= on the inputs")
-        scaler = scaling.fit_scaler(originals[0])
-        expected = (scaling.standardize(originals[0], scaler), scaling.standardize(originals[1], scaler))
+        scaler = lesson.fit_scaler(originals[0])
+        expected = (lesson.standardize(originals[0], scaler), lesson.standardize(originals[1], scaler))
         if _matches(out, expected):
             return True, f"{label}: both sets standardized with the training set's statistics", None
         try:
@@ -252,7 +252,7 @@ def condition_number_prediction(answer, X=None):
             if problem:
                 return False, problem, "draw two centered features with standard deviations 3 and 15"
             for how, H in _sample_hessians(sample).items():
-                measured = scaling.condition_number(H)
+                measured = lesson.condition_number(H)
                 if _close(value, measured):
                     return (True, f"{value:,.4g} is your sample's condition number, from {how}: "
                             f"right. The exact value for standard deviations 3 and 15 is "
@@ -274,7 +274,7 @@ def condition_number_prediction(answer, X=None):
             if _close(value, wrong_value):
                 return False, f"{value:,.4g} is {what}", hint
         if X is not None:
-            measured = scaling.condition_number(_sample_hessians(sample)["X X^T / m"])
+            measured = lesson.condition_number(_sample_hessians(sample)["X X^T / m"])
             return (False, f"{value:,.4g} is neither the exact condition number nor your "
                     f"sample's ({measured:,.4g}, from X X^T / m)",
                     "kappa = lambda_max / lambda_min of H = X X^T / m")
@@ -308,13 +308,13 @@ def max_stable_learning_rate(answer, X=None):
                 return False, problem, "draw two centered features with standard deviations 3 and 15"
             hessians = _sample_hessians(sample)
             for how, H in hessians.items():
-                limit = scaling.max_stable_learning_rate(H)
+                limit = lesson.max_stable_learning_rate(H)
                 if _close(value, limit):
                     return (True, f"{value:.4g} is 2 / lambda_max of your sample, from {how}: "
                             f"right. The exact value for standard deviations 3 and 15 is "
                             f"2 / {lam_max:,.0f} = {truth:.3g}", None)
             for how, H in hessians.items():
-                if _close(value, scaling.best_learning_rate(H)):
+                if _close(value, lesson.best_learning_rate(H)):
                     return (False, f"{value:.4g} is your sample's best rate, 2 / (lambda_min + "
                             f"lambda_max), from {how}",
                             "that is the fastest rate; the question asks for the limit above "
@@ -338,7 +338,7 @@ def max_stable_learning_rate(answer, X=None):
                     hint += "; " + PASS_X.format(name=name)
                 return False, f"{value:.4g} is within 1% of {what}", hint
         if X is not None:
-            limit = scaling.max_stable_learning_rate(hessians["X X^T / m"])
+            limit = lesson.max_stable_learning_rate(hessians["X X^T / m"])
             return (False, f"{value:.4g} is neither the exact limit nor your sample's "
                     f"({limit:.4g}, from X X^T / m)",
                     "along w_i a step multiplies the error by (1 - lr * lambda_i); it must "

@@ -5,7 +5,7 @@ layer's activations and how many units died.
 Every setting trains a network of `width`-unit hidden layers on the moons by full-batch
 gradient descent. A unit *never activates* when its z <= 0 on every training example; it
 is *dead* when its slope f'(z) is below 1e-3 on every training example, so no gradient
-reaches it (course_utils.diagnostics). A run that diverged or blew up (History.verdict) has
+reaches it (course_utils.lessons.activations). A run that diverged or blew up (History.verdict) has
 no units worth counting (its weights are astronomically large: the network is gone, not some
 of its units), so its bars are not drawn and the status line says why, as in the notebook's
 section 4. Results are cached: returning to a setting redraws
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from .. import datasets, diagnostics, initializers, network, optimizers, plotting, training
+from .. import datasets, initializers, network, optimizers, plotting, training
+from ..lessons import activations as lesson
 from ._base import Dashboard
 
 __all__ = ["ActivationDashboard", "activation_dashboard"]
@@ -179,11 +180,11 @@ class ActivationDashboard(Dashboard):
         with np.errstate(over="ignore", invalid="ignore"):
             probabilities = network.predict_proba(spec, params, self.boundary.grid)
             Zs, As = network.hidden_activations(spec, params, self.X)
-            slopes = diagnostics.slopes_of(spec, params, Zs)
-        # the same measures as diagnostics.never_active_fraction and dead_fraction, from
+            slopes = lesson.slopes_of(spec, params, Zs)
+        # the same measures as lesson.never_active_fraction and dead_fraction, from
         # one forward pass instead of three
         inactive = np.array([np.all(Z <= 0, axis=1).mean() for Z in Zs])
-        dead = np.array([np.all(s <= diagnostics.DEAD_SLOPE, axis=1).mean() for s in slopes])
+        dead = np.array([np.all(s <= lesson.DEAD_SLOPE, axis=1).mean() for s in slopes])
         boundary = np.nan_to_num(probabilities, nan=0.5).reshape(self.resolution, self.resolution)
         ridges = [plotting.ridge_heights(A[(A != 0) & np.isfinite(A)], HIST_BINS) for A in As]
         costs = np.asarray(costs, dtype=float)

@@ -1,5 +1,5 @@
 """The gradient-checking dashboard (08_gradient_checking): plant a bug in a small network's
-backward pass (course_utils.bugs), choose eps, the floating-point type and the point where
+backward pass (course_utils.lessons.gradcheck), choose eps, the floating-point type and the point where
 the check is made; see the check's per-block relative errors and its verdict, and where the
 current eps sits on the eps sweep.
 
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from .. import bugs, gradcheck, initializers
+from .. import gradcheck, initializers
+from ..lessons import gradcheck as lesson
 from ._base import Dashboard
 
 __all__ = ["GradcheckDashboard", "gradcheck_dashboard"]
@@ -35,7 +36,7 @@ FRAME_SECONDS = 0.15
 class Sweep:
     """Per-block relative errors of one setting at every eps of the slider (NaN = not yet)."""
 
-    errors: np.ndarray  # (len(EPS_EXPONENTS), len(bugs.BLOCKS))
+    errors: np.ndarray  # (len(EPS_EXPONENTS), len(lesson.BLOCKS))
 
     @property
     def complete(self) -> bool:
@@ -61,12 +62,12 @@ class GradcheckDashboard(Dashboard):
     def __init__(self, bug: str = NO_BUG, eps: float = 1e-6, dtype: str = "float64",
                  point: str = POINTS[0], m: int = 40, seed: int = 0, cache_size: int = 64):
         super().__init__(figsize=(11.5, 3.6), dpi=80)
-        self.X, self.Y = bugs.load_data(m)
-        xavier = bugs.init_params(seed)
+        self.X, self.Y = lesson.load_data(m)
+        xavier = lesson.init_params(seed)
         self.points = {
             POINTS[0]: xavier,
-            POINTS[1]: bugs.trained_params(xavier, self.X, self.Y, steps=TRAIN_STEPS),
-            POINTS[2]: bugs.init_params(seed, init=initializers.get("normal", scale=0.01)),
+            POINTS[1]: lesson.trained_params(xavier, self.X, self.Y, steps=TRAIN_STEPS),
+            POINTS[2]: lesson.init_params(seed, init=initializers.get("normal", scale=0.01)),
         }
         self._cache_size = cache_size
         self._build_controls(bug, eps, dtype, point)
@@ -77,7 +78,7 @@ class GradcheckDashboard(Dashboard):
 
     def _build_controls(self, bug, eps, dtype, point):
         self.controls = {
-            "bug": widgets.Dropdown(options=[NO_BUG, *bugs.ALL_BUGS], value=bug,
+            "bug": widgets.Dropdown(options=[NO_BUG, *lesson.ALL_BUGS], value=bug,
                                     description="planted bug",
                                     style={"description_width": "initial"},
                                     layout=widgets.Layout(width="330px")),
@@ -94,7 +95,7 @@ class GradcheckDashboard(Dashboard):
         self._watch_controls()
         c = self.controls
         self._layout([[c["bug"], c["eps"]], [c["dtype"], c["point"]]],
-                     "Each setting gradient-checks the network of cu.bugs (2-6-6-1, tanh) on "
+                     "Each setting gradient-checks the network of cu.lessons.gradcheck (2-6-6-1, tanh) on "
                      f"{self.X.shape[1]} points of the circles. Try first: the correct code in "
                      "float32 at eps 1e-6, then pick a bug and find the blocks it spoils.")
 
@@ -112,11 +113,11 @@ class GradcheckDashboard(Dashboard):
     def _build_figure(self):
         ax_bars, ax_sweep = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.2]})
         self.ax_bars, self.ax_sweep = ax_bars, ax_sweep
-        blocks = np.arange(len(bugs.BLOCKS))
+        blocks = np.arange(len(lesson.BLOCKS))
         ax_bars.set(yscale="log", ylim=ERROR_LIMITS, xlim=(-0.6, len(blocks) - 0.4),
                     ylabel="relative error", title="The check's report: error per block")
         self._bands(ax_bars)
-        ax_bars.set_xticks(blocks, bugs.BLOCKS)
+        ax_bars.set_xticks(blocks, lesson.BLOCKS)
         self.bars = ax_bars.bar(blocks, np.zeros(blocks.size), bottom=ERROR_LIMITS[0], width=0.6)
         self.bar_labels = [ax_bars.text(i, ERROR_LIMITS[0], "", ha="center", va="bottom",
                                         fontsize=8) for i in blocks]
@@ -182,7 +183,7 @@ class GradcheckDashboard(Dashboard):
 
     def _sweep(self, key) -> Sweep:
         if key not in self._cache:
-            self._cache[key] = Sweep(np.full((EPS_EXPONENTS.size, len(bugs.BLOCKS)), np.nan))
+            self._cache[key] = Sweep(np.full((EPS_EXPONENTS.size, len(lesson.BLOCKS)), np.nan))
         return self._cache[key]
 
     def _check(self, key, index: int) -> None:
@@ -190,10 +191,10 @@ class GradcheckDashboard(Dashboard):
         sweep = self._sweep(key)
         if not np.isnan(sweep.errors[index]).any():
             return
-        report = bugs.check(self.points[point], self.X, self.Y,
+        report = lesson.check(self.points[point], self.X, self.Y,
                             bug=None if bug == NO_BUG else bug,
                             eps=float(10.0 ** EPS_EXPONENTS[index]), dtype=DTYPES[dtype])
-        sweep.errors[index] = [report.errors()[block] for block in bugs.BLOCKS]
+        sweep.errors[index] = [report.errors()[block] for block in lesson.BLOCKS]
 
     def _compute(self, keys) -> None:
         """The current eps first (first frame), then the rest of each sweep, drawn as it goes."""
@@ -243,7 +244,7 @@ class GradcheckDashboard(Dashboard):
         """What the check says at this eps, and whether it tells the truth, in words."""
         bug, dtype, point = self.key()
         eps = 10.0 ** EPS_EXPONENTS[here]
-        errors = dict(zip(bugs.BLOCKS, current.errors[here]))
+        errors = dict(zip(lesson.BLOCKS, current.errors[here]))
         largest = max(errors.values())
         verdict = gradcheck.verdict(largest)
         head = (f"At eps {eps:.0e} in {dtype} ({point}), the check says <b>{verdict}</b> "
@@ -270,7 +271,7 @@ class GradcheckDashboard(Dashboard):
                 why = ("truncation: eps is so large that the difference also measures the "
                        f"curvature; the best eps here is about {eps_grid_value(best_index):.0e}")
             return head + f". A false alarm: the code is correct. {why[0].upper()}{why[1:]}.", "bad"
-        planted = bugs.ALL_BUGS[bug]
+        planted = lesson.ALL_BUGS[bug]
         correct_here = float(np.max(correct.errors[here]))
         if gradcheck.verdict(correct_here) != "ok":
             caught = [k for k in flagged if gradcheck.verdict(errors[k]) == "bug"]
@@ -285,7 +286,7 @@ class GradcheckDashboard(Dashboard):
                            "the correct code passes."), "warn"
         if verdict == "bug":
             where = ", ".join(f"{k} ({errors[k]:.0e})" for k in flagged)
-            ok = [k for k in bugs.BLOCKS if k not in flagged]
+            ok = [k for k in lesson.BLOCKS if k not in flagged]
             rest = f"; {', '.join(ok)} pass" if ok else ""
             return head + f". Caught: flagged {where}{rest}. The planted line: {planted}.", "good"
         if verdict == "look closer":

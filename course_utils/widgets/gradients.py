@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from .. import datasets, gradient_flow, network, optimizers, plotting, training
+from .. import datasets, network, optimizers, plotting, training
+from ..lessons import gradients as lesson
 from ._base import Dashboard
 
 __all__ = ["GradientFlowDashboard", "gradient_flow_dashboard"]
@@ -187,8 +188,8 @@ class GradientFlowDashboard(Dashboard):
         activation, depth, scale, lr, steps = self.key()
         spec = self.spec()
         params = network.init_params(spec, "lecun_normal", rng=self.seed, gain=scale)
-        start = gradient_flow.measure(spec, params, self.X_measure, self.Y_measure)
-        z_pred, grad_pred = gradient_flow.predict(spec.layer_sizes, activation, "lecun_normal",
+        start = lesson.measure(spec, params, self.X_measure, self.Y_measure)
+        z_pred, grad_pred = lesson.predict(spec.layer_sizes, activation, "lecun_normal",
                                                   scale, self.input_second_moment,
                                                   start.grad_rms[-1])
         L = spec.n_layers
@@ -200,7 +201,7 @@ class GradientFlowDashboard(Dashboard):
         def draw_progress(hist, step, current, state):
             if time.perf_counter() - last_frame[0] >= FRAME_SECONDS:
                 partial.costs = np.asarray(hist.costs)
-                partial.grad_final = gradient_flow.measure(spec, current, self.X_measure,
+                partial.grad_final = lesson.measure(spec, current, self.X_measure,
                                                            self.Y_measure).grad_rms
                 partial.status = self._describe(start) + f" Training, step {step} of {steps}..."
                 self._show(partial)
@@ -211,7 +212,7 @@ class GradientFlowDashboard(Dashboard):
                               callback_every=10, progress=False)
         grad_final = np.full(L, np.nan)
         if not hist.diverged:
-            grad_final = gradient_flow.measure(spec, hist.params, self.X_measure,
+            grad_final = lesson.measure(spec, hist.params, self.X_measure,
                                                self.Y_measure).grad_rms
         status, level = self._verdict(start, hist)
         result = Result(start.z_rms, z_pred, start.grad_rms, grad_pred, grad_final,

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from .. import datasets, network, optimizers, plotting, theory, training
+from .. import datasets, network, optimizers, plotting, training
+from ..lessons import theory
 from ._base import Dashboard
 
 # label shown -> (initializer name, hyperparameters)

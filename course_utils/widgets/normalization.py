@@ -19,7 +19,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import BoundaryNorm
 
-from .. import scaling
+from ..lessons import normalization as lesson
 from ._base import Dashboard
 
 __all__ = ["NormalizationDashboard", "normalization_dashboard"]
@@ -45,7 +45,7 @@ class NormalizationDashboard(Dashboard):
     """scale_ratio: how much larger x2 is than x1 (1 to 1,000); inputs: "raw" or
     "standardized"; lr: the learning rate (None: the best rate of the starting surface).
     max_steps caps each run; tolerance is the target, as a fraction of the starting cost
-    above the minimum; m and seed choose the data (cu.scaling.two_scales_regression)."""
+    above the minimum; m and seed choose the data (cu.lessons.normalization.two_scales_regression)."""
 
     title = "Input-normalization dashboard"
 
@@ -63,7 +63,7 @@ class NormalizationDashboard(Dashboard):
         self._build_figure()
         if lr is None:  # start at the best rate of the starting surface
             self._hold = True
-            self.controls["lr"].value = scaling.best_learning_rate(self.cost().H)
+            self.controls["lr"].value = lesson.best_learning_rate(self.cost().H)
             self._hold = False
         self.update()
 
@@ -98,7 +98,7 @@ class NormalizationDashboard(Dashboard):
         """Set the learning rate to the best one for the current cost surface."""
         # Exactly, not rounded: near the stability limit a 0.3% change of the rate can
         # change the number of steps by a quarter.
-        self.set(lr=scaling.best_learning_rate(self.cost().H))
+        self.set(lr=lesson.best_learning_rate(self.cost().H))
 
     # ---------------------------------------------------------------- figure
 
@@ -149,7 +149,7 @@ class NormalizationDashboard(Dashboard):
         c = self.controls
         return (float(c["scale_ratio"].value), c["inputs"].value, float(c["lr"].value))
 
-    def cost(self) -> scaling.QuadraticCost:
+    def cost(self) -> lesson.QuadraticCost:
         """The cost surface of the current scale ratio and inputs."""
         return self._surface()[0]
 
@@ -157,14 +157,14 @@ class NormalizationDashboard(Dashboard):
         ratio, inputs, _ = self.key()
         key = (ratio, inputs)
         if key not in self._costs:
-            X, y = scaling.two_scales_regression(self.m, ratio, rng=self.seed)
+            X, y = lesson.two_scales_regression(self.m, ratio, rng=self.seed)
             if inputs == "standardized":
-                X = scaling.standardize(X, scaling.fit_scaler(X))
-            cost = scaling.least_squares(X, y)
+                X = lesson.standardize(X, lesson.fit_scaler(X))
+            cost = lesson.least_squares(X, y)
             axis = np.linspace(*WINDOW, self.resolution)
             start_excess = float(cost.excess(np.zeros(2)))
             with np.errstate(divide="ignore"):
-                image = np.log10(np.maximum(scaling.cost_grid(cost, axis, axis) - cost.min_cost,
+                image = np.log10(np.maximum(lesson.cost_grid(cost, axis, axis) - cost.min_cost,
                                             1e-300) / start_excess)
             self._costs[key] = (cost, image)
             if len(self._costs) > self._cache_size:
@@ -184,9 +184,9 @@ class NormalizationDashboard(Dashboard):
         cost, _ = self._surface()
         start_excess = float(cost.excess(np.zeros(2)))
         target = cost.min_cost + self.tolerance * start_excess
-        path = scaling.gradient_descent(cost, lr, self.max_steps, target=target)
+        path = lesson.gradient_descent(cost, lr, self.max_steps, target=target)
         excess = (path.costs - cost.min_cost) / start_excess
-        rate = scaling.convergence_rate(cost.H)
+        rate = lesson.convergence_rate(cost.H)
         predicted = rate ** (2.0 * np.arange(self.max_steps + 1))
         status, level = self._verdict(cost, path, excess, lr)
         return Result(path.weights, excess, predicted, status, level)
@@ -208,9 +208,9 @@ class NormalizationDashboard(Dashboard):
 
     def _verdict(self, cost, path, excess, lr):
         """The run in words: diverged, reached the target, or not within the step limit."""
-        limit = scaling.max_stable_learning_rate(cost.H)
-        best = scaling.best_learning_rate(cost.H)
-        predicted = scaling.predicted_steps(cost.H, self.tolerance)
+        limit = lesson.max_stable_learning_rate(cost.H)
+        best = lesson.best_learning_rate(cost.H)
+        predicted = lesson.predicted_steps(cost.H, self.tolerance)
         head = _capital(f"{self._describe(cost)}; learning rate {lr:.3g}. ")
         if lr > limit:
             # Along the steepest axis each step multiplies the error by |1 - lr * lambda_max| > 1.
@@ -250,15 +250,15 @@ class NormalizationDashboard(Dashboard):
     def _advice(self, cost) -> str:
         """What to do after a divergence: the best rate, how close it is to the limit, and
         whether even that rate reaches the target within the step limit."""
-        limit = scaling.max_stable_learning_rate(cost.H)
-        best = scaling.best_learning_rate(cost.H)
+        limit = lesson.max_stable_learning_rate(cost.H)
+        best = lesson.best_learning_rate(cost.H)
         gap = 1 - best / limit  # = lambda_min / (lambda_min + lambda_max) = 1 / (kappa + 1)
         if gap < 1e-3:
             text = (f"Press best rate: 2/(λmin + λmax) is below the limit by only {gap:.1e} "
                     f"of it, far closer than the slider's notches (26% apart) can reach.")
         else:
             text = f"Press best rate ({best:.3g}, {100 * (1 - gap):.3g}% of the limit)."
-        predicted = scaling.predicted_steps(cost.H, self.tolerance)
+        predicted = lesson.predicted_steps(cost.H, self.tolerance)
         if predicted > self.max_steps:
             text += (f" Even at that rate theory says {predicted:,} steps to the target: "
                      f"try standardized features.")

@@ -19,7 +19,8 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import to_hex
 
-from .. import datasets, landscapes, network, optimizers, plotting, training
+from .. import datasets, network, optimizers, plotting, training
+from ..lessons import optimizers as lesson
 from ._base import Dashboard
 
 __all__ = ["LandscapeDashboard", "landscape_dashboard", "MoonsDashboard", "moons_dashboard"]
@@ -50,10 +51,10 @@ def path_optimizer(name: str, lr: float, beta: float) -> optimizers.Optimizer:
 
 
 class LandscapeDashboard(Dashboard):
-    """Paths of up to six optimizers over one of the landscapes of course_utils.landscapes.
+    """Paths of up to six optimizers over one of the landscapes of course_utils.lessons.optimizers.
 
     tuned: {landscape name: {optimizer name: learning rate}}, e.g. the notebook's sweep; a
-    landscape missing from it is tuned (landscapes.tune_lr) the first time it is shown.
+    landscape missing from it is tuned (lesson.tune_lr) the first time it is shown.
     """
 
     title = "Optimizer-paths dashboard"
@@ -61,7 +62,7 @@ class LandscapeDashboard(Dashboard):
     def __init__(self, landscape: str = "ravine", tuned: dict | None = None,
                  edit: str = "momentum", shown=PATH_OPTIMIZERS, cache_size: int = 512):
         super().__init__(figsize=(11.5, 4.2), dpi=80)
-        landscapes.get(landscape)  # a clear error for an unknown name
+        lesson.get(landscape)  # a clear error for an unknown name
         if edit not in PATH_OPTIMIZERS:
             raise ValueError(f"edit must be one of {PATH_OPTIMIZERS}, got {edit!r}")
         self.tuned = {k: dict(v) for k, v in (tuned or {}).items()}
@@ -78,7 +79,7 @@ class LandscapeDashboard(Dashboard):
 
     def tuned_lr(self, landscape: str, name: str) -> float:
         if name not in self.tuned.get(landscape, {}):
-            best, _ = landscapes.tune_lr(name, landscape)
+            best, _ = lesson.tune_lr(name, landscape)
             self.tuned.setdefault(landscape, {})[name] = best
         return self.tuned[landscape][name]
 
@@ -96,7 +97,7 @@ class LandscapeDashboard(Dashboard):
                       layout=widgets.Layout(width="300px"))
         self.controls = {
             "landscape": widgets.Dropdown(
-                options=[(landscapes.get(n).title, n) for n in landscapes.NAMES],
+                options=[(lesson.get(n).title, n) for n in lesson.NAMES],
                 value=landscape, description="landscape", layout=widgets.Layout(width="380px")),
             "optimizer": widgets.ToggleButtons(
                 options=[(LABELS[n], n) for n in PATH_OPTIMIZERS], value=edit,
@@ -183,7 +184,7 @@ class LandscapeDashboard(Dashboard):
 
     def _switch_landscape(self) -> None:
         """New ranges and default start for the start sliders, the optimizer's settings."""
-        land = landscapes.get(self.controls["landscape"].value)
+        land = lesson.get(self.controls["landscape"].value)
         previous, self._hold = self._hold, True
         try:
             for name, (low, high), value in (("x0", land.xlim, land.start[0]),
@@ -201,7 +202,7 @@ class LandscapeDashboard(Dashboard):
         """Every optimizer back to its tuned rate and beta 0.9, the default start."""
         landscape = self.controls["landscape"].value
         self.settings.pop(landscape, None)
-        land = landscapes.get(landscape)
+        land = lesson.get(landscape)
         self._load_sliders()
         self._held(x0=land.start[0], y0=land.start[1])
         self.update()
@@ -264,7 +265,7 @@ class LandscapeDashboard(Dashboard):
         if trip is not None:
             return trip, True
         landscape, _, lr, beta, x0, y0 = key
-        trip = landscapes.run(path_optimizer(name, lr, DEFAULT_BETA if beta is None else beta),
+        trip = lesson.run(path_optimizer(name, lr, DEFAULT_BETA if beta is None else beta),
                               landscape, start=(x0, y0))
         self._remember(key, trip)
         return trip, False
@@ -281,7 +282,7 @@ class LandscapeDashboard(Dashboard):
         setting["lr"], setting["beta"] = c["lr"].value, c["beta"].value
         redrawn = self._shown_landscape != landscape
         if redrawn:
-            self._draw_landscape(landscapes.get(landscape))
+            self._draw_landscape(lesson.get(landscape))
         trips, all_cached = {}, True
         for name in PATH_OPTIMIZERS:
             if c[f"show_{name}"].value or name == c["optimizer"].value:
@@ -332,7 +333,7 @@ class LandscapeDashboard(Dashboard):
         arrived = trip.steps_to(ARRIVED)
         end = trip.final_point
         if land.name == "local_minimum":
-            barrier = landscapes.local_minimum_barrier()
+            barrier = lesson.local_minimum_barrier()
             if end[0] > barrier["x_barrier"]:
                 if abs(end[0] - barrier["x_local"]) < SETTLED and trip.step_lengths()[-1] < SETTLED / 5:
                     return (f"ended in the local minimum (w1 = {end[0]:.2f}): it did not roll "

@@ -1,6 +1,6 @@
 """Every claim of 01_input_normalization, as a test against course_utils.
 
-The two-weight regression is cu.scaling.two_scales_regression(m=200, rng=0) at the stated
+The two-weight regression is cu.lessons.normalization.two_scales_regression(m=200, rng=0) at the stated
 scale ratio; "the target" is a cost 99.9% of the way from the start w = 0 to the minimum.
 The network claims use scikit-learn's breast-cancer set (cu.datasets' split), the network
 [30, 16, 1] (ReLU, He normal, rng 0) and 1,000 full-batch gradient-descent steps; the stored
@@ -17,8 +17,7 @@ import pytest
 from sklearn.preprocessing import StandardScaler
 
 import course_utils as cu
-from course_utils import scaling
-
+from course_utils.lessons import normalization as scaling
 ROOT = pathlib.Path(__file__).parents[2]
 TOL = 1e-3
 

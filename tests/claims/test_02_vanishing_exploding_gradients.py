@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 
 import course_utils as cu
-from course_utils import gradient_flow
-
+from course_utils.lessons import gradients as gradient_flow
 ROOT = pathlib.Path(__file__).parents[2]
 SWEEP = ROOT / "data" / "depth_vs_accuracy.json"
 

@@ -187,7 +187,7 @@ def test_variance_formula_predicts_every_layer(deep_net_data, activation, init, 
     every layer. A single draw scatters more, and for ReLU the scatter compounds with depth:
     the notebook's draw (rng 1) stays within 40%."""
     spec = cu.Spec(SIZES, activation=activation)
-    predicted = cu.theory.preactivation_std(SIZES, activation, init, gain, 1.0)
+    predicted = cu.lessons.theory.preactivation_std(SIZES, activation, init, gain, 1.0)
     variances = []
     for seed in range(1, 9):
         Zs, _ = cu.network.hidden_activations(spec, cu.init_params(spec, init, rng=seed, gain=gain),
@@ -216,7 +216,7 @@ def _deep(deep_net_data, activation, init, gain):
     Zs, As = cu.network.hidden_activations(spec, cu.init_params(spec, init, rng=1, gain=gain),
                                            deep_net_data)
     measured = np.array([Z.std() for Z in Zs])
-    return measured, cu.theory.preactivation_std(SIZES, activation, init, gain, 1.0), As
+    return measured, cu.lessons.theory.preactivation_std(SIZES, activation, init, gain, 1.0), As
 
 
 SCALES = {"small": ("he_normal", 0.5), "xavier": ("xavier_normal", 1.0), "he": ("he_normal", 1.0),
@@ -277,8 +277,8 @@ def test_relu_spreads_in_section_4(deep_net_data):
 
 
 def test_relu_halves_the_second_moment():
-    assert cu.theory.second_moment("relu", 3.0) == pytest.approx(1.5, rel=1e-12)
-    assert cu.theory.second_moment("linear", 3.0) == pytest.approx(3.0, rel=1e-12)
+    assert cu.lessons.theory.second_moment("relu", 3.0) == pytest.approx(1.5, rel=1e-12)
+    assert cu.lessons.theory.second_moment("linear", 3.0) == pytest.approx(3.0, rel=1e-12)
 
 
 @pytest.mark.parametrize("q", [0.25, 1.0, 4.0])
@@ -289,9 +289,9 @@ def test_second_moment_is_the_gaussian_integral(q):
     from scipy import integrate
     density = lambda z: np.exp(-z ** 2 / (2 * q)) / np.sqrt(2 * np.pi * q)
     tanh_quad = integrate.quad(lambda z: np.tanh(z) ** 2 * density(z), -np.inf, np.inf)[0]
-    assert cu.theory.second_moment("relu", q) == pytest.approx(q / 2, rel=1e-12)
-    assert cu.theory.second_moment("tanh", q) == pytest.approx(tanh_quad, abs=1e-5)
-    assert f"{cu.theory.second_moment('tanh', q):.4f}" == f"{tanh_quad:.4f}"
+    assert cu.lessons.theory.second_moment("relu", q) == pytest.approx(q / 2, rel=1e-12)
+    assert cu.lessons.theory.second_moment("tanh", q) == pytest.approx(tanh_quad, abs=1e-5)
+    assert f"{cu.lessons.theory.second_moment('tanh', q):.4f}" == f"{tanh_quad:.4f}"
     assert f"{tanh_quad:.4f}" == {0.25: "0.1735", 1.0: "0.3943", 4.0: "0.6353"}[q]
 
 
@@ -301,10 +301,10 @@ def test_tanh_with_he_is_in_the_chaotic_phase():
     q = 0 is exactly 1 (the edge), and below it the variance shrinks to 0."""
     q = 1.0
     for _ in range(300):
-        q = 2 * cu.theory.second_moment("tanh", q)
-    chi_1 = 2 * cu.theory.gaussian_expectation(lambda z: (1 - np.tanh(z) ** 2) ** 2, q)
+        q = 2 * cu.lessons.theory.second_moment("tanh", q)
+    chi_1 = 2 * cu.lessons.theory.gaussian_expectation(lambda z: (1 - np.tanh(z) ** 2) ** 2, q)
     assert f"{np.sqrt(q):.3f}" == "0.786" and f"{chi_1:.3f}" == "1.106"
-    assert cu.theory.gaussian_expectation(lambda z: (1 - np.tanh(z) ** 2) ** 2, 0.0) == pytest.approx(1.0)
+    assert cu.lessons.theory.gaussian_expectation(lambda z: (1 - np.tanh(z) ** 2) ** 2, 0.0) == pytest.approx(1.0)
 
 
 def test_relu_he_drifts_with_depth_over_draws(deep_net_data):
@@ -312,7 +312,7 @@ def test_relu_he_drifts_with_depth_over_draws(deep_net_data):
     layer 10's std from about 0.7 to 1.2 times it (printed range 0.67-1.16, median 0.89):
     wider with depth; the mean variance at layer 10 is 0.83 of the prediction, below 1."""
     spec = cu.Spec(SIZES, activation="relu")
-    predicted = cu.theory.preactivation_std(SIZES, "relu", "he_normal", 1.0, 1.0)
+    predicted = cu.lessons.theory.preactivation_std(SIZES, "relu", "he_normal", 1.0, 1.0)
     ratios = np.array([[Z.std() for Z in cu.network.hidden_activations(
         spec, cu.init_params(spec, "he_normal", rng=seed), deep_net_data)[0]]
         for seed in range(1, 21)]) / predicted
@@ -332,7 +332,7 @@ def test_relu_he_20_draw_mean_falls_short_because_the_product_is_skewed(deep_net
     sampling error is about 0.03), while the median draw stays near 0.86 (skewed: below the
     mean), so 20 draws (0.83) fall short by chance, not by a bias of the formula."""
     spec = cu.Spec(SIZES, activation="relu")
-    predicted = cu.theory.preactivation_std(SIZES, "relu", "he_normal", 1.0, 1.0)[-1]
+    predicted = cu.lessons.theory.preactivation_std(SIZES, "relu", "he_normal", 1.0, 1.0)[-1]
     ratios = np.array([cu.network.hidden_activations(
         spec, cu.init_params(spec, "he_normal", rng=seed), deep_net_data)[0][-1].std()
         for seed in range(1, 401)]) / predicted

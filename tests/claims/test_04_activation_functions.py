@@ -15,8 +15,8 @@ from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
 import course_utils as cu
-from course_utils import diagnostics, layers
-
+from course_utils import layers
+from course_utils.lessons import activations as diagnostics
 ROOT = pathlib.Path(__file__).parents[2]
 
 
@@ -34,7 +34,7 @@ def _sigmoid_layer_factors(X, Y, gain, seeds=range(5)):
     spec = cu.Spec((2,) + (16,) * 5 + (1,), activation="sigmoid")
     factors = []
     for seed in seeds:
-        size = cu.gradient_flow.measure(spec, cu.init_params(spec, "xavier_normal", rng=seed,
+        size = cu.lessons.gradients.measure(spec, cu.init_params(spec, "xavier_normal", rng=seed,
                                                              gain=gain), X, Y).grad_rms
         factors.append(size[:4] / size[1:5])
     return np.concatenate(factors)
@@ -110,8 +110,8 @@ def test_selu_constants_make_mean_zero_variance_one_a_fixed_point():
                    for lo, hi in [(-np.inf, 0), (0, np.inf)])
     assert expect(f) == pytest.approx(0.0, abs=1e-6)
     assert expect(lambda z: f(z) ** 2) == pytest.approx(1.0, abs=1e-6)
-    assert cu.theory.second_moment("relu", 1.0) == pytest.approx(0.5, abs=1e-12)
-    assert cu.theory.second_moment("tanh", 1.0) < 1.0
+    assert cu.lessons.theory.second_moment("relu", 1.0) == pytest.approx(0.5, abs=1e-12)
+    assert cu.lessons.theory.second_moment("tanh", 1.0) < 1.0
 
 
 # ---------------------------------------------------------------- 2 · what each costs
@@ -336,13 +336,13 @@ def test_tanh_keeps_less_than_relu_of_a_unit_variance_signal(deep_inputs):
     z ~ N(0, 1): E[selu^2] = 1, E[relu^2] = 1/2, E[tanh^2] = 0.394 < 1/2 (by quadrature and
     by Monte Carlo); for a small signal (Var 0.01) tanh keeps > 0.95. The notebook's own
     layer 1 agrees: tanh's std there is sqrt(0.394) within 3%."""
-    moment = {a: cu.theory.second_moment(a, 1.0) for a in ("selu", "relu", "tanh")}
+    moment = {a: cu.lessons.theory.second_moment(a, 1.0) for a in ("selu", "relu", "tanh")}
     assert moment["selu"] == pytest.approx(1.0, abs=1e-3)
     assert moment["relu"] == pytest.approx(0.5, abs=1e-9)
     assert moment["tanh"] == pytest.approx(0.394, abs=1e-3) and moment["tanh"] < moment["relu"]
     z = np.random.default_rng(0).standard_normal(1_000_000)
     assert np.mean(np.tanh(z) ** 2) == pytest.approx(0.394, abs=2e-3)
-    assert cu.theory.second_moment("tanh", 0.01) / 0.01 > 0.95
+    assert cu.lessons.theory.second_moment("tanh", 0.01) / 0.01 > 0.95
     spec = cu.Spec(SIZES_DEEP, activation="tanh")
     _, std = diagnostics.layer_moments(spec, cu.init_params(spec, "lecun_normal", rng=1), deep_inputs)
     assert std[0] == pytest.approx(np.sqrt(moment["tanh"]), rel=0.03)
@@ -358,7 +358,7 @@ def test_relu_with_lecun_weights_still_vanishes_backward(deep_inputs):
     for seed in (1, 2, 3):
         ratio = {}
         for init in ("lecun_normal", "he_normal"):
-            flow = cu.gradient_flow.measure(spec, cu.init_params(spec, init, rng=seed), deep_inputs,
+            flow = cu.lessons.gradients.measure(spec, cu.init_params(spec, init, rng=seed), deep_inputs,
                                             output_grad=np.ones((1, m)) / m)
             ratio[init] = flow.grad_rms[0] / flow.grad_rms[49]
         assert ratio["lecun_normal"] < 1e-7, seed

@@ -16,7 +16,7 @@ import pytest
 import course_utils as cu
 
 ROOT = pathlib.Path(__file__).parents[2]
-L = cu.landscapes
+L = cu.lessons.optimizers
 # AdamW is left out of the landscape race on purpose (the notebook says why: without a
 # penalty its decoupled decay is only a pull toward the origin, Adam plus shrinkage);
 # test_adamw_on_a_landscape_is_adam_plus_a_pull_toward_the_origin checks that sentence.

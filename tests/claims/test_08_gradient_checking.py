@@ -1,6 +1,6 @@
 """Every claim of 08_gradient_checking, as a test against course_utils.
 
-The network under test is cu.bugs (2-6-6-1, tanh) at its Xavier start (rng 0) on the first
+The network under test is cu.lessons.gradcheck (2-6-6-1, tanh) at its Xavier start (rng 0) on the first
 40 points of the seed's circles, unless a test says otherwise. Margins are stated with
 each test; every number the notebook prints comes from the same calls."""
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import course_utils as cu
-from course_utils import bugs, gradcheck
-
+from course_utils import gradcheck
+from course_utils.lessons import gradcheck as bugs
 EPS_VALUES = np.logspace(-1, -12, 23)
 
 

@@ -1,4 +1,4 @@
-"""course_utils.bugs (a hand-written backward pass with planted bugs) and the additions to
+"""course_utils.lessons.gradcheck (a hand-written backward pass with planted bugs) and the additions to
 course_utils.gradcheck it relies on (one-sided differences, eps sweeps, scale factors).
 
 The report must pass the correct code and flag every planted bug, in the blocks the bug
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import course_utils as cu
-from course_utils import bugs, gradcheck
-
+from course_utils import gradcheck
+from course_utils.lessons import gradcheck as bugs
 TOL = 1e-7
 
 

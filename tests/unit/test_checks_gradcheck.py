@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import course_utils as cu
-from course_utils import bugs
+from course_utils.lessons import gradcheck as bugs
 from course_utils.checks import _core, gradcheck as checks_gradcheck
 
 # ---------------------------------------------------------------- exercise 1

@@ -151,10 +151,10 @@ def test_max_stable_learning_rate(answer, ok, words):
 
 
 def test_exercise_answers_match_the_library():
-    """The graders' truths are what cu.scaling computes for such features."""
+    """The graders' truths are what cu.lessons.normalization computes for such features."""
     H = np.diag(np.square(cu.checks.normalization.EXERCISE_STDS))
-    assert cu.checks.condition_number_prediction(cu.scaling.condition_number(H)).passed
-    assert cu.checks.max_stable_learning_rate(cu.scaling.max_stable_learning_rate(H)).passed
+    assert cu.checks.condition_number_prediction(cu.lessons.normalization.condition_number(H)).passed
+    assert cu.checks.max_stable_learning_rate(cu.lessons.normalization.max_stable_learning_rate(H)).passed
 
 
 def test_feedback_renders_html():
@@ -203,7 +203,7 @@ def _sample_with(seed_range, predicate):
 @pytest.mark.parametrize("seed", range(5))
 def test_a_sampled_condition_number_passes_with_its_features(seed):
     X = _sample(seed)
-    kappa = cu.scaling.condition_number(X @ X.T / X.shape[1])
+    kappa = cu.lessons.normalization.condition_number(X @ X.T / X.shape[1])
     assert not np.isclose(kappa, 25, rtol=0.01)
     feedback = cu.checks.condition_number_prediction(kappa, X=X)
     assert feedback.passed, str(feedback)
@@ -224,18 +224,18 @@ def test_27_5_from_a_sample_is_not_called_wrong_but_asked_for_its_features():
 def test_a_sampled_stability_limit_passes_with_its_features(seed):
     X = _sample(seed)
     H = X @ X.T / X.shape[1]
-    feedback = cu.checks.max_stable_learning_rate(cu.scaling.max_stable_learning_rate(H), X=X)
+    feedback = cu.checks.max_stable_learning_rate(cu.lessons.normalization.max_stable_learning_rate(H), X=X)
     assert feedback.passed and "2 / lambda_max of your sample" in str(feedback), str(feedback)
-    wrong = cu.checks.max_stable_learning_rate(cu.scaling.best_learning_rate(H), X=X)
+    wrong = cu.checks.max_stable_learning_rate(cu.lessons.normalization.best_learning_rate(H), X=X)
     assert not wrong.passed and "your sample's best rate" in str(wrong), str(wrong)
 
 
 def test_a_sampled_limit_near_2_over_234_is_not_praised_as_the_best_rate():
     """A sample whose 2 / lambda_max falls within 1% of 2 / 234 (the exact best rate):
     with its features it passes; without them the message says it may be a sample's."""
-    X = _sample_with(range(500), lambda H: np.isclose(cu.scaling.max_stable_learning_rate(H),
+    X = _sample_with(range(500), lambda H: np.isclose(cu.lessons.normalization.max_stable_learning_rate(H),
                                                        2 / 234, rtol=0.01))
-    limit = cu.scaling.max_stable_learning_rate(X @ X.T / X.shape[1])
+    limit = cu.lessons.normalization.max_stable_learning_rate(X @ X.T / X.shape[1])
     with_x = cu.checks.max_stable_learning_rate(limit, X=X)
     assert with_x.passed and "best rate" not in str(with_x).split("right")[0], str(with_x)
     without = cu.checks.max_stable_learning_rate(limit)
@@ -246,9 +246,9 @@ def test_a_sampled_limit_near_2_over_234_is_not_praised_as_the_best_rate():
 def test_a_sampled_best_rate_near_2_over_225_is_named_as_the_best_rate():
     """Given the features, the sample's own best rate is named even when it lies within 1%
     of the exact limit 2 / 225."""
-    X = _sample_with(range(500), lambda H: np.isclose(cu.scaling.best_learning_rate(H),
+    X = _sample_with(range(500), lambda H: np.isclose(cu.lessons.normalization.best_learning_rate(H),
                                                        2 / 225, rtol=0.01))
-    best = cu.scaling.best_learning_rate(X @ X.T / X.shape[1])
+    best = cu.lessons.normalization.best_learning_rate(X @ X.T / X.shape[1])
     feedback = cu.checks.max_stable_learning_rate(best, X=X)
     assert not feedback.passed and "your sample's best rate" in str(feedback)
 
@@ -329,8 +329,8 @@ def test_a_small_honest_sample_is_graded_on_its_own_value(seed):
     """With m = 20 a sample's standard deviations scatter by about 16%: a draw 25% off is
     still an honest draw of std 3 and 15, graded against its own value."""
     X = _sample(seed, m=20)
-    kappa = cu.scaling.condition_number(X @ X.T / X.shape[1])
+    kappa = cu.lessons.normalization.condition_number(X @ X.T / X.shape[1])
     feedback = cu.checks.condition_number_prediction(kappa, X=X)
     assert feedback.passed, str(feedback)
-    limit = cu.scaling.max_stable_learning_rate(X @ X.T / X.shape[1])
+    limit = cu.lessons.normalization.max_stable_learning_rate(X @ X.T / X.shape[1])
     assert cu.checks.max_stable_learning_rate(limit, X=X).passed

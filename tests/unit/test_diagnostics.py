@@ -1,12 +1,10 @@
-"""course_utils.diagnostics: dead and never-active units, layer moments, activation cost."""
+"""course_utils.lessons.activations: dead and never-active units, layer moments, activation cost."""
 
 import numpy as np
 import pytest
 
 import course_utils as cu
-from course_utils import diagnostics
-
-
+from course_utils.lessons import activations as diagnostics
 def _two_layer_net(activation, b1, W1=None):
     """A (2, 3, 2, 1) net with hand-set first-layer weights and biases."""
     spec = cu.Spec((2, 3, 2, 1), activation=activation)

@@ -1,4 +1,4 @@
-"""course_utils.gradient_flow: the backward signals against finite differences (float64,
+"""course_utils.lessons.gradients: the backward signals against finite differences (float64,
 relative error < 1e-7), the predictions against exact cases, and the argument checks."""
 
 import math
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import course_utils as cu
-from course_utils import gradcheck, gradient_flow
-
+from course_utils import gradcheck
+from course_utils.lessons import gradients as gradient_flow
 TOL = 1e-7
 
 

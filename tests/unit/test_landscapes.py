@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import course_utils as cu
-from course_utils import landscapes as L
+from course_utils.lessons import optimizers as L
 from course_utils.gradcheck import relative_error
 
 TOL = 1e-7

@@ -1,4 +1,4 @@
-"""cu.scaling: standardization at the scikit-learn boundary, the two-weight quadratic cost,
+"""cu.lessons.normalization: standardization at the scikit-learn boundary, the two-weight quadratic cost,
 gradient descent on it, and what theory predicts."""
 
 import numpy as np
@@ -6,8 +6,7 @@ import pytest
 from sklearn.preprocessing import StandardScaler
 
 import course_utils as cu
-from course_utils import scaling
-
+from course_utils.lessons import normalization as scaling
 # ---------------------------------------------------------------- standardization
 
 

@@ -24,7 +24,7 @@ def back_to_default(dashboard):
 
 def _bar_colours(dashboard):
     return {block: mcolors.to_hex(bar.get_facecolor())
-            for block, bar in zip(cu.bugs.BLOCKS, dashboard.bars)}
+            for block, bar in zip(cu.lessons.gradcheck.BLOCKS, dashboard.bars)}
 
 
 def test_default_figure_is_drawn_and_stored_for_readers_without_a_kernel(dashboard):

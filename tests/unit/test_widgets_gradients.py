@@ -39,7 +39,7 @@ def test_drawn_curves_are_the_measured_and_predicted_norms(dashboard):
     dashboard.set(activation="relu", depth=8, scale=math.sqrt(2), lr=0.1)
     spec = dashboard.spec()
     params = cu.init_params(spec, "lecun_normal", rng=0, gain=math.sqrt(2))
-    from course_utils import gradient_flow
+    from course_utils.lessons import gradients as gradient_flow
     norms = gradient_flow.measure(spec, params, dashboard.X_measure, dashboard.Y_measure)
     x, y = dashboard.grad_line.get_data()
     np.testing.assert_array_equal(x, np.arange(1, 10))

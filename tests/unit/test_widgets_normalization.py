@@ -31,9 +31,9 @@ def test_default_figure_is_drawn_and_stored_for_readers_without_a_kernel(dashboa
 def test_starts_at_the_best_rate(dashboard):
     reset(dashboard)
     cost = dashboard.cost()
-    assert dashboard.controls["lr"].value == pytest.approx(cu.scaling.best_learning_rate(cost.H))
+    assert dashboard.controls["lr"].value == pytest.approx(cu.lessons.normalization.best_learning_rate(cost.H))
     text = dashboard.status_text()
-    predicted = cu.scaling.predicted_steps(cost.H, 1e-3)
+    predicted = cu.lessons.normalization.predicted_steps(cost.H, 1e-3)
     assert f"Reached the target in {predicted:,} steps" in text
     assert text[0].isupper()
     assert f"theory says {predicted:,} steps" in text
@@ -53,7 +53,7 @@ def test_every_control_changes_the_figure(dashboard, control, value):
 def test_the_path_is_drawn(dashboard):
     reset(dashboard)
     x, y = dashboard.path_line.get_data()
-    assert len(x) == cu.scaling.predicted_steps(dashboard.cost().H, 1e-3) + 1
+    assert len(x) == cu.lessons.normalization.predicted_steps(dashboard.cost().H, 1e-3) + 1
     assert x[0] == 0 and y[0] == 0
     # the zig-zag: w2's step changes sign from one step to the next
     assert np.all(np.diff(np.sign(np.diff(y[:20]))) != 0)
@@ -63,7 +63,7 @@ def test_the_path_is_drawn(dashboard):
 
 def test_divergence_is_reported_in_words(dashboard):
     reset(dashboard)
-    limit = cu.scaling.max_stable_learning_rate(dashboard.cost().H)
+    limit = cu.lessons.normalization.max_stable_learning_rate(dashboard.cost().H)
     dashboard.set(lr=2 * limit)
     text = dashboard.status_text()
     assert "Diverged at step" in text and "stable limit" in text
@@ -125,14 +125,14 @@ def test_best_rate_at_scale_1000_is_stable_and_not_merged_with_the_limit():
     d = cu.widgets.normalization_dashboard()
     d.set(scale_ratio=1000.0)
     cost = d.cost()
-    limit = cu.scaling.max_stable_learning_rate(cost.H)
+    limit = cu.lessons.normalization.max_stable_learning_rate(cost.H)
     d.set(lr=limit * (1 + 1e-7))          # just above the limit: diverging slowly
     assert "Diverging slowly" in d.status_text()
     d.snap_best_rate()                    # just below: stable
-    assert d.key()[2] == cu.scaling.best_learning_rate(cost.H) < limit
+    assert d.key()[2] == cu.lessons.normalization.best_learning_rate(cost.H) < limit
     text = d.status_text()
     assert "Diverg" not in text and "Not reached within 2,000 steps" in text, text
-    assert f"theory says {cu.scaling.predicted_steps(cost.H, 1e-3):,} steps" in text
+    assert f"theory says {cu.lessons.normalization.predicted_steps(cost.H, 1e-3):,} steps" in text
 
 
 def test_keys_hold_the_control_values_exactly():
@@ -154,7 +154,7 @@ def test_divergence_advice_is_true_at_scale_1000():
     assert "Even at that rate theory says 1,973,294 steps" in text
     assert "by a factor of 2.0e4 per step" in text
     assert "Try the best rate" not in text
-    limit = cu.scaling.max_stable_learning_rate(d.cost().H)
+    limit = cu.lessons.normalization.max_stable_learning_rate(d.cost().H)
     d.set(lr=limit * (1 + 1e-7))
     text = d.status_text()
     assert "by 1.0e-07 of it" in text and "a factor of 1 + 2.0e-07 per step" in text
@@ -195,7 +195,7 @@ def test_near_the_limit_the_status_says_why_a_smaller_rate_gets_further():
 def test_a_rate_exactly_at_the_limit_is_said_truly():
     """At lr = 2 / lambda_max exactly the steep error neither grows nor shrinks."""
     d = cu.widgets.normalization_dashboard(scale_ratio=10.0)
-    d.set(lr=cu.scaling.max_stable_learning_rate(d.cost().H))
+    d.set(lr=cu.lessons.normalization.max_stable_learning_rate(d.cost().H))
     text = d.status_text()
     assert "Not reached within" in text and "does not shrink at all" in text
     assert "0.0e+00" not in text

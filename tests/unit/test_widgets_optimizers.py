@@ -8,7 +8,7 @@ import course_utils as cu
 from course_utils.widgets import optimizers as W
 
 # Tuned rates given up front (as the notebook does), so the tests do not wait for sweeps.
-TUNED = {name: {opt: 0.05 for opt in W.PATH_OPTIMIZERS} for name in cu.landscapes.NAMES}
+TUNED = {name: {opt: 0.05 for opt in W.PATH_OPTIMIZERS} for name in cu.lessons.optimizers.NAMES}
 TUNED["ravine"].update(sgd=0.0178, momentum=0.0562, nesterov=0.1)
 
 
@@ -74,7 +74,7 @@ def test_sliders_follow_the_chosen_optimizer(paths):
 
 def test_landscape_change_moves_the_start_sliders(paths):
     paths.set(landscape="beale")
-    land = cu.landscapes.get("beale")
+    land = cu.lessons.optimizers.get("beale")
     assert (paths.controls["x0"].value, paths.controls["y0"].value) == pytest.approx(land.start)
     assert (paths.controls["x0"].min, paths.controls["x0"].max) == land.xlim
     assert paths.timings[-1]["kind"] == "landscape"
@@ -146,7 +146,7 @@ def test_path_revisit_is_cached(paths):
 
 def test_lazy_tuning_of_a_landscape_without_rates():
     dashboard = cu.widgets.landscape_dashboard(landscape="saddle", tuned={})
-    best, _ = cu.landscapes.tune_lr("adam", "saddle")
+    best, _ = cu.lessons.optimizers.tune_lr("adam", "saddle")
     assert dashboard.tuned["saddle"]["adam"] == best
 
 

@@ -1,8 +1,8 @@
 """Two-dimensional test functions ("landscapes") with their gradients, and a runner that
 moves any course_utils optimizer over them, so its path can be drawn on the contours.
 
-    bowl = cu.landscapes.get("ravine")
-    trip = cu.landscapes.run(cu.optimizers.momentum(0.05), bowl, steps=100)
+    bowl = cu.lessons.optimizers.get("ravine")
+    trip = cu.lessons.optimizers.run(cu.optimizers.momentum(0.05), bowl, steps=100)
     trip.path            # (steps + 1, 2): the start, then the point after every update
     trip.gaps            # f - f_min along the path
 
@@ -26,8 +26,8 @@ from typing import Callable
 
 import numpy as np
 
-from . import optimizers as _optimizers
-from ._validate import one_of, positive_int, positive_number
+from .. import optimizers as _optimizers
+from .._validate import one_of, positive_int, positive_number
 
 # A run that leaves this box (or whose f stops being finite) has diverged and is stopped.
 ESCAPE_RADIUS = 1e6

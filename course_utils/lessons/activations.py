@@ -21,10 +21,10 @@ import time
 
 import numpy as np
 
-from . import activations as _activations
-from . import layers
-from . import network as _network
-from ._validate import as_rng, finite_array, positive_int, positive_number
+from .. import activations as _activations
+from .. import layers
+from .. import network as _network
+from .._validate import as_rng, finite_array, positive_int, positive_number
 
 DEAD_SLOPE = 1e-3  # a slope at or below this on every example counts as "no gradient"
 

@@ -22,10 +22,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from . import activations, datasets
-from . import gradcheck as _gradcheck
-from . import losses, network, optimizers, training
-from ._validate import one_of
+from .. import activations, datasets
+from .. import gradcheck as _gradcheck
+from .. import losses, network, optimizers, training
+from .._validate import one_of
 
 LAYER_SIZES = (2, 6, 6, 1)  # n_x, n_1, n_2 = n_1 (W2 square), n_3
 

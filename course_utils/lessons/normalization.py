@@ -31,7 +31,7 @@ from functools import cached_property
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 
-from ._validate import as_rng, finite_array, positive_int, positive_number
+from .._validate import as_rng, finite_array, positive_int, positive_number
 
 # ---------------------------------------------------------------- standardization
 

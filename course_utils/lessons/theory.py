@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 
-from . import activations as _activations
-from . import initializers as _initializers
+from .. import activations as _activations
+from .. import initializers as _initializers
 
 # Nodes and weights for E[g(z)], z ~ N(0, 1): sum_i w_i g(x_i) / sqrt(2 pi). An even number
 # of nodes keeps z = 0, where ReLU's derivative jumps, off the grid.

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 
-from . import activations as _activations
-from . import initializers as _initializers
-from . import layers
-from . import network as net
+from .. import activations as _activations
+from .. import initializers as _initializers
+from .. import layers
+from .. import network as net
 from . import theory
 
 
