@@ -27,7 +27,7 @@ from . import (activations, checks, datasets, gradcheck, init_utils, initializer
                lessons, losses, network, optimizers, plotting, training)
 from .network import (Spec, accuracy, forward, init_params, init_state, loss_and_grads, predict,
                       predict_proba)
-from .training import History, train
+from .training import L1, L2, ClipNorm, ClipValue, History, Validation, train
 
 __version__ = "0.2.0"
 

@@ -3,6 +3,9 @@
     out, cache = <layer>_forward(x, ...)
     dx, ...    = <layer>_backward(dout, cache)
 
+Each cache is a small named record (DenseCache, ActivationCache, ...): read its fields by
+name, cache.A_prev, cache.W, never by position.
+
 Column layout throughout: activations have shape (n, m), one column per example.
 The 1/m of the mean cost is already in the incoming gradient (the loss puts it there, as
 in the seed), so no layer divides by m.
@@ -10,12 +13,22 @@ in the seed), so no layer divides by m.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
+
 import numpy as np
 
 from . import activations
 from ._validate import as_rng, fraction
 
 # ---------------------------------------------------------------- dense (affine) layer
+
+
+class DenseCache(NamedTuple):
+    """What dense_backward needs: the layer's input A_prev (n_prev, m) and weights W (n, n_prev)."""
+
+    A_prev: np.ndarray
+    W: np.ndarray
 
 
 def dense_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray | None):
@@ -27,7 +40,7 @@ def dense_forward(A_prev: np.ndarray, W: np.ndarray, b: np.ndarray | None):
     Z = W @ A_prev
     if b is not None:
         Z += b  # in place: Z is a fresh array, so this saves one temporary
-    return Z, (A_prev, W)
+    return Z, DenseCache(A_prev, W)
 
 
 def dense_backward(dZ: np.ndarray, cache, need_dA_prev: bool = True):
@@ -36,34 +49,49 @@ def dense_backward(dZ: np.ndarray, cache, need_dA_prev: bool = True):
     The first layer's dA_prev would be the gradient with respect to the data X, which
     training never uses: need_dA_prev=False skips that product (dA_prev is then None).
     """
-    A_prev, W = cache
-    dW = dZ @ A_prev.T
+    dW = dZ @ cache.A_prev.T
     db = dZ.sum(axis=1, keepdims=True)
-    dA_prev = W.T @ dZ if need_dA_prev else None
+    dA_prev = cache.W.T @ dZ if need_dA_prev else None
     return dA_prev, dW, db
 
 
 # ---------------------------------------------------------------- activation layer
 
 
+class ActivationCache(NamedTuple):
+    """What activation_backward needs: Z and A = f(Z), both (n, m), and the Activation f."""
+
+    Z: np.ndarray
+    A: np.ndarray
+    activation: activations.Activation
+
+
 def activation_forward(Z: np.ndarray, activation):
     """A = f(Z) for a registry activation (name or Activation). Returns A and the cache."""
     act = activation if isinstance(activation, activations.Activation) else activations.get(activation)
     A = act.f(Z)
-    return A, (Z, A, act)
+    return A, ActivationCache(Z, A, act)
 
 
 def activation_backward(dA: np.ndarray, cache) -> np.ndarray:
     """dZ = dA * f'(Z), with f' computed from the output A where that is cheaper (tanh, sigmoid)."""
-    Z, A, act = cache
+    act = cache.activation
     if act.df_from_output is not None:
-        return dA * act.df_from_output(A)
-    return dA * act.df(Z)
+        return dA * act.df_from_output(cache.A)
+    return dA * act.df(cache.Z)
 
 
 # ---------------------------------------------------------------- PReLU: a learned slope
 
 PRELU_INIT = 0.25  # He et al. (2015) start every slope at 0.25
+
+
+class PReLUCache(NamedTuple):
+    """What prelu_backward needs: Z (n, m), alpha ((n, 1) or (1, 1)) and where Z <= 0 (n, m)."""
+
+    Z: np.ndarray
+    alpha: np.ndarray
+    negative: np.ndarray
 
 
 def prelu_forward(Z: np.ndarray, alpha: np.ndarray):
@@ -74,15 +102,15 @@ def prelu_forward(Z: np.ndarray, alpha: np.ndarray):
     """
     negative = Z <= 0
     A = np.where(negative, alpha * Z, Z)
-    return A, (Z, alpha, negative)
+    return A, PReLUCache(Z, alpha, negative)
 
 
 def prelu_backward(dA: np.ndarray, cache):
     """dZ = dA * (1 or alpha); dalpha = sum of dA * Z over the negative side, shaped like alpha."""
-    Z, alpha, negative = cache
-    dZ = np.where(negative, alpha * dA, dA)
-    dalpha_per_unit = (dA * Z * negative).sum(axis=1, keepdims=True)
-    if alpha.shape[0] == 1:  # one shared slope collects the gradient of every unit
+    negative = cache.negative
+    dZ = np.where(negative, cache.alpha * dA, dA)
+    dalpha_per_unit = (dA * cache.Z * negative).sum(axis=1, keepdims=True)
+    if cache.alpha.shape[0] == 1:  # one shared slope collects the gradient of every unit
         return dZ, dalpha_per_unit.sum(keepdims=True).reshape(1, 1)
     return dZ, dalpha_per_unit
 
@@ -90,6 +118,13 @@ def prelu_backward(dA: np.ndarray, cache):
 # ---------------------------------------------------------------- RReLU: a random slope
 
 RRELU_LOWER, RRELU_UPPER = 1 / 8, 1 / 3
+
+
+class RReLUCache(NamedTuple):
+    """What rrelu_backward needs: where Z <= 0 and the slope of every entry, both (n, m)."""
+
+    negative: np.ndarray
+    slope: np.ndarray
 
 
 def rrelu_forward(Z: np.ndarray, train: bool, rng=None, lower: float = RRELU_LOWER,
@@ -107,16 +142,104 @@ def rrelu_forward(Z: np.ndarray, train: bool, rng=None, lower: float = RRELU_LOW
         slope = np.full(Z.shape, (lower + upper) / 2)
     negative = Z <= 0
     A = np.where(negative, slope * Z, Z)
-    return A, (negative, slope)
+    return A, RReLUCache(negative, slope)
 
 
 def rrelu_backward(dA: np.ndarray, cache) -> np.ndarray:
     """dZ = dA * (1 or the slope drawn in the forward pass)."""
-    negative, slope = cache
-    return np.where(negative, slope * dA, dA)
+    return np.where(cache.negative, cache.slope * dA, dA)
+
+
+# ---------------------------------------------------------------- activation layers, by name
+
+
+@dataclass(frozen=True)
+class ActivationLayer:
+    """Everything the network and the lessons need to know about one hidden activation, so
+    that no module branches on its name.
+
+    name: as in Spec(activation=...).
+    forward(Z, param, train, rng) -> (A, cache): Z (n, m); param is the layer's learned array
+        (PReLU's alpha) or None; train and rng matter to layers that draw (RReLU).
+    backward(dA, cache) -> (dZ, dparam): dparam is the gradient of param, or None.
+    slope(Z, param) -> f'(Z) (n, m) in evaluation mode, for the diagnostics.
+    param: the name of the learned parameter ("alpha": stored as params["alpha{l}"]), or None.
+    param_init: the value every entry of that parameter starts at.
+    draws_random: True when training draws random numbers, so it needs an rng.
+    """
+
+    name: str
+    forward: Callable
+    backward: Callable
+    slope: Callable
+    param: str | None = None
+    param_init: float | None = None
+    draws_random: bool = False
+
+    def param_key(self, l: int) -> str:
+        """The key of layer l's parameter in params: "alpha2" for PReLU in layer 2."""
+        return f"{self.param}{l}"
+
+    def param_in(self, params: dict, l: int):
+        """Layer l's parameter array from params (PReLU's params["alpha{l}"]), or None."""
+        return None if self.param is None else params[self.param_key(l)]
+
+
+def _prelu_layer() -> ActivationLayer:
+    return ActivationLayer(
+        "prelu",
+        forward=lambda Z, alpha, train, rng: prelu_forward(Z, alpha),
+        backward=prelu_backward,
+        slope=lambda Z, alpha: np.where(Z <= 0, alpha, 1.0),
+        param="alpha", param_init=PRELU_INIT)
+
+
+def _rrelu_layer() -> ActivationLayer:
+    mean_slope = (RRELU_LOWER + RRELU_UPPER) / 2  # the evaluation-mode slope
+
+    def backward(dA, cache):
+        return rrelu_backward(dA, cache), None
+    return ActivationLayer(
+        "rrelu",
+        forward=lambda Z, param, train, rng: rrelu_forward(Z, train, rng),
+        backward=backward,
+        slope=lambda Z, param: np.where(Z <= 0, mean_slope, 1.0),
+        draws_random=True)
+
+
+# The activations that are layers of their own: one learns a parameter, one draws random slopes.
+ACTIVATION_LAYERS = {"prelu": _prelu_layer(), "rrelu": _rrelu_layer()}
+
+
+def _plain_layer(act: activations.Activation) -> ActivationLayer:
+    """A registry activation (course_utils.activations) as a layer: no parameter, no randomness."""
+    def backward(dA, cache):
+        return activation_backward(dA, cache), None
+    return ActivationLayer(
+        act.name,
+        forward=lambda Z, param, train, rng: activation_forward(Z, act),
+        backward=backward,
+        slope=lambda Z, param: np.asarray(act.df(Z), dtype=float))
+
+
+def activation_layer(activation) -> ActivationLayer:
+    """The ActivationLayer for a hidden activation: "prelu", "rrelu", or any registry name or
+    Activation (course_utils.activations), which becomes a layer without a parameter."""
+    if isinstance(activation, str) and activation in ACTIVATION_LAYERS:
+        return ACTIVATION_LAYERS[activation]
+    if not isinstance(activation, activations.Activation):
+        activation = activations.get(activation)
+    return _plain_layer(activation)
 
 
 # ---------------------------------------------------------------- inverted dropout
+
+
+class DropoutCache(NamedTuple):
+    """What dropout_backward needs: the mask of kept units (n, m, bool) and keep_prob."""
+
+    mask: np.ndarray
+    keep_prob: float
 
 
 def dropout_forward(A: np.ndarray, keep_prob: float, train: bool, rng=None,
@@ -126,7 +249,7 @@ def dropout_forward(A: np.ndarray, keep_prob: float, train: bool, rng=None,
 
     A fresh mask is drawn from `rng` on every call in training (pass `mask` to fix it, e.g.
     for gradient checking). In evaluation, or with keep_prob = 1, it is the identity.
-    Returns the output and the cache (the mask, or None).
+    Returns the output and the cache (a DropoutCache, or None when nothing was dropped).
     """
     keep_prob = fraction(keep_prob, "keep_prob", 0.0, 1.0)
     if not train or keep_prob == 1.0:
@@ -135,21 +258,35 @@ def dropout_forward(A: np.ndarray, keep_prob: float, train: bool, rng=None,
         mask = as_rng(rng, purpose="to draw the dropout mask").random(A.shape) < keep_prob
     elif mask.shape != A.shape:
         raise ValueError(f"mask must have the activations' shape {A.shape}, got {mask.shape}")
-    return A * mask / keep_prob, (mask, keep_prob)
+    return A * mask / keep_prob, DropoutCache(mask, keep_prob)
 
 
 def dropout_backward(dout: np.ndarray, cache) -> np.ndarray:
     """Units dropped in the forward pass get no gradient; kept ones are scaled the same way."""
     if cache is None:
         return dout
-    mask, keep_prob = cache
-    return dout * mask / keep_prob
+    return dout * cache.mask / cache.keep_prob
 
 
 # ---------------------------------------------------------------- batch normalization
 
 BN_MOMENTUM = 0.1  # PyTorch's convention (see update_running_stats)
 BN_EPS = 1e-5
+
+
+class BatchNormCache(NamedTuple):
+    """What batchnorm_backward needs, and the batch statistics the running averages use.
+
+    Z_hat (n, m): the normalized input; gamma, inv_std = 1 / sqrt(var + eps), mean, var:
+    (n, 1) (the batch's statistics in training, the running ones in evaluation); train: the mode.
+    """
+
+    Z_hat: np.ndarray
+    gamma: np.ndarray
+    inv_std: np.ndarray
+    mean: np.ndarray
+    var: np.ndarray
+    train: bool
 
 
 def batchnorm_forward(Z: np.ndarray, gamma: np.ndarray, beta: np.ndarray, train: bool,
@@ -161,7 +298,7 @@ def batchnorm_forward(Z: np.ndarray, gamma: np.ndarray, beta: np.ndarray, train:
     variance; evaluation: the running mean and variance instead. Then out = gamma * Z_hat + beta.
     Only gamma and beta are learned; the running statistics are state, not parameters.
     Shapes: Z (n, m); gamma, beta, running_mean, running_var (n, 1).
-    Returns out and the cache (which holds the batch mean and variance in training).
+    Returns out and a BatchNormCache (which holds the batch mean and variance in training).
     """
     if train:
         m = Z.shape[1]
@@ -177,7 +314,7 @@ def batchnorm_forward(Z: np.ndarray, gamma: np.ndarray, beta: np.ndarray, train:
     inv_std = 1.0 / np.sqrt(var + eps)
     Z_hat = (Z - mean) * inv_std
     out = gamma * Z_hat + beta
-    return out, (Z_hat, gamma, inv_std, mean, var, train)
+    return out, BatchNormCache(Z_hat, gamma, inv_std, mean, var, train)
 
 
 def batchnorm_backward(dout: np.ndarray, cache):
@@ -190,10 +327,10 @@ def batchnorm_backward(dout: np.ndarray, cache):
     constants, so dZ = gamma * inv_std * dout.
     Returns dZ (n, m), dgamma (n, 1), dbeta (n, 1).
     """
-    Z_hat, gamma, inv_std, _, _, train = cache
+    Z_hat, gamma, inv_std = cache.Z_hat, cache.gamma, cache.inv_std
     dgamma = (dout * Z_hat).sum(axis=1, keepdims=True)
     dbeta = dout.sum(axis=1, keepdims=True)
-    if not train:
+    if not cache.train:
         return gamma * inv_std * dout, dgamma, dbeta
     m = dout.shape[1]
     dZ = gamma * inv_std * (dout - dbeta / m - Z_hat * (dgamma / m))

@@ -78,10 +78,16 @@ def mean_squared_error(Z: np.ndarray, Y: np.ndarray, check: bool = True):
     return float(np.sum(diff * diff) / (2 * m)), diff / m
 
 
+def is_weight(key: str) -> bool:
+    """True for the keys of the weight matrices, "W1".."WL". Penalties, weight decay and the
+    proximal L1 step apply to the weights only, not to biases, batch-norm scales and shifts,
+    or PReLU slopes (the source course's convention). The one place that says so."""
+    return key.startswith("W")
+
+
 def weight_keys(params: dict) -> list[str]:
-    """The weight matrices W1..WL: penalties apply to them only, not to biases, batch-norm
-    scales and shifts, or PReLU slopes (the source course's convention)."""
-    return [k for k in params if k.startswith("W")]
+    """The keys of the weight matrices W1..WL in params (see is_weight), in params' order."""
+    return [k for k in params if is_weight(k)]
 
 
 def l2_penalty(params: dict, lambd: float, m: int):

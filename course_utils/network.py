@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit, softmax
@@ -26,7 +27,7 @@ from . import initializers as _initializers
 from . import layers, losses
 from ._validate import as_rng, fraction, one_of, positive_int
 
-LAYER_ACTIVATIONS = ("prelu", "rrelu")  # activations that are layers (a parameter or randomness)
+LAYER_ACTIVATIONS = tuple(layers.ACTIVATION_LAYERS)  # "prelu", "rrelu": a parameter or randomness
 OUTPUTS = {
     "sigmoid": losses.binary_cross_entropy,
     "softmax": losses.softmax_cross_entropy,
@@ -104,9 +105,17 @@ class Spec:
                      for a in self.activation)
 
     @cached_property
+    def activation_layers(self) -> tuple:
+        """The layers.ActivationLayer of each hidden layer: how it runs forward and backward,
+        which parameter it learns (PReLU's alpha) and whether it draws random numbers."""
+        return tuple(layers.activation_layer(name if fn is None else fn)
+                     for name, fn in zip(self.activation, self.activation_fns))
+
+    @cached_property
     def needs_rng(self) -> bool:
         """True when training draws random numbers (dropout masks, RReLU slopes)."""
-        return any(k < 1 for k in self.keep_prob) or "rrelu" in self.activation
+        return (any(k < 1 for k in self.keep_prob)
+                or any(layer.draws_random for layer in self.activation_layers))
 
 
 # ---------------------------------------------------------------- parameters and state
@@ -136,8 +145,10 @@ def init_params(spec: Spec, init="he_normal", rng=None, gain: float = 1.0) -> di
             params[f"beta{l}"] = np.zeros((n, 1))
         else:
             params[f"b{l}"] = np.zeros((n, 1))
-        if hidden and spec.activation[l - 1] == "prelu":
-            params[f"alpha{l}"] = np.full((1 if spec.prelu_shared else n, 1), layers.PRELU_INIT)
+        act_layer = spec.activation_layers[l - 1] if hidden else None
+        if act_layer is not None and act_layer.param is not None:
+            n_values = 1 if spec.prelu_shared else n  # one shared slope, or one per unit
+            params[act_layer.param_key(l)] = np.full((n_values, 1), act_layer.param_init)
     return params
 
 
@@ -193,12 +204,22 @@ def check_data(spec: Spec, X, Y=None, name_X: str = "X", name_Y: str = "Y") -> N
 # ---------------------------------------------------------------- forward and backward
 
 
+class LayerCache(NamedTuple):
+    """The caches of one layer's steps (layers.DenseCache, BatchNormCache, ...), by step.
+    A step the layer does not take has None: the output layer has only `dense`."""
+
+    dense: layers.DenseCache
+    batchnorm: layers.BatchNormCache | None = None
+    activation: tuple | None = None
+    dropout: layers.DropoutCache | None = None
+
+
 @dataclass
 class ForwardCache:
     """What backward needs, plus what a notebook may want to look at.
 
-    layers: per layer, the caches of its steps; hidden: the hidden activations A_1..A_{L-1}
-    (after dropout); pre: the pre-activations Z_1..Z_{L-1} (after batch norm, when used);
+    layers: per layer, a LayerCache of its steps (cache.layers[l - 1].dense.W of layer l);
+    hidden: the hidden activations A_1..A_{L-1} (after dropout); pre: the pre-activations Z_1..Z_{L-1} (after batch norm, when used);
     state: the state after this pass (running statistics updated in training mode with batch
     norm, otherwise unchanged); logits: Z_L.
     """
@@ -222,23 +243,17 @@ def _hidden_layer_forward(spec, params, l, A_prev, state, new_state, train, rng,
             Z_in, params[f"gamma{l}"], params[f"beta{l}"], train,
             state.get(f"running_mean{l}"), state.get(f"running_var{l}"))
         if train:
-            batch_mean, batch_var = bn_cache[3], bn_cache[4]
             new_state[f"running_mean{l}"], new_state[f"running_var{l}"] = layers.update_running_stats(
-                state[f"running_mean{l}"], state[f"running_var{l}"], batch_mean, batch_var,
+                state[f"running_mean{l}"], state[f"running_var{l}"], bn_cache.mean, bn_cache.var,
                 Z_in.shape[1])
-    name = spec.activation[l - 1]
-    if name == "prelu":
-        A, act_cache = layers.prelu_forward(Z, params[f"alpha{l}"])
-    elif name == "rrelu":
-        A, act_cache = layers.rrelu_forward(Z, train, rng)
-    else:
-        A, act_cache = layers.activation_forward(Z, spec.activation_fns[l - 1])
+    act_layer = spec.activation_layers[l - 1]
+    A, act_cache = act_layer.forward(Z, act_layer.param_in(params, l), train, rng)
     drop_cache = None
     keep_prob = spec.keep_prob[l - 1]
     if train and keep_prob < 1:
         mask = None if masks is None else masks.get(l)
         A, drop_cache = layers.dropout_forward(A, keep_prob, train, rng, mask)
-    return Z, A, (dense_cache, bn_cache, act_cache, drop_cache)
+    return Z, A, LayerCache(dense_cache, bn_cache, act_cache, drop_cache)
 
 
 def forward(spec: Spec, params: dict, X: np.ndarray, state: dict | None = None,
@@ -283,7 +298,7 @@ def forward_unchecked(spec: Spec, params: dict, X: np.ndarray, state: dict | Non
         cache.hidden.append(A)
     L = spec.n_layers
     Z_L, dense_cache = layers.dense_forward(A, params[f"W{L}"], params[f"b{L}"])
-    cache.layers.append((dense_cache,))
+    cache.layers.append(LayerCache(dense_cache))
     cache.logits = Z_L
     return Z_L, cache
 
@@ -293,22 +308,20 @@ def backward_from_logits(spec: Spec, params: dict, cache: ForwardCache, dZ_L: np
     Returns grads keyed "dW1", "db1", ..., "dgamma{l}", "dbeta{l}", "dalpha{l}"."""
     grads = {}
     L = spec.n_layers
-    dA, grads[f"dW{L}"], grads[f"db{L}"] = layers.dense_backward(dZ_L, cache.layers[-1][0],
+    dA, grads[f"dW{L}"], grads[f"db{L}"] = layers.dense_backward(dZ_L, cache.layers[-1].dense,
                                                                  need_dA_prev=L > 1)
     for l in range(L - 1, 0, -1):
-        dense_cache, bn_cache, act_cache, drop_cache = cache.layers[l - 1]
-        dA = layers.dropout_backward(dA, drop_cache)
-        name = spec.activation[l - 1]
-        if name == "prelu":
-            dZ, grads[f"dalpha{l}"] = layers.prelu_backward(dA, act_cache)
-        elif name == "rrelu":
-            dZ = layers.rrelu_backward(dA, act_cache)
-        else:
-            dZ = layers.activation_backward(dA, act_cache)
-        if bn_cache is not None:
-            dZ, grads[f"dgamma{l}"], grads[f"dbeta{l}"] = layers.batchnorm_backward(dZ, bn_cache)
-        dA, grads[f"dW{l}"], db = layers.dense_backward(dZ, dense_cache, need_dA_prev=l > 1)
-        if bn_cache is None:
+        layer_cache = cache.layers[l - 1]
+        dA = layers.dropout_backward(dA, layer_cache.dropout)
+        act_layer = spec.activation_layers[l - 1]
+        dZ, dparam = act_layer.backward(dA, layer_cache.activation)
+        if act_layer.param is not None:
+            grads["d" + act_layer.param_key(l)] = dparam
+        if layer_cache.batchnorm is not None:
+            dZ, grads[f"dgamma{l}"], grads[f"dbeta{l}"] = layers.batchnorm_backward(
+                dZ, layer_cache.batchnorm)
+        dA, grads[f"dW{l}"], db = layers.dense_backward(dZ, layer_cache.dense, need_dA_prev=l > 1)
+        if layer_cache.batchnorm is None:
             grads[f"db{l}"] = db
     return grads
 

@@ -27,6 +27,7 @@ from typing import Callable
 import numpy as np
 
 from ._validate import fraction, positive_int, positive_number
+from .losses import is_weight
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,11 @@ class Optimizer:
     init: Callable[[dict], dict]
     update: Callable[[dict, dict, dict], tuple]
     hyper: dict = field(default_factory=dict)
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate of the update made at `step` (the number of updates done before
+        it: opt_state["step"]): lr itself, or the schedule's lr(step), checked."""
+        return _lr_at(self.hyper["lr"], step)
 
     def __repr__(self):
         def show(value):
@@ -102,11 +108,6 @@ def _zeros_like(params: dict) -> dict:
     return {k: np.zeros_like(v) for k, v in params.items()}
 
 
-def _is_weight(key: str) -> bool:
-    """Weight decay, like the L2 penalty, applies to the weight matrices W1..WL only."""
-    return key.startswith("W")
-
-
 # ---------------------------------------------------------------- the optimizers
 
 
@@ -135,7 +136,7 @@ def sgd(lr=0.01, weight_decay: float = 0.0) -> Optimizer:
         else:
             if callable(lr):  # a constant rate was checked when the optimizer was made
                 _check_decay(rate, weight_decay, state["step"])
-            new = {k: p - rate * grads["d" + k] - (rate * weight_decay * p if _is_weight(k) else 0)
+            new = {k: p - rate * grads["d" + k] - (rate * weight_decay * p if is_weight(k) else 0)
                    for k, p in params.items()}
         return new, {"step": state["step"] + 1}
 
@@ -305,7 +306,7 @@ def adamw(lr=0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
         rate = _lr_at(lr, state["step"])
         if callable(lr):  # a constant rate was checked when the optimizer was made
             _check_decay(rate, weight_decay, state["step"])
-        decayed = {k: p - rate * weight_decay * p if _is_weight(k) else p
+        decayed = {k: p - rate * weight_decay * p if is_weight(k) else p
                    for k, p in params.items()}
         new, m, v = _adam_step(decayed, grads, state, rate, beta1, beta2, eps, True)
         return new, {"step": state["step"] + 1, "m": m, "v": v}

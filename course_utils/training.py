@@ -4,6 +4,12 @@ One loop for every notebook: full batch or minibatches, L1/L2 penalties, gradien
 early stopping on a validation set, per-layer statistics on request, and a callback every
 k steps that dashboards use to draw while training runs (and that may stop the run).
 A run whose cost becomes NaN or inf stops and says "diverged at step k".
+
+The options come as small records, so that a call reads as a sentence:
+
+    hist = train(spec, params, X, Y, optimizers.sgd(0.1), steps=2000,
+                 penalty=L2(0.3), clip=ClipNorm(5.0),
+                 validation=Validation(X_val, Y_val, every=10, patience=50))
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import numpy as np
 from . import losses
 from . import network as net
 from . import optimizers as opt
-from ._validate import as_rng, positive_int, positive_number
+from ._validate import as_rng, finite_array, positive_int, positive_number
 
 # A progress bar appears only for runs projected to take over PROGRESS_OVER_SECONDS (judged
 # after PROGRESS_AFTER_SECONDS), so the short runs of the notebooks never show one.
@@ -41,8 +47,8 @@ class History:
         train(); see chance_cost()), against which `verdict` judges "at chance".
     steps_per_epoch: updates per pass over the data (1 for full batch), over which
         `judged_cost` averages minibatch costs.
-    evals: records every `eval_every` steps: {"step", "train_cost", "train_acc", "val_cost",
-        "val_acc"} lists (val_* only with a validation set).
+    evals: records every `validation.every` steps (see Validation): {"step", "train_cost",
+        "train_acc", "val_cost", "val_acc"} lists (val_* only with a validation set).
     layer_stats: records every `record_every` steps: {"step": (R,), "act_mean", "act_std":
         (R, L-1) per hidden layer, "grad_norm": (R, L) of each dW}.
     """
@@ -164,6 +170,134 @@ class History:
         return text
 
 
+# ---------------------------------------------------------------- train()'s options
+
+
+@dataclass(frozen=True)
+class L2:
+    """The L2 penalty lambd / (2m) sum_l ||W_l||^2 on the weights (losses.l2_penalty), with
+    m the number of training examples. train(..., penalty=L2(0.3))."""
+
+    lambd: float
+
+    def __post_init__(self):
+        positive_number(self.lambd, "L2's lambd", allow_zero=True)
+
+
+@dataclass(frozen=True)
+class L1:
+    """The L1 penalty lambd / m sum_l |W_l| on the weights (losses.l1_penalty).
+
+    proximal=False: its subgradient joins the cost's gradient (weights hover around 0).
+    proximal=True: after each update, W <- soft_threshold(W, lr * lambd / m), lr being the
+    rate of that step (exact zeros). With plain `sgd` (no weight decay) this is proximal
+    gradient descent (ISTA) on cost + L1. With any other optimizer it is a heuristic, not
+    ISTA: the same fixed shrinkage lr * lambd / m follows a step that momentum made from past
+    gradients or that Adam, RMSProp or AdaGrad rescaled per weight, and the L1 term never
+    enters the momentum or the adaptive scaling. It still gives exact zeros.
+    train(..., penalty=L1(0.1, proximal=True)).
+    """
+
+    lambd: float
+    proximal: bool = False
+
+    def __post_init__(self):
+        positive_number(self.lambd, "L1's lambd", allow_zero=True)
+        if not isinstance(self.proximal, bool):
+            raise TypeError(f"L1's proximal must be True or False, got {self.proximal!r}")
+
+
+@dataclass(frozen=True)
+class ClipValue:
+    """Clip every gradient entry to [-threshold, threshold] (optimizers.clip_by_value).
+    Changes the gradient's direction. train(..., clip=ClipValue(1.0))."""
+
+    threshold: float
+
+    def __post_init__(self):
+        positive_number(self.threshold, "ClipValue's threshold")
+
+    def apply(self, grads: dict) -> dict:
+        return opt.clip_by_value(grads, self.threshold)
+
+
+@dataclass(frozen=True)
+class ClipNorm:
+    """Rescale all gradients together so that their global norm is at most threshold
+    (optimizers.clip_by_norm). Keeps the direction. train(..., clip=ClipNorm(5.0))."""
+
+    threshold: float
+
+    def __post_init__(self):
+        positive_number(self.threshold, "ClipNorm's threshold")
+
+    def apply(self, grads: dict) -> dict:
+        return opt.clip_by_norm(grads, self.threshold)
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: arrays have no single truth value to compare
+class Validation:
+    """Evaluate every `every` steps, and stop early after `patience` evaluations without a
+    better validation cost.
+
+    X_val (n_x, m_val), Y_val (n_L, m_val): the validation set. Each evaluation records the
+    evaluation-mode cost and accuracy on the training set and on the validation set (and at
+    step 0, before any update) in History.evals. Without a validation set
+    (Validation(every=50)) only the training set is evaluated.
+    patience: None (train all the steps) or a number of evaluations; the best parameters seen
+    (step 0's included) are then restored, with their state. Needs a validation set.
+    train(..., validation=Validation(X_val, Y_val, every=10, patience=50)).
+    """
+
+    X_val: np.ndarray | None = None
+    Y_val: np.ndarray | None = None
+    every: int = 100
+    patience: int | None = None
+
+    def __post_init__(self):
+        if (self.X_val is None) != (self.Y_val is None):
+            raise ValueError("Validation needs both X_val and Y_val, or neither")
+        if self.X_val is not None:
+            finite_array(self.X_val, "X_val")
+            finite_array(self.Y_val, "Y_val")
+        positive_int(self.every, "Validation's every")
+        if self.patience is not None:
+            positive_int(self.patience, "Validation's patience")
+            if self.X_val is None:
+                raise ValueError("early stopping (patience) needs a validation set: "
+                                 "Validation(X_val, Y_val, patience=...)")
+
+
+def _check_option(value, name: str, kinds: tuple, example: str) -> None:
+    """None or one of `kinds`, or a TypeError naming the argument and what it takes."""
+    if value is not None and not isinstance(value, kinds):
+        raise TypeError(f"{name} must be None or {example}, got {type(value).__name__} {value!r}")
+
+
+# Keywords that train() took before its options were grouped, and what to write instead.
+_REMOVED_KEYWORDS = {
+    "l2": "penalty=cu.L2({value})",
+    "l1": "penalty=cu.L1({value})",
+    "l1_proximal": "penalty=cu.L1(lambd, proximal=True)",
+    "clip_value": "clip=cu.ClipValue({value})",
+    "clip_norm": "clip=cu.ClipNorm({value})",
+    "X_val": "validation=cu.Validation(X_val, Y_val, every=..., patience=...)",
+    "Y_val": "validation=cu.Validation(X_val, Y_val, every=..., patience=...)",
+    "eval_every": "validation=cu.Validation(X_val, Y_val, every={value})",
+    "patience": "validation=cu.Validation(X_val, Y_val, patience={value})",
+}
+
+
+def _reject_keywords(given: dict) -> None:
+    """A TypeError for keywords train() does not take, saying what to write for old ones."""
+    for name, value in given.items():
+        if name not in _REMOVED_KEYWORDS:
+            raise TypeError(f"train() got an unexpected keyword argument {name!r}")
+        shown = f"{value:g}" if isinstance(value, float) else repr(value)
+        instead = _REMOVED_KEYWORDS[name].format(value=shown)
+        raise TypeError(f"train() no longer takes {name}=; write {instead}")
+
+
 def chance_cost(Y: np.ndarray) -> float:
     """The cross-entropy of predicting each class's frequency in Y for every example: what
     a network that learned nothing from the inputs can reach. ln 2 for balanced binary
@@ -278,13 +412,11 @@ class _Progress:
             self.display.update({}, raw=True)  # the output keeps nothing to show or store
 
 
-def _validate_train_args(spec, params, X, Y, steps, epochs, batch_size, X_val, Y_val):
+def _validate_train_args(spec, params, X, Y, steps, epochs, batch_size, validation):
     net.check_params(spec, params)
     net.check_data(spec, X, Y)
-    if X_val is not None or Y_val is not None:
-        if X_val is None or Y_val is None:
-            raise ValueError("give both X_val and Y_val, or neither")
-        net.check_data(spec, X_val, Y_val, "X_val", "Y_val")
+    if validation is not None and validation.X_val is not None:
+        net.check_data(spec, validation.X_val, validation.Y_val, "X_val", "Y_val")
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one of steps (updates) or epochs (passes over the data)")
     if batch_size is not None:
@@ -298,66 +430,60 @@ def _validate_train_args(spec, params, X, Y, steps, epochs, batch_size, X_val, Y
 def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
           optimizer: opt.Optimizer, *, steps: int | None = None, epochs: int | None = None,
           batch_size: int | None = None, rng=None, state: dict | None = None,
-          l2: float = 0.0, l1: float = 0.0, l1_proximal: bool = False,
-          clip_value: float | None = None, clip_norm: float | None = None,
-          X_val: np.ndarray | None = None, Y_val: np.ndarray | None = None,
-          eval_every: int | None = None, patience: int | None = None,
-          record_every: int | None = None,
+          penalty: L2 | L1 | None = None, clip: ClipValue | ClipNorm | None = None,
+          validation: Validation | None = None, record_every: int | None = None,
           callback: Callable | None = None, callback_every: int = 100,
-          progress="auto") -> History:
+          progress="auto", **removed) -> History:
     """Train `params` (not changed: the result is in History.params).
 
     steps / epochs: how long (exactly one). Full batch unless batch_size is given; then each
         epoch reshuffles with `rng` (also used for dropout masks and RReLU slopes).
     rng: an int seed or a numpy Generator; required when something is drawn (minibatches
         smaller than the data, dropout, RReLU), so every run can be repeated.
-    l2, l1: penalty strengths lambda (cost + lambda/(2m) sum||W||^2, + lambda/m sum|W|, with
-        m the number of training examples, also when training on minibatches).
-        l1_proximal: apply L1 as a soft-threshold after each update (exact zeros) instead
-        of through its subgradient: W <- soft_threshold(W, lr * l1 / m) after the
-        optimizer's step, lr being the rate of that step. With plain `sgd` (no weight
-        decay) this is proximal gradient descent (ISTA) on cost + L1. With any other
-        optimizer it is a heuristic, not ISTA: the same fixed shrinkage lr * l1 / m is
-        applied after a step that momentum made from past gradients or that Adam, RMSProp
-        or AdaGrad rescaled per weight (so the shrinkage is not matched to the step each
-        weight took), and the L1 term never enters the momentum or the adaptive scaling.
-        It still gives exact zeros.
-    clip_value / clip_norm: gradient clipping, by entry or by global norm, applied to the
-        gradient of the cost with its penalties (after L2/L1 subgradients, before the step).
-    X_val, Y_val, eval_every: evaluate every eval_every steps (costs and accuracies), and at
-        step 0 (before any update).
-    patience: early stopping after `patience` evaluations without a better validation cost;
-        the best parameters seen (step 0's included) are restored, with their state.
+    penalty: None, L2(lambd) or L1(lambd, proximal=False), on the weights W only: cost +
+        lambd/(2m) sum||W||^2 or + lambd/m sum|W|, with m the number of training examples,
+        also when training on minibatches. L1(..., proximal=True) soft-thresholds the
+        weights after each update instead (exact zeros; see L1).
+    clip: None, ClipValue(threshold) (by entry) or ClipNorm(threshold) (by global norm),
+        applied to the gradient of the cost with its penalty, before the step.
+    validation: None or Validation(X_val, Y_val, every=100, patience=None): evaluate every
+        `every` steps (costs and accuracies in History.evals), and at step 0; with
+        patience, stop early and restore the best parameters seen (see Validation).
     record_every: per-layer activation mean/std and gradient norms every k steps.
     callback(history, step, params, state): called every callback_every steps while training
         (history.costs is the list so far); return True to stop the run.
     progress: "auto" (a bar only for runs projected to take over PROGRESS_OVER_SECONDS),
         True or False. The bar is removed when the run ends: no timing text stays in a
         stored notebook.
+    The keywords of the old interface (l2=, l1=, l1_proximal=, clip_value=, clip_norm=,
+    X_val=, Y_val=, eval_every=, patience=) raise a TypeError that says what to write.
     """
-    total = _validate_train_args(spec, params, X, Y, steps, epochs, batch_size, X_val, Y_val)
+    _reject_keywords(removed)
+    _check_option(penalty, "penalty", (L2, L1), "cu.L2(lambd) or cu.L1(lambd, proximal=False)")
+    _check_option(clip, "clip", (ClipValue, ClipNorm),
+                  "cu.ClipValue(threshold) or cu.ClipNorm(threshold)")
+    _check_option(validation, "validation", (Validation,),
+                  "cu.Validation(X_val, Y_val, every=100, patience=None)")
+    total = _validate_train_args(spec, params, X, Y, steps, epochs, batch_size, validation)
     # Contiguous float copies: int labels would be converted at every step, and products
     # with a transposed view are slower.
     X, Y = np.ascontiguousarray(X, dtype=float), np.ascontiguousarray(Y, dtype=float)
     if not isinstance(optimizer, opt.Optimizer):
         raise TypeError("optimizer must be an Optimizer, e.g. cu.optimizers.sgd(lr=0.01), "
                         f"got {type(optimizer).__name__}")
-    positive_number(l2, "l2", allow_zero=True)
-    positive_number(l1, "l1", allow_zero=True)
-    if clip_value is not None:
-        positive_number(clip_value, "clip_value")
-    if clip_norm is not None:
-        positive_number(clip_norm, "clip_norm")
     if not (progress is True or progress is False or progress == "auto"):
         raise ValueError(f"progress must be 'auto', True or False, got {progress!r}")
-    if patience is not None and X_val is None:
-        raise ValueError("early stopping (patience) needs a validation set X_val, Y_val")
-    if patience is not None and eval_every is None:
-        eval_every = 100
-    for value, name in ((eval_every, "eval_every"), (record_every, "record_every"),
-                        (callback_every, "callback_every"), (patience, "patience")):
+    for value, name in ((record_every, "record_every"), (callback_every, "callback_every")):
         if value is not None:
             positive_int(value, name)
+    # The loop below reads the options as plain numbers: 0 or None means "off".
+    l2 = penalty.lambd if isinstance(penalty, L2) else 0.0
+    l1 = penalty.lambd if isinstance(penalty, L1) else 0.0
+    l1_proximal = isinstance(penalty, L1) and penalty.proximal
+    X_val = validation.X_val if validation is not None else None
+    Y_val = validation.Y_val if validation is not None else None
+    eval_every = validation.every if validation is not None else None
+    patience = validation.patience if validation is not None else None
     if rng is not None:
         rng = as_rng(rng)
     elif spec.needs_rng:
@@ -403,17 +529,15 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
 
                 if record_every and step % record_every == 0:
                     _record_layer_stats(hist.layer_stats, step, cache, grads, L)
-                if clip_value is not None:
-                    grads = opt.clip_by_value(grads, clip_value)
-                if clip_norm is not None:
-                    grads = opt.clip_by_norm(grads, clip_norm)
+                if clip is not None:
+                    grads = clip.apply(grads)
 
                 if l1 and l1_proximal:
-                    lr_now = opt._lr_at(optimizer.hyper["lr"], opt_state["step"])
+                    lr_now = optimizer.lr_at(opt_state["step"])
                 params, opt_state = optimizer.update(params, grads, opt_state)
                 if l1 and l1_proximal:
                     threshold = lr_now * l1 / m_train
-                    params = {k: losses.soft_threshold(p, threshold) if k.startswith("W") else p
+                    params = {k: losses.soft_threshold(p, threshold) if losses.is_weight(k) else p
                               for k, p in params.items()}
                 hist.state = cache.state
                 hist.params, hist.steps = params, step + 1

@@ -149,7 +149,8 @@ def run_learning_rate(lr: float, batch_norm: bool, seed: int) -> dict:
     watch(None, 0, params, cu.init_state(spec))
     hist = cu.train(spec, params, X, Y, cu.optimizers.get(s["optimizer"], lr=lr),
                     steps=s["steps"], batch_size=s["batch_size"], rng=seed, progress=False,
-                    eval_every=s["eval_every"], callback=watch, callback_every=s["eval_every"])
+                    validation=cu.Validation(every=s["eval_every"]), callback=watch,
+                    callback_every=s["eval_every"])
     accs = [round(float(a), 6) for a in hist.evals["train_acc"]]
     reached = [step for step, a in zip(hist.evals["step"], accs) if a >= s["target_acc"]]
     with np.errstate(over="ignore", invalid="ignore"):

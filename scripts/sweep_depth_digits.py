@@ -135,6 +135,14 @@ CLIPPING = {"width": 32, "depth": 6, "activation": "relu", "init": "he_normal", 
                      "He, clip by norm (5)": [1.0, {"clip_norm": 5.0}]}}
 
 
+def _clip(option: dict):
+    """A stored option, {} or {"clip_value": 0.1} or {"clip_norm": 5.0}, as train()'s clip."""
+    if not option:
+        return None
+    (name, threshold), = option.items()
+    return {"clip_value": cu.ClipValue, "clip_norm": cu.ClipNorm}[name](threshold)
+
+
 def clipping_run(name: str, seed: int, data=None) -> dict:
     """One run of the clipping part: divergence, accuracies, and how often the global norm of
     the weights' gradient (before clipping) went over the threshold 5."""
@@ -145,7 +153,7 @@ def clipping_run(name: str, seed: int, data=None) -> dict:
     params = cu.init_params(spec, CLIPPING["init"], rng=seed, gain=gain)
     hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(CLIPPING["lr"]), steps=CLIPPING["steps"],
                     batch_size=CLIPPING["batch_size"], rng=seed, record_every=1, progress=False,
-                    **option)
+                    clip=_clip(option))
     norms = np.sqrt((hist.layer_stats["grad_norm"] ** 2).sum(axis=1))
     over = norms > CLIPPING["threshold"]
     streak = int(np.argmin(over)) if not np.all(over) else int(over.size)  # steps 0.. all over

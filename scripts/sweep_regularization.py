@@ -78,8 +78,8 @@ def run_one(kind: str, seed: int = 0, lambd: float = 0.0, keep_prob: float = 1.0
     spec = cu.Spec(tuple(SETTINGS["layer_sizes"]), activation=SETTINGS["activation"],
                    keep_prob=keep_prob)
     params = cu.init_params(spec, SETTINGS["init"], rng=seed)
-    penalty = {"l2": {"l2": lambd}, "l1": {"l1": lambd},
-               "l1_proximal": {"l1": lambd, "l1_proximal": True}}.get(kind, {})
+    penalty = {"l2": cu.L2(lambd), "l1": cu.L1(lambd),
+               "l1_proximal": cu.L1(lambd, proximal=True)}.get(kind)
     record = {"kind": kind, "seed": seed, "lambda": lambd, "keep_prob": keep_prob}
     history = {"step": []}
 
@@ -93,7 +93,7 @@ def run_one(kind: str, seed: int = 0, lambd: float = 0.0, keep_prob: float = 1.0
     hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(SETTINGS["lr"]),
                     steps=SETTINGS["steps"], rng=1000 + seed, progress=False,
                     callback=track if curves else None, callback_every=SETTINGS["record_every"],
-                    **penalty)
+                    penalty=penalty)
     record.update(_scores(spec, hist.params, splits))
     record["final_cost"] = round(hist.final_cost, 6)
     w = weights(hist.params)

@@ -8,13 +8,16 @@ import numpy as np
 
 from .. import activations
 from .. import gradcheck as _gradcheck
-from ._core import describe_difference, grade
+from ._core import (Mistake, as_number, choice_case, describe_difference, grade, known_mistake,
+                    number_case)
 
 __all__ = ["elu", "derivative_bound", "dead_fraction"]
 
 # ---------------------------------------------------------------- ELU and its derivative
 
 _Z = np.array([-6.0, -3.0, -1.0, -0.5, -1e-3, 0.0, 1e-3, 0.5, 2.0, 7.0])
+# Wrong arrays are recognised with np.allclose's default tolerances.
+_RTOL, _ATOL = 1e-5, 1e-8
 
 
 def _call(fn, Z, alpha=1.0):
@@ -25,30 +28,6 @@ def _call(fn, Z, alpha=1.0):
         if alpha != 1.0:
             raise
         return fn(Z.copy())
-
-
-def _elu_values(fn, alpha):
-    return _call(fn, _Z, alpha)
-
-
-def _guess_f(got, alpha):
-    """A hint for a wrong ELU, from what the values look like."""
-    if got is None:  # the stub: say what to do, not the answer
-        return "write the body of elu: it should return a numpy array with z's shape"
-    got = np.asarray(got, dtype=float)
-    positive, negative = _Z > 0, _Z < 0
-    if got.shape == _Z.shape:
-        if np.allclose(got, np.expm1(_Z) * alpha):
-            return "for z > 0, ELU is z itself; only the negative side is alpha (e^z - 1)"
-        if np.allclose(got, np.maximum(_Z, 0)):
-            return "that is ReLU: on the negative side ELU is alpha (e^z - 1), not 0"
-        if np.allclose(got[negative], alpha * np.exp(_Z[negative])):
-            return "subtract 1: alpha (e^z - 1) is 0 at z = 0 and tends to -alpha"
-        if np.allclose(got[negative], np.expm1(_Z[negative])) and alpha != 1:
-            return "multiply the negative side by alpha"
-        if not np.allclose(got[positive], _Z[positive]):
-            return "for z > 0, ELU returns z unchanged"
-    return "ELU(z) = z for z > 0 and alpha (e^z - 1) for z <= 0: np.where(z > 0, z, ...)"
 
 
 def _takes_alpha(fn, name):
@@ -62,15 +41,52 @@ def _takes_alpha(fn, name):
     return None
 
 
-def _elu_case(alpha):
-    def case(f):
-        if alpha != 1.0 and (failed := _takes_alpha(f, "elu")):
+def _values_case(name: str, alpha: float, expected: np.ndarray, hint):
+    """A case: the reader's name(z, alpha) on _Z, compared with `expected` (type, shape,
+    then values); hint(got) -> the hint for a wrong answer."""
+    def case(fn):
+        if alpha != 1.0 and (failed := _takes_alpha(fn, name)):
             return failed
-        got = _elu_values(f, alpha)
-        expected = activations.get("elu", alpha=alpha).forward(_Z)
-        ok, message = describe_difference(f"elu(z, alpha={alpha:g})", got, expected)
-        return ok, message, None if ok else _guess_f(got, alpha)
+        got = _call(fn, _Z, alpha)
+        ok, message = describe_difference(f"{name}(z, alpha={alpha:g})", got, expected)
+        return ok, message, None if ok else hint(got)
     return case
+
+
+def _elu_mistakes(alpha: float) -> list[Mistake]:
+    """Common wrong ELUs, as the values they give on _Z."""
+    Z = _Z
+    mistakes = [
+        Mistake("alpha (e^z - 1) on both sides", alpha * np.expm1(Z),
+                "for z > 0, ELU is z itself; only the negative side is alpha (e^z - 1)"),
+        Mistake("ReLU", np.maximum(Z, 0),
+                "that is ReLU: on the negative side ELU is alpha (e^z - 1), not 0"),
+        Mistake("alpha e^z for z <= 0", np.where(Z > 0, Z, alpha * np.exp(Z)),
+                "subtract 1: alpha (e^z - 1) is 0 at z = 0 and tends to -alpha"),
+    ]
+    if alpha != 1.0:  # for alpha = 1 this is the right answer
+        mistakes.append(Mistake("e^z - 1 for z <= 0, without alpha",
+                                np.where(Z > 0, Z, np.expm1(Z)), "multiply the negative side by alpha"))
+    return mistakes
+
+
+def _elu_hint(got, alpha: float) -> str:
+    """The hint for a wrong ELU: a known mistake's, else what the values look like."""
+    if got is None:  # the stub: say what to do, not the answer
+        return "write the body of elu: it should return a numpy array with z's shape"
+    mistake = known_mistake(got, _elu_mistakes(alpha), _RTOL, _ATOL)
+    if mistake is not None:
+        return mistake.hint
+    positive = _Z > 0
+    if np.shape(got) == _Z.shape and not np.allclose(np.asarray(got, dtype=float)[positive],
+                                                     _Z[positive]):
+        return "for z > 0, ELU returns z unchanged"
+    return "ELU(z) = z for z > 0 and alpha (e^z - 1) for z <= 0: np.where(z > 0, z, ...)"
+
+
+def _elu_case(alpha):
+    expected = activations.get("elu", alpha=alpha).forward(_Z)
+    return _values_case("elu", alpha, expected, lambda got: _elu_hint(got, alpha))
 
 
 def _elu_shape(f):
@@ -96,22 +112,30 @@ def _elu_no_overflow(f):
 _DF_HINT = "ELU'(z) = 1 for z > 0 and alpha e^z for z <= 0 (which is also ELU(z) + alpha)"
 
 
-def _df_hint(got, Z, alpha) -> str | None:
-    """The hint for a wrong derivative, from what its values look like (None: no idea)."""
-    got = np.asarray(got, dtype=float)
-    negative = Z < 0
-    if got.shape != Z.shape:
-        return None
-    if np.allclose(got[negative], 0):
-        return "that is ReLU's derivative; ELU's slope on the negative side is alpha e^z"
-    if np.allclose(got[negative], np.exp(Z[negative])) and alpha != 1:
-        return (f"alpha is missing: for z <= 0 you return e^z, the slope for alpha = 1 only; "
-                f"with alpha = {alpha:g} the slope there is alpha e^z (use the alpha argument)")
-    if np.allclose(got[negative], alpha * np.expm1(Z[negative])):
-        return "that is ELU itself on the negative side; its slope is alpha e^z"
-    if not np.allclose(got[Z > 0], 1):
+def _df_mistakes(Z: np.ndarray, alpha: float) -> list[Mistake]:
+    """Common wrong ELU derivatives, as the values they give on Z."""
+    mistakes = [
+        Mistake("ReLU's slope", np.where(Z > 0, 1.0, 0.0),
+                "that is ReLU's derivative; ELU's slope on the negative side is alpha e^z"),
+        Mistake("ELU itself for z <= 0", np.where(Z > 0, 1.0, alpha * np.expm1(Z)),
+                "that is ELU itself on the negative side; its slope is alpha e^z"),
+    ]
+    if alpha != 1.0:  # for alpha = 1 this is the right answer
+        mistakes.insert(1, Mistake(
+            "e^z for z <= 0, without alpha", np.where(Z > 0, 1.0, np.exp(Z)),
+            f"alpha is missing: for z <= 0 you return e^z, the slope for alpha = 1 only; "
+            f"with alpha = {alpha:g} the slope there is alpha e^z (use the alpha argument)"))
+    return mistakes
+
+
+def _df_hint(got, Z, alpha) -> str:
+    """The hint for a wrong derivative on Z: a known mistake's, else what its values look like."""
+    mistake = known_mistake(got, _df_mistakes(Z, alpha), _RTOL, _ATOL)
+    if mistake is not None:
+        return mistake.hint
+    if np.shape(got) == Z.shape and not np.allclose(np.asarray(got, dtype=float)[Z > 0], 1):
         return "for z > 0, ELU(z) = z, so its slope is 1"
-    return None
+    return _DF_HINT
 
 
 # Where the derivative is gradient-checked: both sides, but not within eps of 0, where a
@@ -150,27 +174,22 @@ def _df_gradcheck_case(alpha):
         size = f"{error:.0e}" if np.isfinite(error) else "not a number"
         return (False, f"gradient check of {where}: it does not match two-sided differences of "
                 f"ELU (relative error {size}; a right derivative gives below 1e-7)",
-                _df_hint(got, _Z_CHECK, alpha) or _DF_HINT)
+                _df_hint(got, _Z_CHECK, alpha))
     return case
 
 
 def _df_case(alpha):
     """The values on _Z, z = 0 included: the gradient check cannot see the kink's side."""
-    def case(df):
-        if alpha != 1.0 and (failed := _takes_alpha(df, "elu_derivative")):
-            return failed
-        got = _elu_values(df, alpha)
-        expected = activations.get("elu", alpha=alpha).derivative(_Z)
-        ok, message = describe_difference(f"elu_derivative(z, alpha={alpha:g})", got, expected)
-        if ok:
-            return True, message, None
-        got = np.asarray(got, dtype=float)
-        at_zero = _Z == 0
-        if got.shape == _Z.shape and np.allclose(got[~at_zero], expected[~at_zero]):
-            return (False, message, "only z = 0 differs: there ELU has a kink when alpha != 1, "
-                    "and the exercise's formula takes the z <= 0 side, alpha e^0 = alpha")
-        return False, message, _df_hint(got, _Z, alpha) or _DF_HINT
-    return case
+    expected = activations.get("elu", alpha=alpha).derivative(_Z)
+    away_from_zero = _Z != 0
+
+    def hint(got):
+        if np.shape(got) == _Z.shape and np.allclose(np.asarray(got, dtype=float)[away_from_zero],
+                                                     expected[away_from_zero]):
+            return ("only z = 0 differs: there ELU has a kink when alpha != 1, and the "
+                    "exercise's formula takes the z <= 0 side, alpha e^0 = alpha")
+        return _df_hint(got, _Z, alpha)
+    return _values_case("elu_derivative", alpha, expected, hint)
 
 
 def elu(f, df):
@@ -194,7 +213,19 @@ def elu(f, df):
 
 # ---------------------------------------------------------------- which derivative is bounded by 1/4
 
-_BOUND_HINTS = {
+_BOUNDED = {
+    "sigmoid": "the sigmoid: sigma'(z) = sigma(z) (1 - sigma(z)) <= 1/4, with equality at z = 0. "
+               "That bounds the slope's factor only: on its way back the gradient is also "
+               "multiplied by the weights (W^T dZ), and weights 4 times larger pay for the 1/4 "
+               "(section 1 measures it). What no weights can absorb is the sigmoid's mean of "
+               "1/2 (02)",
+    # sigma(z) - 1/2 has the sigmoid's slope, so its bound
+    "sigmoid_centered": "the centred sigmoid sigma(z) - 1/2 (section 6): it has the sigmoid's "
+                        "slope, sigma(z) (1 - sigma(z)) <= 1/4, so the same bound. The seed's "
+                        "own activation with that bound is the plain sigmoid; what differs "
+                        "between the two is the mean (1/2 against 0), not the slope",
+}
+_ABOVE_ONE_QUARTER = {  # name -> why its derivative goes above 1/4
     "tanh": "tanh'(0) = 1. (tanh(z) = 2 sigmoid(2z) - 1: stretched twice in each direction, "
             "so its slope is 4 times the sigmoid's)",
     "relu": "ReLU's slope is 1 for every z > 0",
@@ -206,90 +237,68 @@ _BOUND_HINTS = {
     "softplus": "softplus' derivative is the sigmoid itself, which tends to 1",
     "linear": "the identity has slope 1 everywhere",
 }
-_ALIASES = {"logistic": "sigmoid", "logistic sigmoid": "sigmoid", "sigma": "sigmoid",
-            "leaky relu": "leaky_relu", "leaky": "leaky_relu",
-            "centred sigmoid": "sigmoid_centered", "centered sigmoid": "sigmoid_centered",
-            "sigmoid centred": "sigmoid_centered"}
+_BOUND_ALIASES = {"logistic": "sigmoid", "logistic sigmoid": "sigmoid", "sigma": "sigmoid",
+                  "leaky": "leaky_relu", "centred sigmoid": "sigmoid_centered",
+                  "centered sigmoid": "sigmoid_centered", "sigmoid centred": "sigmoid_centered"}
 
 
 def derivative_bound(answer):
     """Grade the name of the activation whose derivative is never above 1/4."""
-    def case(value):
-        if callable(value):
-            value = value()
-        if not isinstance(value, str):
-            return (False, f"expected a name (a string such as 'relu'), got {type(value).__name__}",
-                    "answer with the activation's name, e.g. answer = \"relu\"")
-        name = value.strip().lower().replace("-", " ")
-        name = _ALIASES.get(name, name.replace(" ", "_"))
-        if name == "sigmoid":
-            return (True, "the sigmoid: sigma'(z) = sigma(z) (1 - sigma(z)) <= 1/4, with equality "
-                    "at z = 0. That bounds the slope's factor only: on its way back the gradient "
-                    "is also multiplied by the weights (W^T dZ), and weights 4 times larger pay "
-                    "for the 1/4 (section 1 measures it). What no weights can absorb is the "
-                    "sigmoid's mean of 1/2 (02)", None)
-        if name == "sigmoid_centered":  # sigma(z) - 1/2 has the sigmoid's slope, so its bound
-            return (True, "the centred sigmoid sigma(z) - 1/2 (section 6): it has the sigmoid's "
-                    "slope, sigma(z) (1 - sigma(z)) <= 1/4, so the same bound. The seed's own "
-                    "activation with that bound is the plain sigmoid; what differs between the "
-                    "two is the mean (1/2 against 0), not the slope", None)
-        if name in _BOUND_HINTS:
-            return False, f"{value!r}: its derivative goes above 1/4", _BOUND_HINTS[name]
-        return (False, f"{value!r} is not one of the activations of this notebook",
-                "look at the dashed curves of section 1 (or the table's 'max f'' column)")
+    case = choice_case(
+        _BOUNDED,
+        {name: f"its derivative goes above 1/4: {why}" for name, why in _ABOVE_ONE_QUARTER.items()},
+        aliases=_BOUND_ALIASES, expected="a name (a string such as 'relu')",
+        otherwise="it is not one of the activations of this notebook: look at the dashed "
+                  "curves of section 1 (or the table's 'max f'' column)")
     return grade("Which derivative is bounded by 1/4?", [case], lambda: answer)
 
 
 # ---------------------------------------------------------------- the fraction of dead ReLU units
 
-def _dead_cases():
-    Z = np.array([[-1.0, -2.0, -0.5, -3.0],   # never active
-                  [0.5, -1.0, 2.0, -0.1],     # active on some examples
-                  [0.0, -1.0, 0.0, -2.0],     # never above 0: z = 0 gives ReLU(0) = 0
-                  [-0.2, -0.3, 1e-3, -4.0],   # active on one example only
-                  [-1.0, -1.0, -1.0, -1.0]])  # never active
-    truth = 3 / 5
+_DEAD_Z = np.array([[-1.0, -2.0, -0.5, -3.0],   # never active
+                    [0.5, -1.0, 2.0, -0.1],     # active on some examples
+                    [0.0, -1.0, 0.0, -2.0],     # never above 0: z = 0 gives ReLU(0) = 0
+                    [-0.2, -0.3, 1e-3, -4.0],   # active on one example only
+                    [-1.0, -1.0, -1.0, -1.0]])  # never active
+_DEAD_MISTAKES = [
+    Mistake("the fraction of units with z < 0 on every example", 2 / 5,
+            "a unit whose z is exactly 0 is inactive too: ReLU(0) = 0 and its slope there "
+            "is 0, so use z <= 0"),
+    Mistake("the number of dead units", 3.0,
+            "divide by the number of units (rows) to get their fraction"),
+    Mistake("the fraction of examples (columns) where every unit has z <= 0", 0.5,
+            "examples are columns: a unit (row) is dead when it is inactive in every column, "
+            "np.all(Z <= 0, axis=1)"),
+    Mistake("the fraction of units inactive on some example", 1.0,
+            "a unit is dead only if it is inactive on every example (np.all), not on some "
+            "(np.any)"),
+    Mistake("the fraction of all entries with z <= 0", 17 / 20,
+            "a unit is dead only if its whole row is"),
+]
 
-    def case(fn):
-        got = fn(Z.copy())
-        if isinstance(got, np.ndarray) and got.size > 1:
-            return (False, f"dead_fraction returned an array of shape {got.shape}, expected "
-                    "one number", "count the dead units (rows) and divide by the number of units")
-        try:
-            value = float(got)
-        except (TypeError, ValueError):
-            return (False, f"dead_fraction should return a number, got {type(got).__name__}",
-                    "return the fraction as a float")
-        if np.isclose(value, truth):
-            return True, f"3 of the 5 units are dead: {truth:.2f}", None
-        wrong = {
-            2 / 5: "a unit whose z is exactly 0 is inactive too: ReLU(0) = 0 and its "
-                   "slope there is 0, so use z <= 0",
-            3.0: "that is the number of dead units; divide by the number of units (rows)",
-            0.5: "examples are columns: a unit (row) is dead when it is inactive in every "
-                 "column, np.all(Z <= 0, axis=1)",
-            1.0: "a unit is dead only if it is inactive on every example (np.all), not on "
-                   "some (np.any)",
-            17 / 20: "that is the fraction of all entries with z <= 0; a unit is dead only if "
-                     "its whole row is",
-        }
-        for wrong_value, hint in wrong.items():
-            if np.isclose(value, wrong_value):
-                return False, f"you have {value:.3g}, expected {truth:.2f}", hint
-        return (False, f"you have {value:.3g}, expected {truth:.2f}",
-                "np.all(Z <= 0, axis=1) marks the dead units; take its mean")
 
-    def case_layout(fn):
-        # The same units, more examples: the answer must not depend on how many examples.
-        rng = np.random.default_rng(0)
-        Z = np.vstack([-np.abs(rng.standard_normal((6, 50))), rng.standard_normal((4, 50)) + 3])
-        value = float(fn(Z.copy()))
-        ok = np.isclose(value, 0.6)
-        return (ok, f"on 10 units x 50 examples: {value:.3g}" + (" (right)" if ok else ", expected 0.6"),
-                None if ok else "rows are units, columns are examples")
-    return [case, case_layout]
+def _dead_on_five_units(fn):
+    """The exercise's 5 units x 4 examples: 3 dead (one of them only ever at z = 0)."""
+    got = fn(_DEAD_Z.copy())
+    if isinstance(got, np.ndarray) and got.size > 1:
+        return (False, f"dead_fraction returned an array of shape {got.shape}, expected "
+                "one number", "count the dead units (rows) and divide by the number of units")
+    if as_number(got)[0] is None:
+        return (False, f"dead_fraction should return a number, got {type(got).__name__}",
+                "return the fraction as a float")
+    return number_case(3 / 5, right="3 of the 5 units are dead: 0.60", mistakes=_DEAD_MISTAKES,
+                       otherwise="np.all(Z <= 0, axis=1) marks the dead units; take its mean")(got)
+
+
+def _dead_on_fifty_examples(fn):
+    """More units and examples, 7 of 10 dead: the answer must not depend on how many
+    examples there are (nor be 0.6 whatever Z is)."""
+    rng = np.random.default_rng(0)
+    Z = np.vstack([-np.abs(rng.standard_normal((7, 50))), rng.standard_normal((3, 50)) + 3])
+    ok, message = describe_difference("dead_fraction on 10 units x 50 examples", fn(Z.copy()), 0.7)
+    return ok, message, None if ok else "rows are units, columns are examples"
 
 
 def dead_fraction(fn):
     """Grade dead_fraction(Z) -> the fraction of units (rows of Z) with z <= 0 on every example."""
-    return grade("Fraction of dead ReLU units", _dead_cases(), fn)
+    return grade("Fraction of dead ReLU units", [_dead_on_five_units, _dead_on_fifty_examples], fn)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import layers
-from ._core import describe_difference, grade
+from ._core import Mistake, describe_difference, grade, known_mistake
 from .gradcheck import describe_block_error, gradient_case
 
 __all__ = ["batchnorm_forward_train", "batchnorm_backward", "running_stats_update"]
@@ -23,13 +23,22 @@ def _case_data(seed: int = 0, n: int = 3, m: int = 6):
     return Z, gamma, beta
 
 
-def _is_array(value) -> bool:
-    return isinstance(value, np.ndarray)
+def _compare(name: str, got, expected, *, right: str, otherwise: str, mistakes=()):
+    """(ok, message, hint) for an array answer: `right` when it equals `expected` (type,
+    shape, then values, as describe_difference); else the first of `mistakes` it matches,
+    said as its `what`; else where it differs most, with the hint `otherwise`."""
+    ok, difference = describe_difference(name, got, expected)
+    if ok:
+        return True, right, None
+    mistake = known_mistake(got, mistakes)
+    if mistake is not None:
+        return False, mistake.what, mistake.hint
+    return False, difference, otherwise
 
 
-def _close(a, b) -> bool:
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-9)
+def _returns(result, n: int) -> bool:
+    """True when the reader's function returned n values (a tuple or a list)."""
+    return isinstance(result, (tuple, list)) and len(result) == n
 
 
 # ---------------------------------------------------------------- forward in training mode
@@ -39,35 +48,40 @@ def _forward_reference(Z, gamma, beta, eps=EPS):
     return layers.batchnorm_forward(Z, gamma, beta, train=True, eps=eps)[0]
 
 
-def _forward_mistakes(Z, gamma, beta, eps=EPS):
+EPS_HINT = ("add eps inside the square root, sqrt(var + eps), so a unit without spread does "
+            "not divide by zero")
+
+
+def _forward_mistakes(Z, gamma, beta, eps=EPS) -> list[Mistake]:
     """What typical wrong answers compute, with the hint for each."""
     mu, var = Z.mean(axis=1, keepdims=True), Z.var(axis=1, keepdims=True)
     mu0, var0 = Z.mean(axis=0, keepdims=True), Z.var(axis=0, keepdims=True)
     Z_hat = (Z - mu) / np.sqrt(var + eps)
-    return {
-        "normalized each example (column) over the units instead of each unit over the batch":
-            (gamma * (Z - mu0) / np.sqrt(var0 + eps) + beta,
-             "batch norm takes each unit's (row's) mean and variance over the examples of the "
-             "batch: Z.mean(axis=1, keepdims=True)"),
-        "used the unbiased variance (divided by m - 1)":
-            (gamma * (Z - mu) / np.sqrt(Z.var(axis=1, ddof=1, keepdims=True) + eps) + beta,
-             "in training, batch norm divides by the batch's own variance, the mean of the "
-             "squared deviations (np.var's default, ddof=0); m / (m - 1) enters only the "
-             "running average"),
-        "added eps outside the square root":
-            (gamma * (Z - mu) / (np.sqrt(var) + eps) + beta,
-             "Z_hat = (Z - mu) / sqrt(var + eps): eps goes inside the square root"),
-        "left out eps":
-            (gamma * (Z - mu) / np.sqrt(var) + beta,
-             "add eps inside the square root, sqrt(var + eps), so a unit without spread "
-             "does not divide by zero"),
-        "left out gamma and beta": (Z_hat, "finish with out = gamma * Z_hat + beta"),
-        "divided by the variance instead of the standard deviation":
-            (gamma * (Z - mu) / (var + eps) + beta, "divide by sqrt(var + eps), the standard deviation"),
-        "applied gamma and beta before normalizing":
-            (_scale_then_normalize(Z, gamma, beta, eps),
-             "normalize first, then scale and shift: out = gamma * Z_hat + beta"),
-    }
+
+    def mistake(what, wrong, hint):
+        return Mistake(f"your output matches what you get if you {what}", wrong, hint)
+
+    return [
+        mistake("normalized each example (column) over the units instead of each unit over "
+                "the batch", gamma * (Z - mu0) / np.sqrt(var0 + eps) + beta,
+                "batch norm takes each unit's (row's) mean and variance over the examples of "
+                "the batch: Z.mean(axis=1, keepdims=True)"),
+        mistake("used the unbiased variance (divided by m - 1)",
+                gamma * (Z - mu) / np.sqrt(Z.var(axis=1, ddof=1, keepdims=True) + eps) + beta,
+                "in training, batch norm divides by the batch's own variance, the mean of the "
+                "squared deviations (np.var's default, ddof=0); m / (m - 1) enters only the "
+                "running average"),
+        mistake("added eps outside the square root", gamma * (Z - mu) / (np.sqrt(var) + eps) + beta,
+                "Z_hat = (Z - mu) / sqrt(var + eps): eps goes inside the square root"),
+        mistake("left out eps", gamma * (Z - mu) / np.sqrt(var) + beta, EPS_HINT),
+        mistake("left out gamma and beta", Z_hat, "finish with out = gamma * Z_hat + beta"),
+        mistake("divided by the variance instead of the standard deviation",
+                gamma * (Z - mu) / (var + eps) + beta,
+                "divide by sqrt(var + eps), the standard deviation"),
+        mistake("applied gamma and beta before normalizing",
+                _scale_then_normalize(Z, gamma, beta, eps),
+                "normalize first, then scale and shift: out = gamma * Z_hat + beta"),
+    ]
 
 
 def _scale_then_normalize(Z, gamma, beta, eps):
@@ -78,21 +92,18 @@ def _scale_then_normalize(Z, gamma, beta, eps):
 def _forward_values(fn):
     Z, gamma, beta = _case_data(0)
     out = fn(Z.copy(), gamma.copy(), beta.copy(), EPS)
-    if not _is_array(out):
+    if not isinstance(out, np.ndarray):
         return (False, f"your function returned {type(out).__name__}, expected a numpy array",
                 "return the layer's output for the whole batch: an array shaped like Z")
     if out.shape != Z.shape:
         return (False, f"the output has shape {out.shape}, expected Z's shape {Z.shape}",
                 "keep keepdims=True in mean and var so that (n, 1) statistics broadcast "
                 "over the batch")
-    expected = _forward_reference(Z, gamma, beta)
-    if _close(out, expected):
-        return True, "a batch of 6 examples, 3 units: right", None
-    for name, (wrong, hint) in _forward_mistakes(Z, gamma, beta).items():
-        if _close(out, wrong):
-            return False, f"your output matches what you get if you {name}", hint
-    ok, message = describe_difference("out", out, expected)
-    return False, message, "mu and var per row (axis=1), Z_hat = (Z - mu) / sqrt(var + eps), then gamma * Z_hat + beta"
+    return _compare("out", out, _forward_reference(Z, gamma, beta),
+                    right="a batch of 6 examples, 3 units: right",
+                    mistakes=_forward_mistakes(Z, gamma, beta),
+                    otherwise="mu and var per row (axis=1), Z_hat = (Z - mu) / sqrt(var + eps), "
+                              "then gamma * Z_hat + beta")
 
 
 def _forward_constant_unit(fn):
@@ -103,23 +114,19 @@ def _forward_constant_unit(fn):
         out = np.asarray(fn(Z.copy(), gamma.copy(), beta.copy(), EPS), dtype=float)
     if not np.all(np.isfinite(out)):
         return (False, "a unit whose value is the same for every example gave NaN or inf",
-                "add eps inside the square root, sqrt(var + eps), so a unit without spread "
-                "does not divide by zero")
-    ok, message = describe_difference("out for a unit with no spread", out,
-                                      _forward_reference(Z, gamma, beta))
-    return ok, message if not ok else "a unit with no spread gives beta (eps avoids 0 / 0)", (
-        None if ok else "use the eps argument: sqrt(var + eps)")
+                EPS_HINT)
+    return _compare("out for a unit with no spread", out, _forward_reference(Z, gamma, beta),
+                    right="a unit with no spread gives beta (eps avoids 0 / 0)",
+                    otherwise="use the eps argument: sqrt(var + eps)")
 
 
 def _forward_uses_eps(fn):
     Z, gamma, beta = _case_data(2)
     Z = Z * 1e-3  # variance about 1e-6 .. 6e-5, where eps = 0.01 matters a lot
     out = np.asarray(fn(Z.copy(), gamma.copy(), beta.copy(), 1e-2), dtype=float)
-    ok, message = describe_difference("out with eps = 0.01", out,
-                                      _forward_reference(Z, gamma, beta, eps=1e-2))
-    if ok:
-        return True, "the eps you pass is used", None
-    return False, message, "use the eps argument rather than a fixed number"
+    return _compare("out with eps = 0.01", out, _forward_reference(Z, gamma, beta, eps=1e-2),
+                    right="the eps you pass is used",
+                    otherwise="use the eps argument rather than a fixed number")
 
 
 def _forward_per_unit_gamma(fn):
@@ -146,40 +153,48 @@ def batchnorm_forward_train(fn):
 def _backward_inputs(seed: int, m: int = 8):
     Z, gamma, beta = _case_data(seed, m=m)
     _, cache = layers.batchnorm_forward(Z, gamma, beta, train=True)
-    Z_hat, _, inv_std = cache[0], cache[1], cache[2]
+    Z_hat, inv_std = cache.Z_hat, cache.inv_std
     dout = np.random.default_rng(seed + 10).normal(size=Z.shape)
     return Z, gamma, beta, dout, Z_hat, inv_std
 
 
-def _backward_mistakes(dout, Z_hat, gamma, inv_std):
+def _backward_mistakes(dout, Z_hat, gamma, inv_std) -> list[Mistake]:
+    """The dZ of typical wrong answers, with the hint for each."""
     m = dout.shape[1]
     mean_dout = dout.mean(axis=1, keepdims=True)
     mean_dout_zhat = (dout * Z_hat).mean(axis=1, keepdims=True)
-    return {
-        "treated the mean and variance as constants (the evaluation-mode gradient)":
-            (gamma * inv_std * dout,
-             "in training the batch mean and variance are computed from Z, so Z reaches the "
-             "output through them too: subtract mean(dout) and Z_hat * mean(dout * Z_hat)"),
-        "left out the path through the variance":
-            (gamma * inv_std * (dout - mean_dout),
-             "the variance depends on Z as well: subtract Z_hat * mean(dout * Z_hat) too"),
-        "left out the path through the mean":
-            (gamma * inv_std * (dout - Z_hat * mean_dout_zhat),
-             "the mean depends on every Z of the row: subtract mean(dout) too"),
-        "used sums where the formula has means (a factor m too large)":
-            (gamma * inv_std * (dout - m * mean_dout - Z_hat * m * mean_dout_zhat),
-             "dZ = gamma * inv_std * (dout - mean_j(dout) - Z_hat * mean_j(dout * Z_hat)): "
-             "means over the batch, i.e. sums divided by m"),
-        "forgot gamma":
-            (inv_std * (dout - mean_dout - Z_hat * mean_dout_zhat),
-             "out = gamma * Z_hat + beta, so dZ_hat = gamma * dout"),
-    }
+    return [
+        Mistake("treated the mean and variance as constants (the evaluation-mode gradient)",
+                gamma * inv_std * dout,
+                "in training the batch mean and variance are computed from Z, so Z reaches the "
+                "output through them too: subtract mean(dout) and Z_hat * mean(dout * Z_hat)"),
+        Mistake("left out the path through the variance",
+                gamma * inv_std * (dout - mean_dout),
+                "the variance depends on Z as well: subtract Z_hat * mean(dout * Z_hat) too"),
+        Mistake("left out the path through the mean",
+                gamma * inv_std * (dout - Z_hat * mean_dout_zhat),
+                "the mean depends on every Z of the row: subtract mean(dout) too"),
+        Mistake("used sums where the formula has means (a factor m too large)",
+                gamma * inv_std * (dout - m * mean_dout - Z_hat * m * mean_dout_zhat),
+                "dZ = gamma * inv_std * (dout - mean_j(dout) - Z_hat * mean_j(dout * Z_hat)): "
+                "means over the batch, i.e. sums divided by m"),
+        Mistake("forgot gamma", inv_std * (dout - mean_dout - Z_hat * mean_dout_zhat),
+                "out = gamma * Z_hat + beta, so dZ_hat = gamma * dout"),
+    ]
+
+
+def _dZ_mistake(dZ, dout, Z_hat, gamma, inv_std) -> str | None:
+    """The hint naming the typical mistake that gives this dZ, or None."""
+    mistake = known_mistake(dZ, _backward_mistakes(dout, Z_hat, gamma, inv_std))
+    return None if mistake is None else f"dZ is what you get if you {mistake.what}: {mistake.hint}"
 
 
 BLOCK_HINTS = {"beta": "dbeta = sum_j dout (beta is added to every example of the batch)",
                "gamma": "dgamma = sum_j dout * Z_hat (gamma multiplies every Z_hat of the batch)"}
 DZ_HINT = ("dZ = gamma * inv_std * (dout - mean_j(dout) - Z_hat * mean_j(dout * Z_hat)), "
            "means over the batch (axis=1)")
+NOT_THREE_ARRAYS = (False, "your function should return three arrays: dZ, dgamma, dbeta",
+                    "return dZ, dgamma, dbeta")
 
 
 def _backward_case(seed: int, m: int):
@@ -189,16 +204,15 @@ def _backward_case(seed: int, m: int):
     def case(fn):
         Z, gamma, beta, dout, Z_hat, inv_std = _backward_inputs(seed, m)
         result = fn(dout.copy(), Z_hat.copy(), gamma.copy(), inv_std.copy())
-        if not isinstance(result, (tuple, list)) or len(result) != 3:
-            return (False, "your function should return three arrays: dZ, dgamma, dbeta",
-                    "return dZ, dgamma, dbeta")
+        if not _returns(result, 3):
+            return NOT_THREE_ARRAYS
         got_dZ, got_dgamma, got_dbeta = result
         for name, got in (("dbeta", got_dbeta), ("dgamma", got_dgamma)):
-            if _is_array(got) and np.shape(got) == dout.shape:
+            if isinstance(got, np.ndarray) and got.shape == dout.shape:
                 return (False, f"{name} has shape {dout.shape}, one value per example",
                         f"gamma and beta are shared by every example of the batch: sum "
                         f"{name}'s contributions over the batch, .sum(axis=1, keepdims=True)")
-        if not _is_array(got_dZ) or got_dZ.shape != dout.shape:
+        if not isinstance(got_dZ, np.ndarray) or got_dZ.shape != dout.shape:
             return (False, f"dZ should be an array of shape {dout.shape}",
                     "dZ has the shape of Z (and of dout)")
 
@@ -212,10 +226,8 @@ def _backward_case(seed: int, m: int):
                 if key in flagged:
                     what = describe_block_error(key, grads["d" + key], grads_num["d" + key])
                     return f"{what}. {BLOCK_HINTS[key]}"
-            for name, (wrong, hint) in _backward_mistakes(dout, Z_hat, gamma, inv_std).items():
-                if _close(grads["dZ"], wrong):
-                    return f"dZ is what you get if you {name}: {hint}"
-            return f"{describe_block_error('Z', grads['dZ'], grads_num['dZ'])}. {DZ_HINT}"
+            return (_dZ_mistake(grads["dZ"], dout, Z_hat, gamma, inv_std)
+                    or f"{describe_block_error('Z', grads['dZ'], grads_num['dZ'])}. {DZ_HINT}")
 
         grads = {"dZ": got_dZ, "dgamma": got_dgamma, "dbeta": got_dbeta}
         params = {"Z": Z, "gamma": gamma, "beta": beta}
@@ -239,9 +251,8 @@ def _backward_pair(fn):
     seed, m = 1, 2
     Z, gamma, beta, dout, Z_hat, inv_std = _backward_inputs(seed, m)
     result = fn(dout.copy(), Z_hat.copy(), gamma.copy(), inv_std.copy())
-    if not isinstance(result, (tuple, list)) or len(result) != 3:
-        return (False, "your function should return three arrays: dZ, dgamma, dbeta",
-                "return dZ, dgamma, dbeta")
+    if not _returns(result, 3):
+        return NOT_THREE_ARRAYS
     _, cache = layers.batchnorm_forward(Z, gamma, beta, train=True, eps=EPS)
     expected = layers.batchnorm_backward(dout, cache)
     errors = {}
@@ -258,10 +269,7 @@ def _backward_pair(fn):
     message = (f"on a batch of 2 your {worst} differs from the formula by a relative error "
                f"of {errors[worst]:.0e} {size}")
     if worst == "dZ":
-        for name, (wrong, hint) in _backward_mistakes(dout, Z_hat, gamma, inv_std).items():
-            if _close(result[0], wrong):
-                return False, message, f"dZ is what you get if you {name}: {hint}"
-        return False, message, DZ_HINT
+        return False, message, _dZ_mistake(result[0], dout, Z_hat, gamma, inv_std) or DZ_HINT
     return False, message, BLOCK_HINTS[worst[1:]]
 
 
@@ -278,6 +286,11 @@ def batchnorm_backward(fn):
 
 # ---------------------------------------------------------------- running statistics
 
+KERAS_HINT = ("PyTorch's momentum is the weight of the new batch: running = (1 - momentum) * "
+              "running + momentum * batch. Keras's momentum is the weight of the old value, "
+              "1 minus PyTorch's: PyTorch's 0.1 is Keras's 0.9, and Keras's default 0.99 is "
+              "PyTorch's 0.01")
+
 
 def _running_case(fn):
     rng = np.random.default_rng(5)
@@ -286,30 +299,27 @@ def _running_case(fn):
     m, momentum = 8, 0.1
     result = fn(running_mean.copy(), running_var.copy(), batch_mean.copy(), batch_var.copy(),
                 m, momentum)
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
+    if not _returns(result, 2):
         return (False, "your function should return two arrays: the new mean and variance",
                 "return new_mean, new_var")
     new_mean, new_var = result
     exp_mean, exp_var = layers.update_running_stats(running_mean, running_var, batch_mean,
                                                     batch_var, m, momentum)
-    keras_mean = momentum * running_mean + (1 - momentum) * batch_mean
-    if _close(new_mean, keras_mean):
-        return (False, "your mean keeps 10% of the old running mean and takes 90% of the batch's",
-                "PyTorch's momentum is the weight of the new batch: running = (1 - momentum) * "
-                "running + momentum * batch. Keras's momentum is the weight of the old value, "
-                "1 minus PyTorch's: PyTorch's 0.1 is Keras's 0.9, and Keras's default 0.99 is "
-                "PyTorch's 0.01")
-    ok, message = describe_difference("the new running mean", new_mean, exp_mean)
+    keras = Mistake("your mean keeps 10% of the old running mean and takes 90% of the batch's",
+                    momentum * running_mean + (1 - momentum) * batch_mean, KERAS_HINT)
+    ok, message, hint = _compare(
+        "the new running mean", new_mean, exp_mean, right="the new running mean is right",
+        mistakes=[keras],
+        otherwise="new_mean = (1 - momentum) * running_mean + momentum * batch_mean")
     if not ok:
-        return False, message, "new_mean = (1 - momentum) * running_mean + momentum * batch_mean"
-    if _close(new_var, (1 - momentum) * running_var + momentum * batch_var):
-        return (False, "the new running variance uses the biased batch variance",
-                "the running variance averages the unbiased estimate: batch_var * m / (m - 1)")
-    ok, message = describe_difference("the new running variance", new_var, exp_var)
-    if not ok:
-        return False, message, ("new_var = (1 - momentum) * running_var + momentum * "
-                                "batch_var * m / (m - 1)")
-    return True, "both running averages are right (PyTorch's convention, momentum 0.1)", None
+        return False, message, hint
+    biased = Mistake("the new running variance uses the biased batch variance",
+                     (1 - momentum) * running_var + momentum * batch_var,
+                     "the running variance averages the unbiased estimate: batch_var * m / (m - 1)")
+    return _compare("the new running variance", new_var, exp_var, mistakes=[biased],
+                    right="both running averages are right (PyTorch's convention, momentum 0.1)",
+                    otherwise="new_var = (1 - momentum) * running_var + momentum * "
+                              "batch_var * m / (m - 1)")
 
 
 def _running_converges(fn):

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..lessons import gradcheck as lesson
 from .. import gradcheck as _gradcheck
-from ._core import grade
+from ._core import Mistake, as_number, choice_case, grade, known_mistake
 
 __all__ = ["gradient_case", "describe_block_error", "two_sided_difference", "which_block",
            "fixed_backward"]
@@ -176,35 +176,41 @@ def _cube_problem():
     return f, params
 
 
+def _difference_mistakes(params, eps: float, right: float):
+    """The known wrong differences for entry (0, 1) of params["w"] (right: the two-sided
+    difference), each as the number it gives."""
+    w, theta = params["w"][0, 1], params["w"]
+    return [
+        Mistake("the one-sided difference", ((w + eps) ** 3 - w ** 3) / eps,
+                "(J(theta + eps) - J(theta)) / eps has an error of O(eps); evaluate at "
+                "theta + eps and theta - eps"),
+        Mistake("divided by eps instead of 2 eps", 2 * right,
+                "the two points are 2 eps apart: divide by 2 eps, not eps"),
+        Mistake("the difference with the wrong sign", -right,
+                "J(theta + eps) - J(theta - eps): plus first"),
+        Mistake("the difference of the whole block",
+                (np.sum((theta + eps) ** 3) - np.sum((theta - eps) ** 3)) / (2 * eps),
+                "perturb only the entry at `index`, not the whole block"),
+    ]
+
+
 def _difference_value(fn):
     f, params = _cube_problem()
-    eps = 1e-3
-    w = params["w"][0, 1]
-    w_block = params["w"].copy()
-    value = fn(f, params, "w", (0, 1), eps)
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return (False, f"two_sided(...) should return a number, got {type(value).__name__}",
+    eps, w = 1e-3, params["w"][0, 1]
+    expected = ((w + eps) ** 3 - (w - eps) ** 3) / (2 * eps)  # 3 w^2 + eps^2
+    mistakes = _difference_mistakes(params, eps, expected)  # before fn may move params
+    returned = fn(f, params, "w", (0, 1), eps)
+    value, problem, _ = as_number(returned)
+    if problem:
+        return (False, f"two_sided(...) should return a number, got {type(returned).__name__}",
                 "return a number (a float): the two-sided difference for the single entry "
                 "params[key][index]")
-    expected = ((w + eps) ** 3 - (w - eps) ** 3) / (2 * eps)  # 3 w^2 + eps^2
     if np.isclose(value, expected, rtol=1e-9, atol=0):
         return (True, f"dJ/dw[0, 1] with eps = {eps:g}: {value:.9f} (true derivative "
                 f"{3 * w ** 2:g}; the difference is off by eps^2 = {eps ** 2:g})", None)
-    one_sided = ((w + eps) ** 3 - w ** 3) / eps
-    wrongs = {
-        "one-sided": (one_sided, "that is the one-sided difference (J(theta + eps) - "
-                      "J(theta)) / eps, whose error is O(eps); evaluate at theta + eps and "
-                      "theta - eps"),
-        "over eps": (2 * expected, "the two points are 2 eps apart: divide by 2 eps, not eps"),
-        "sign": (-expected, "J(theta + eps) - J(theta - eps): plus first"),
-        "whole block": ((np.sum((w_block + eps) ** 3) - np.sum((w_block - eps) ** 3))
-                        / (2 * eps), "perturb only the entry at `index`, not the whole block"),
-    }
-    for what, (wrong_value, hint) in wrongs.items():
-        if np.isclose(value, wrong_value, rtol=1e-6):
-            return False, f"you returned {value:.9f}: {what}", hint
+    mistake = known_mistake(value, mistakes, rtol=1e-6, atol=0)
+    if mistake is not None:
+        return False, f"you returned {value:.9f}: {mistake.what}", mistake.hint
     return (False, f"you returned {value:.9g}, expected {expected:.9f}",
             "J(theta + eps e_i) and J(theta - eps e_i) differ only in the entry at `index`")
 
@@ -258,30 +264,34 @@ def _mystery_report():
     return lesson.check(params, X, Y, backward_fn=lesson.mystery_backward)
 
 
+def _block_choices(report):
+    """(right, wrong) for choice_case: block name -> the message for the flagged block(s);
+    block name -> the hint for a block that passes, with its relative error."""
+    right, wrong = {}, {}
+    for block in report.blocks:
+        error = block.relative_error
+        if block.verdict == "bug":
+            right[block.key.lower()] = (f"{block.key}: relative error {error:.1e}, the only "
+                                        "block flagged")
+        else:
+            # a block that passes scores round-off, whose digits differ by computer: its bound
+            size = lesson.below(error, 1e-8) if error < 1e-8 else f"{error:.1e}"
+            wrong[block.key.lower()] = (
+                f"{block.key} passes the check (relative error {size}): run "
+                "cu.lessons.gradcheck.check(params, X, Y, "
+                "backward_fn=cu.lessons.gradcheck.mystery_backward) and read the verdict column")
+    return right, wrong
+
+
 def which_block(answer):
-    """Grade the name of the block whose gradient cu.lessons.gradcheck.mystery_backward gets wrong."""
-    def case(value):
-        if callable(value):
-            value = value()
-        if not isinstance(value, str):
-            return (False, f"expected a block name such as 'W1', got {type(value).__name__}",
-                    "answer with a string: 'W1', 'b1', 'W2', 'b2', 'W3' or 'b3'")
-        # "W3", "w3", "dW3": the block's name in any case, with or without the gradient's d
-        by_lower_name = {block.lower(): block for block in lesson.BLOCKS}
-        key = by_lower_name.get(value.strip().lower().removeprefix("d"))
-        if key is None:
-            return (False, f"{value!r} is not a block of this network",
-                    "the blocks are W1, b1, W2, b2, W3 and b3")
-        report = _mystery_report()
-        flagged = [b.key for b in report.blocks if b.verdict == "bug"]
-        error = report.errors()[key]
-        if key in flagged:
-            return True, f"{key}: relative error {error:.1e}, the only block flagged", None
-        # a block that passes scores round-off, whose digits differ by computer: say its bound
-        size = lesson.below(error, 1e-8) if error < 1e-8 else f"{error:.1e}"
-        return (False, f"{key} passes the check (relative error {size})",
-                "run cu.lessons.gradcheck.check(params, X, Y, backward_fn=cu.lessons.gradcheck.mystery_backward) "
-                "and read the verdict column")
+    """Grade the name of the block whose gradient cu.lessons.gradcheck.mystery_backward gets
+    wrong: "W3", in any case, with or without the gradient's d ("dW3")."""
+    right, wrong = _block_choices(_mystery_report())
+    case = choice_case(right, wrong, aliases={"d" + b.lower(): b.lower() for b in lesson.BLOCKS},
+                       expected="a block name such as 'W1'",
+                       how_to_answer="answer with a string: 'W1', 'b1', 'W2', 'b2', 'W3' or 'b3'",
+                       otherwise="that is not a block of this network: the blocks are W1, b1, "
+                                 "W2, b2, W3 and b3")
     return grade("Which block has the bug?", [case], lambda: answer)
 
 

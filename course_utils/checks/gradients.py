@@ -2,64 +2,59 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._core import grade
+from ._core import Mistake, as_number, grade, known_mistake, matches
 
 __all__ = ["sigmoid_chain_bound", "global_norm", "clip_by_norm"]
 
-
-def _as_float(value) -> float:
-    """One number from a Python or numpy scalar or a one-element array of any shape."""
-    return float(np.asarray(value, dtype=float).reshape(-1)[0])
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(value, bool) \
-        or (isinstance(value, np.ndarray) and value.size == 1)
+EXACT = 1e-9  # relative tolerance: a right formula, however written, agrees to rounding
 
 
 # ---------------------------------------------------------------- the sigmoid chain's bound
 
-CHAIN_CASES = ((10, 1.0), (5, -2.0), (3, 8.0), (1, 1.0))
+CHAIN_CASES = ((10, 1.0), (5, -2.0), (3, 8.0), (1, 1.0))  # (depth L, weight w)
 
 
 def _chain_truth(depth, w):
     return (abs(w) / 4) ** depth
 
 
-# name -> (wrong formula, hint)
-_CHAIN_MISTAKES = {
-    "0.25^L (the weight left out)": (
-        lambda L, w: 0.25 ** L,
-        "each layer multiplies by w * sigmoid'(z), not by sigmoid'(z) alone"),
-    "(w / 4)^L without the absolute value": (
-        lambda L, w: (w / 4) ** L,
-        "a bound on the size of a derivative is positive: use |w|"),
-    "(|w| / 4)^(L-1)": (
-        lambda L, w: (abs(w) / 4) ** (L - 1),
-        "count the factors: a_1 = sigmoid(w a_0) already contributes one w * sigmoid'(z_1), "
-        "so there are L of them"),
-    "(|w| / 4)^(L+1)": (
-        lambda L, w: (abs(w) / 4) ** (L + 1),
-        "count the factors: one w * sigmoid'(z_l) for each of the L layers"),
-    "0.5^L (the sigmoid's value at 0, not its slope)": (
-        lambda L, w: 0.5 ** L,
-        "sigmoid(0) = 1/2 is the value; the slope sigmoid'(z) = sigmoid(z)(1 - sigmoid(z)) is "
-        "at most 1/4"),
-    "(|w| / 4)^(2L), the square of the bound": (
-        lambda L, w: (abs(w) / 4) ** (2 * L),
-        "that is a bound on the square (section 2's mean-square factor); the question asks for "
-        "the size |da_L / da_0| itself: one factor |w| * 1/4 per layer"),
-    "|w|^L / 4": (
-        lambda L, w: abs(w) ** L / 4,
-        "the slope's 1/4 comes in once per layer, like the weight"),
-    "L |w| / 4 (a sum instead of a product)": (
-        lambda L, w: L * abs(w) / 4,
-        "the chain rule multiplies the layers' factors, it does not add them"),
-}
+# The known wrong formulas: (what it is, the formula (L, w) -> value, hint).
+CHAIN_MISTAKES = (
+    ("0.25^L (the weight left out)",
+     lambda L, w: 0.25 ** L,
+     "each layer multiplies by w * sigmoid'(z), not by sigmoid'(z) alone"),
+    ("(w / 4)^L without the absolute value",
+     lambda L, w: (w / 4) ** L,
+     "a bound on the size of a derivative is positive: use |w|"),
+    ("(|w| / 4)^(L-1)",
+     lambda L, w: (abs(w) / 4) ** (L - 1),
+     "count the factors: a_1 = sigmoid(w a_0) already contributes one w * sigmoid'(z_1), "
+     "so there are L of them"),
+    ("(|w| / 4)^(L+1)",
+     lambda L, w: (abs(w) / 4) ** (L + 1),
+     "count the factors: one w * sigmoid'(z_l) for each of the L layers"),
+    ("0.5^L (the sigmoid's value at 0, not its slope)",
+     lambda L, w: 0.5 ** L,
+     "sigmoid(0) = 1/2 is the value; the slope sigmoid'(z) = sigmoid(z)(1 - sigmoid(z)) is "
+     "at most 1/4"),
+    ("(|w| / 4)^(2L), the square of the bound",
+     lambda L, w: (abs(w) / 4) ** (2 * L),
+     "that is a bound on the square (section 2's mean-square factor); the question asks for "
+     "the size |da_L / da_0| itself: one factor |w| * 1/4 per layer"),
+    ("|w|^L / 4",
+     lambda L, w: abs(w) ** L / 4,
+     "the slope's 1/4 comes in once per layer, like the weight"),
+    ("L |w| / 4 (a sum instead of a product)",
+     lambda L, w: L * abs(w) / 4,
+     "the chain rule multiplies the layers' factors, it does not add them"),
+)
+
+
+def _chain_mistakes(depth, w) -> list[Mistake]:
+    """CHAIN_MISTAKES as the values they give for one case."""
+    return [Mistake(what, formula(depth, w), hint) for what, formula, hint in CHAIN_MISTAKES]
 
 
 def chain_true_maximum(depth: int, w: float) -> float:
@@ -80,34 +75,44 @@ def chain_true_maximum(depth: int, w: float) -> float:
     return float(np.max(slope(fine)))
 
 
+def _true_maximum_instead(depth, w, value):
+    """The feedback for a value that is the true maximum of |da_L / da_0| (within 2%), the
+    right answer to another question; None for any other value."""
+    truth = _chain_truth(depth, w)
+    if depth == 1 or not 0 < value < truth:
+        return None
+    actual = chain_true_maximum(depth, w)
+    if abs(value - actual) > 0.02 * actual:
+        return None
+    return (False, f"chain_bound({depth}, {w:g}) = {value:.3g} is the true maximum of "
+            f"|da_L / da_0| over a_0 (about {actual:.3g}): right, and smaller than the bound "
+            f"asked for, {truth:.6g}",
+            "the exercise asks for the upper bound you get by putting sigmoid' <= 1/4 into "
+            "every factor of the chain rule; from depth 2 on the chain never reaches it, "
+            "because every a_l = sigmoid(.) lies in (0, 1), so from layer 2 on z = w a is never "
+            "0 and sigmoid'(z) stays below 1/4")
+
+
 def _chain_case(fn):
     for depth, w in CHAIN_CASES:
-        value = fn(depth, w)
-        if not _is_number(value):
-            return (False, f"chain_bound({depth}, {w:g}) returned {type(value).__name__}, "
-                    "expected a number", "return one number: the upper bound on "
-                    "|da_L / da_0| that sigmoid' <= 1/4 gives, for that depth and weight")
-        value = _as_float(value)
+        call = f"chain_bound({depth}, {w:g})"
+        returned = fn(depth, w)
+        value, problem, _ = as_number(returned)
+        if problem:
+            return (False, f"{call} returned {type(returned).__name__}, expected a number",
+                    "return one number: the upper bound on |da_L / da_0| that sigmoid' <= 1/4 "
+                    "gives, for that depth and weight")
         truth = _chain_truth(depth, w)
-        if np.isclose(value, truth, rtol=1e-9, atol=0):
+        if matches(value, truth, rtol=EXACT, atol=0):
             continue
-        for name, (wrong, hint) in _CHAIN_MISTAKES.items():
-            if np.isclose(value, wrong(depth, w), rtol=1e-9, atol=0):
-                return (False, f"chain_bound({depth}, {w:g}) = {value:.6g} looks like {name}; "
-                        f"expected {truth:.6g}", hint)
-        if depth > 1 and 0 < value < truth:
-            actual = chain_true_maximum(depth, w)
-            if abs(value - actual) <= 0.02 * actual:
-                return (False, f"chain_bound({depth}, {w:g}) = {value:.3g} is the true maximum "
-                        f"of |da_L / da_0| over a_0 (about {actual:.3g}): right, and smaller than "
-                        f"the bound asked for, {truth:.6g}",
-                        "the exercise asks for the upper bound you get by putting sigmoid' <= 1/4 "
-                        "into every factor of the chain rule; from depth 2 on the chain never "
-                        "reaches it, because every a_l = sigmoid(.) lies in (0, 1), so from layer "
-                        "2 on z = w a is never 0 and sigmoid'(z) stays below 1/4")
-        return (False, f"chain_bound({depth}, {w:g}) = {value:.6g}, expected {truth:.6g}",
-                "write da_L/da_0 with the chain rule: a product of L factors w * sigmoid'(z_l), "
-                "and bound each one")
+        mistake = known_mistake(value, _chain_mistakes(depth, w), rtol=EXACT, atol=0)
+        if mistake is not None:
+            return (False, f"{call} = {value:.6g} looks like {mistake.what}; expected "
+                    f"{truth:.6g}", mistake.hint)
+        return _true_maximum_instead(depth, w, value) or (
+            False, f"{call} = {value:.6g}, expected {truth:.6g}",
+            "write da_L/da_0 with the chain rule: a product of L factors w * sigmoid'(z_l), "
+            "and bound each one")
     cases = ", ".join(f"({L}, {w:g})" for L, w in CHAIN_CASES)
     return True, f"(|w| / 4)^L for every case {cases}", None
 
@@ -120,50 +125,61 @@ def sigmoid_chain_bound(fn):
     return grade("The sigmoid chain's gradient bound", [_chain_case], fn)
 
 
-# ---------------------------------------------------------------- global norm and clipping
+# ---------------------------------------------------------------- global norm
 
 
 def _example_grads(scale: float = 1.0) -> dict:
+    """Four gradient blocks of a [3, 4, 2] network: dW1 (4, 3), db1 (4, 1), dW2 (2, 4), db2 (2, 1)."""
     rng = np.random.default_rng(7)
     return {"dW1": scale * rng.standard_normal((4, 3)), "db1": scale * rng.standard_normal((4, 1)),
             "dW2": scale * rng.standard_normal((2, 4)), "db2": scale * rng.standard_normal((2, 1))}
 
 
-def _true_norm(grads) -> float:
+def _copy(grads: dict) -> dict:
+    """Fresh arrays for the reader's function, so that what it does to them cannot change ours."""
+    return {k: g.copy() for k, g in grads.items()}
+
+
+def _true_norm(grads: dict) -> float:
+    """sqrt of the sum of squares of every entry of every block."""
     return float(np.sqrt(sum(np.sum(g ** 2) for g in grads.values())))
+
+
+def _global_norm_mistakes(grads: dict) -> list[Mistake]:
+    block_norms = [float(np.linalg.norm(g)) for g in grads.values()]
+    weights_only = {k: g for k, g in grads.items() if k.startswith("dW")}
+    return [
+        Mistake("the sum of squares (no square root)", _true_norm(grads) ** 2,
+                "take the square root at the end"),
+        Mistake("the sum of the blocks' norms", sum(block_norms),
+                "norms of blocks do not add up; add their squares, then take one square root"),
+        Mistake("the largest block's norm", max(block_norms),
+                "every block counts: add the squares of all of them"),
+        Mistake("the norm of the weights only", _true_norm(weights_only),
+                "the biases' gradients are part of the vector too"),
+        Mistake("the sum of absolute values", sum(float(np.abs(g).sum()) for g in grads.values()),
+                "the Euclidean norm squares the entries: sqrt(sum of g**2)"),
+    ]
 
 
 def _global_norm_case(fn):
     grads = _example_grads()
     truth = _true_norm(grads)
-    value = fn({k: v.copy() for k, v in grads.items()})
-    if isinstance(value, (list, tuple, dict)) or (isinstance(value, np.ndarray) and value.size > 1):
-        return (False, f"global_norm returned {type(value).__name__} with several values, "
+    returned = fn(_copy(grads))
+    if isinstance(returned, (list, tuple, dict)) or (isinstance(returned, np.ndarray)
+                                                     and returned.size > 1):
+        return (False, f"global_norm returned {type(returned).__name__} with several values, "
                 "expected one number", "add up the squares of every block first, then take one "
                 "square root: all blocks together make one vector")
-    if not _is_number(value):
-        return (False, f"global_norm returned {type(value).__name__}, expected a number",
+    value, problem, _ = as_number(returned)
+    if problem:
+        return (False, f"global_norm returned {type(returned).__name__}, expected a number",
                 "return one number: the norm of all the blocks together, as the exercise says")
-    value = _as_float(value)
-    if np.isclose(value, truth, rtol=1e-9):
+    if matches(value, truth, rtol=EXACT, atol=0):
         return True, f"the global norm of four blocks is {truth:.6g}", None
-    mistakes = {
-        "the sum of squares (no square root)": (truth ** 2, "take the square root at the end"),
-        "the sum of the blocks' norms": (sum(float(np.linalg.norm(g)) for g in grads.values()),
-                                         "norms of blocks do not add up; add their squares, then "
-                                         "take one square root"),
-        "the largest block's norm": (max(float(np.linalg.norm(g)) for g in grads.values()),
-                                     "every block counts: add the squares of all of them"),
-        "the norm of the weights only": (float(np.sqrt(sum(np.sum(g ** 2) for k, g in grads.items()
-                                                           if k.startswith("dW")))),
-                                         "the biases' gradients are part of the vector too"),
-        "the sum of absolute values": (sum(float(np.abs(g).sum()) for g in grads.values()),
-                                       "the Euclidean norm squares the entries: "
-                                       "sqrt(sum of g**2)"),
-    }
-    for name, (wrong, hint) in mistakes.items():
-        if np.isclose(value, wrong, rtol=1e-9):
-            return False, f"{value:.6g} is {name}; expected {truth:.6g}", hint
+    mistake = known_mistake(value, _global_norm_mistakes(grads), rtol=EXACT, atol=0)
+    if mistake is not None:
+        return False, f"{value:.6g} is {mistake.what}; expected {truth:.6g}", mistake.hint
     return (False, f"global_norm gave {value:.6g}, expected {truth:.6g}",
             "sqrt(sum over every block of np.sum(g ** 2))")
 
@@ -173,9 +189,17 @@ def global_norm(fn):
     return grade("Global gradient norm", [_global_norm_case], fn)
 
 
+# ---------------------------------------------------------------- clipping by the global norm
+
+
+def _blocks(grads: dict, keys) -> tuple:
+    """The blocks of `grads` in the order of `keys`, to compare with known_mistake."""
+    return tuple(grads[k] for k in keys)
+
+
 def _clip_returns_dict(fn):
     grads = _example_grads(10.0)
-    out = fn({k: v.copy() for k, v in grads.items()}, 1.0)
+    out = fn(_copy(grads), 1.0)
     if not isinstance(out, dict):
         return (False, f"clip_by_norm returned {type(out).__name__}, expected a dict like grads",
                 "return {key: clipped gradient} with the same keys as grads")
@@ -189,32 +213,39 @@ def _clip_returns_dict(fn):
     return True, "returns a dict with the same keys and shapes", None
 
 
+def _clip_mistakes(grads: dict, max_norm: float, norm_after: float) -> list[Mistake]:
+    """The known wrong clippings of `grads` (norm above max_norm), as the blocks they return;
+    norm_after is the global norm of what the reader returned, for the message."""
+    by_value = tuple(np.clip(g, -max_norm, max_norm) for g in grads.values())
+    per_block = tuple(g * min(1.0, max_norm / np.linalg.norm(g)) for g in grads.values())
+    return [
+        Mistake("that is clipping each entry to [-max_norm, max_norm] (clip by value)", by_value,
+                "clip by norm rescales the whole gradient by max_norm / global_norm, which keeps "
+                "its direction"),
+        Mistake(f"each block was clipped to norm {max_norm:g} on its own, so together they have "
+                f"norm {norm_after:.3g} and a different direction", per_block,
+                "use one norm for all blocks together (the global norm) and one scale factor"),
+        Mistake(f"the gradients came back unchanged, but their global norm "
+                f"{_true_norm(grads):.4g} is above max_norm = {max_norm:g}", tuple(grads.values()),
+                "above max_norm, rescale the gradients as the exercise says"),
+    ]
+
+
 def _clip_large(fn):
-    grads = _example_grads(10.0)
-    max_norm = 2.0
-    out = fn({k: v.copy() for k, v in grads.items()}, max_norm)
+    grads, max_norm = _example_grads(10.0), 2.0
+    out = fn(_copy(grads), max_norm)
     norm = _true_norm(out)
     factor = max_norm / _true_norm(grads)
-    expected = {k: g * factor for k, g in grads.items()}
-    if all(np.allclose(out[k], expected[k], rtol=1e-9, atol=1e-12) for k in grads):
+    if matches(_blocks(out, grads), tuple(g * factor for g in grads.values()), rtol=EXACT,
+               atol=1e-12):
         return (True, f"a gradient of norm {_true_norm(grads):.3g} comes back with norm {norm:.3g} "
                 "and the same direction", None)
-    if all(np.allclose(out[k], np.clip(g, -max_norm, max_norm)) for k, g in grads.items()):
-        return (False, "that is clipping each entry to [-max_norm, max_norm] (clip by value)",
-                "clip by norm rescales the whole gradient by max_norm / global_norm, which keeps "
-                "its direction")
-    per_block = {k: g * min(1.0, max_norm / np.linalg.norm(g)) for k, g in grads.items()}
-    if all(np.allclose(out[k], per_block[k]) for k in grads):
-        return (False, f"each block was clipped to norm {max_norm:g} on its own, so together "
-                f"they have norm {norm:.3g} and a different direction",
-                "use one norm for all blocks together (the global norm) and one scale factor")
+    mistake = known_mistake(_blocks(out, grads), _clip_mistakes(grads, max_norm, norm))
+    if mistake is not None:
+        return False, mistake.what, mistake.hint
     if np.isclose(norm, max_norm):
         return (False, f"the norm is {max_norm:g}, but the direction changed",
                 "multiply every block by the same factor max_norm / global_norm")
-    if all(np.array_equal(out[k], grads[k]) for k in grads):
-        return (False, f"the gradients came back unchanged, but their global norm "
-                f"{_true_norm(grads):.4g} is above max_norm = {max_norm:g}",
-                "above max_norm, rescale the gradients as the exercise says")
     return (False, f"after clipping the global norm is {norm:.4g}, expected {max_norm:g}",
             "if global_norm > max_norm, multiply every block by max_norm / global_norm")
 
@@ -222,8 +253,8 @@ def _clip_large(fn):
 def _clip_small(fn):
     grads = _example_grads(0.01)
     before = _true_norm(grads)
-    out = fn({k: v.copy() for k, v in grads.items()}, 5.0)
-    if all(np.allclose(out[k], grads[k], rtol=1e-12, atol=0) for k in grads):
+    out = fn(_copy(grads), 5.0)
+    if matches(_blocks(out, grads), tuple(grads.values()), rtol=1e-12, atol=0):
         return True, f"a gradient already below max_norm (norm {before:.3g}) is left as it is", None
     return (False, f"a gradient of norm {before:.3g} < max_norm = 5 was changed (now norm "
             f"{_true_norm(out):.3g})", "clipping only ever shrinks: below max_norm, return the "
@@ -232,9 +263,9 @@ def _clip_small(fn):
 
 def _clip_no_mutation(fn):
     grads = _example_grads(10.0)
-    copy = {k: v.copy() for k, v in grads.items()}
-    fn(grads, 1.0)
-    if all(np.array_equal(grads[k], copy[k]) for k in grads):
+    given = _copy(grads)
+    fn(given, 1.0)
+    if all(np.array_equal(given[k], grads[k]) for k in grads):
         return True, "the gradients you were given are not changed", None
     return (False, "your function changed the arrays of the grads it was given",
             "build new arrays (g * scale) instead of scaling in place (g *= scale): the caller "
@@ -243,4 +274,5 @@ def _clip_no_mutation(fn):
 
 def clip_by_norm(fn):
     """Grade clip_by_norm(grads, max_norm) -> grads rescaled to global norm <= max_norm."""
-    return grade("Clip by norm", [_clip_returns_dict, _clip_large, _clip_small, _clip_no_mutation], fn)
+    return grade("Clip by norm", [_clip_returns_dict, _clip_large, _clip_small, _clip_no_mutation],
+                 fn)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import describe_difference, grade, is_real_number
+from ._core import (Mistake, describe_difference, grade, grade_number, is_real_number,
+                    known_mistake)
 
 # ---------------------------------------------------------------- He initialization
 
@@ -37,6 +38,25 @@ def _he_uses_rng(fn):
     return True, "the weights come from the rng you pass", None
 
 
+def _he_std_mistakes(fan_in, fan_out):
+    """The known wrong standard deviations for He's weights, each with a hint."""
+    return [
+        Mistake("sqrt(1 / fan_in) (LeCun)", np.sqrt(1 / fan_in),
+                "that keeps Var(z) for a linear layer; ReLU zeroes half of z, so He doubles the "
+                "variance: Var(w) = 2 / fan_in"),
+        Mistake("sqrt(2 / (fan_in + fan_out)) (Xavier)", np.sqrt(2 / (fan_in + fan_out)),
+                "that is Xavier's compromise for tanh; He uses fan_in alone: Var(w) = 2 / fan_in"),
+        Mistake("sqrt(2 / fan_out)", np.sqrt(2 / fan_out),
+                "He's variance divides by fan_in, the number of inputs each unit sums"),
+        Mistake("2 / fan_in (the variance, not the std)", 2 / fan_in,
+                "2 / fan_in is the variance; multiply the standard normal draws by its square root"),
+        Mistake("1", 1.0, "multiply the standard normal draws by sqrt(2 / fan_in)"),
+    ]
+
+
+SPREAD_RTOL = 0.02  # a std within 2% of a rule's is that rule (the draws' scatter is ~0.5%)
+
+
 def _he_spread(fn):
     fan_in, fan_out = 400, 300  # 120,000 draws: the sample std is within ~0.5% of the truth
     W = np.asarray(fn(fan_in, fan_out, np.random.default_rng(3)), dtype=float)
@@ -45,29 +65,12 @@ def _he_spread(fn):
     if abs(W.mean()) > 0.05 * target:
         return (False, f"the weights have mean {W.mean():.3g}, expected about 0",
                 "use a zero-mean distribution: rng.standard_normal gives mean 0")
-    if abs(std / target - 1) < 0.02:
+    if abs(std / target - 1) < SPREAD_RTOL:
         return _he_is_normal(W, std, target)
-    guesses = {
-        "sqrt(1 / fan_in) (LeCun)": np.sqrt(1 / fan_in),
-        "sqrt(2 / (fan_in + fan_out)) (Xavier)": np.sqrt(2 / (fan_in + fan_out)),
-        "sqrt(2 / fan_out)": np.sqrt(2 / fan_out),
-        "2 / fan_in (the variance, not the std)": 2 / fan_in,
-        "1": 1.0,
-    }
-    hints = {
-        "sqrt(1 / fan_in) (LeCun)": "that keeps Var(z) for a linear layer; ReLU zeroes half of z, "
-                                    "so He doubles the variance: Var(w) = 2 / fan_in",
-        "sqrt(2 / (fan_in + fan_out)) (Xavier)": "that is Xavier's compromise for tanh; He uses "
-                                                "fan_in alone: Var(w) = 2 / fan_in",
-        "sqrt(2 / fan_out)": "He's variance divides by fan_in, the number of inputs each unit sums",
-        "2 / fan_in (the variance, not the std)": "2 / fan_in is the variance; multiply the "
-                                                 "standard normal draws by its square root",
-        "1": "multiply the standard normal draws by sqrt(2 / fan_in)",
-    }
-    for name, value in guesses.items():
-        if abs(std / value - 1) < 0.02:
-            return (False, f"std {std:.4f} looks like {name}, expected sqrt(2 / fan_in) = {target:.4f}",
-                    hints[name])
+    mistake = known_mistake(std, _he_std_mistakes(fan_in, fan_out), rtol=SPREAD_RTOL, atol=0.0)
+    if mistake is not None:
+        return (False, f"std {std:.4f} looks like {mistake.what}, expected sqrt(2 / fan_in) = "
+                f"{target:.4f}", mistake.hint)
     return (False, f"std {std:.4f}, expected sqrt(2 / fan_in) = {target:.4f}",
             "He: W = rng.standard_normal((fan_out, fan_in)) * sqrt(2 / fan_in)")
 
@@ -126,48 +129,41 @@ def _layer_std(layer, width, weight_std, halves="after_first", variance=False):
     return var if variance else np.sqrt(var)
 
 
-def _layer5_case(value):
-    if callable(value):
-        value = value()
-    if isinstance(value, str):
-        return (False, f"expected a number, got the string {value!r}",
-                "pass a number, not text: remove the quotes")
-    if not is_real_number(value):
-        return (False, f"expected a number, got {type(value).__name__}",
-                "compute the prediction with the formula of section 4 and pass the number")
-    value = float(value)
-    truth = _layer_std(EXERCISE_LAYER, EXERCISE_WIDTH, EXERCISE_WEIGHT_STD)
-    if np.isclose(value, truth, rtol=0.01):
-        return True, f"std of z_5 = {truth:.4g}: right, the formula's prediction", None
-    one_draw_note = (f" (if you measured one random network: a draw of 100-unit layers "
-                     f"scatters around the prediction, from about {ONE_DRAW_BAND[0]:g} to "
-                     f"{ONE_DRAW_BAND[1]:g})")
-    wrong = {
-        "if you leave out ReLU's 1/2": (
-            _layer_std(5, 100, 0.2, halves="none"),
-            "after a ReLU, E[a^2] = Var(z) / 2: half of the Gaussian is cut off"),
-        "if you give the variance instead of the std": (
-            _layer_std(5, 100, 0.2, variance=True), "that is Var(z_5); take its square root"),
-        "with one layer too few (z_4), or with ReLU's 1/2 applied at layer 1 too": (
-            _layer_std(4, 100, 0.2),
-            "count the multiplications: layer 1 sees the inputs x directly (no 1/2 there), "
-            "and layers 2, 3, 4 and 5 each receive a ReLU output"),
-        "with one layer too many (z_6)": (
-            _layer_std(6, 100, 0.2),
-            "z_5 is hidden layer 5's pre-activation: four ReLU layers lie between it and x"),
-    }
-    for name, (wrong_value, hint) in wrong.items():
-        if np.isclose(value, wrong_value, rtol=0.01):
-            note = one_draw_note if ONE_DRAW_BAND[0] - 0.5 <= value <= ONE_DRAW_BAND[1] + 1.5 else ""
-            return False, f"{value:.4g} is what you get {name}{note}", hint
+def _one_draw(value):
+    """A value within the band one random network gives: accepted as a measurement."""
     if ONE_DRAW_BAND[0] <= value <= ONE_DRAW_BAND[1]:
+        truth = _layer_std(EXERCISE_LAYER, EXERCISE_WIDTH, EXERCISE_WEIGHT_STD)
         return (True, f"{value:.4g} is close to the prediction, {truth:.4g}, as a measurement "
                 "of one random network should be: a layer sums only 100 random terms, so one "
                 "draw scatters around the formula's value (20 draws gave 6.2 to 9.5), and the "
                 "scatter compounds layer by layer. The formula predicts the average over draws: "
                 f"{truth:.4g}", None)
-    return (False, f"{value:.4g} is not the predicted std of z_5",
-            "Var(z_1) = n Var(w) E[x^2]; then each layer multiplies by n Var(w) / 2")
+    return None
+
+
+_ONE_DRAW_NOTE = (f" (if you measured one random network: a draw of 100-unit layers scatters "
+                  f"around the prediction, from about {ONE_DRAW_BAND[0]:g} to "
+                  f"{ONE_DRAW_BAND[1]:g})")
+
+
+def _layer5_mistakes():
+    """The known wrong predictions, each with what it is and a hint. Those that land near
+    the band of one random draw say so too."""
+    def mistake(what, wrong, hint):
+        near_band = ONE_DRAW_BAND[0] - 0.5 <= wrong <= ONE_DRAW_BAND[1] + 1.5
+        return Mistake(f"what you get {what}" + (_ONE_DRAW_NOTE if near_band else ""), wrong, hint)
+    return [
+        mistake("if you leave out ReLU's 1/2", _layer_std(5, 100, 0.2, halves="none"),
+                "after a ReLU, E[a^2] = Var(z) / 2: half of the Gaussian is cut off"),
+        mistake("if you give the variance instead of the std",
+                _layer_std(5, 100, 0.2, variance=True), "that is Var(z_5); take its square root"),
+        mistake("with one layer too few (z_4), or with ReLU's 1/2 applied at layer 1 too",
+                _layer_std(4, 100, 0.2),
+                "count the multiplications: layer 1 sees the inputs x directly (no 1/2 there), "
+                "and layers 2, 3, 4 and 5 each receive a ReLU output"),
+        mistake("with one layer too many (z_6)", _layer_std(6, 100, 0.2),
+                "z_5 is hidden layer 5's pre-activation: four ReLU layers lie between it and x"),
+    ]
 
 
 def layer5_std(answer):
@@ -175,32 +171,43 @@ def layer5_std(answer):
     prediction (within 1%) is right; a value within the band one random draw gives is
     accepted as a measurement, with a note on draw-to-draw spread; known mistakes are
     named. A string is rejected with a request for a number."""
-    return grade("Predict the spread of layer 5", [_layer5_case], lambda: answer)
+    truth = _layer_std(EXERCISE_LAYER, EXERCISE_WIDTH, EXERCISE_WEIGHT_STD)
+    return grade_number(
+        "Predict the spread of layer 5", answer, truth,
+        right=f"std of z_5 = {truth:.4g}: right, the formula's prediction",
+        mistakes=_layer5_mistakes(), accept=_one_draw,
+        otherwise="Var(z_1) = n Var(w) E[x^2]; then each layer multiplies by n Var(w) / 2")
 
 
 # ---------------------------------------------------------------- Xavier's uniform bound
 
 
-def _xavier_cases():
-    def case(fn):
-        for fan_in, fan_out in ((2, 10), (100, 100), (784, 256)):
-            value = fn(fan_in, fan_out)
-            expected = np.sqrt(6 / (fan_in + fan_out))
-            ok, message = describe_difference(f"bound for fan_in={fan_in}, fan_out={fan_out}",
-                                              value, expected)
-            if not ok:
-                if not is_real_number(value):
-                    return (False, message, "return a single number: the half-width a "
-                            "of the interval [-a, a]")
-                if np.isclose(float(value), np.sqrt(2 / (fan_in + fan_out))):
-                    return (False, message, "sqrt(2 / (fan_in + fan_out)) is the standard "
-                            "deviation; a uniform on [-a, a] has variance a^2 / 3, so a = sqrt(3) * std")
-                return False, message, ("U(-a, a) has variance a^2 / 3: set it equal to "
-                                        "2 / (fan_in + fan_out) and solve for a")
-        return True, "the bound is sqrt(6 / (fan_in + fan_out)) for every case", None
-    return [case]
+XAVIER_FANS = ((2, 10), (100, 100), (784, 256))  # (fan_in, fan_out) of each case
+XAVIER_HINT = "U(-a, a) has variance a^2 / 3: set it equal to 2 / (fan_in + fan_out) and solve for a"
+
+
+def _xavier_mistakes(fan_in, fan_out):
+    """The known wrong bounds, each with a hint."""
+    return [Mistake("the standard deviation", np.sqrt(2 / (fan_in + fan_out)),
+                    "sqrt(2 / (fan_in + fan_out)) is the standard deviation; a uniform on "
+                    "[-a, a] has variance a^2 / 3, so a = sqrt(3) * std")]
+
+
+def _xavier_bound_case(fn):
+    """bound(fan_in, fan_out) on every XAVIER_FANS, compared with sqrt(6 / (fan_in + fan_out))."""
+    for fan_in, fan_out in XAVIER_FANS:
+        value = fn(fan_in, fan_out)
+        ok, message = describe_difference(f"bound for fan_in={fan_in}, fan_out={fan_out}",
+                                          value, np.sqrt(6 / (fan_in + fan_out)))
+        if ok:
+            continue
+        if not is_real_number(value):
+            return False, message, "return a single number: the half-width a of the interval [-a, a]"
+        mistake = known_mistake(float(value), _xavier_mistakes(fan_in, fan_out))
+        return False, message, mistake.hint if mistake else XAVIER_HINT
+    return True, "the bound is sqrt(6 / (fan_in + fan_out)) for every case", None
 
 
 def xavier_uniform_bound(fn):
     """Grade bound(fan_in, fan_out) -> a, the half-width of Xavier's uniform distribution."""
-    return grade("Xavier's uniform bound", _xavier_cases(), fn)
+    return grade("Xavier's uniform bound", [_xavier_bound_case], fn)

@@ -7,7 +7,8 @@ import re
 import numpy as np
 
 from ..lessons import normalization as lesson
-from ._core import describe_difference, grade
+from ._core import (Mistake, as_number, describe_difference, grade, known_mistake, matches,
+                    number_case)
 
 __all__ = ["standardize_with_train_stats", "condition_number_prediction",
            "max_stable_learning_rate"]
@@ -25,57 +26,58 @@ def _scales_case(m_train: int, m_test: int, seed: int):
     return X_train, X_test
 
 
-def _wrong_versions(X_train, X_test):
-    """What typical mistakes return, with the hint for each."""
+def _standardized(X_train, X_test):
+    """The right answer: both sets through the training set's mean and std (as StandardScaler)."""
+    scaler = lesson.fit_scaler(X_train)
+    return lesson.standardize(X_train, scaler), lesson.standardize(X_test, scaler)
+
+
+def _wrong_versions(X_train, X_test) -> list[Mistake]:
+    """What typical mistakes return on these sets: Mistake(what the reader did, the pair
+    (X_train_std, X_test_std) it gives, the hint)."""
     mean, std = X_train.mean(axis=1, keepdims=True), X_train.std(axis=1, keepdims=True)
+    sample_std = X_train.std(axis=1, ddof=1, keepdims=True)
+    overall_mean, overall_std = X_train.mean(), X_train.std()  # one number each, all features
+    both = np.hstack([X_train, X_test])
+    both_mean, both_std = both.mean(axis=1, keepdims=True), both.std(axis=1, keepdims=True)
+
     def by_example(X):
         return (X - X.mean(axis=0, keepdims=True)) / X.std(axis=0, keepdims=True)
-    return {
-        "standardized each example (column) instead of each feature (row)":
-            ((by_example(X_train), by_example(X_test)),
-             "in column layout a feature is a row: take the mean and std over the examples, "
-             "axis=1, keepdims=True"),
-        "standardized the test set with its own mean and std":
-            (((X_train - mean) / std,
-              (X_test - X_test.mean(axis=1, keepdims=True)) / X_test.std(axis=1, keepdims=True)),
-             "the test set must go through the training set's numbers: a new example has no "
-             "statistics of its own (try one single example)"),
-        "left the test set as it was":
-            (((X_train - mean) / std, X_test),
-             "the model only ever saw standardized inputs: transform the test set too, with "
-             "the training set's mean and std"),
-        "divided by the variance instead of the standard deviation":
-            (((X_train - mean) / std ** 2, (X_test - mean) / std ** 2),
-             "divide by the standard deviation, np.std (the square root of the variance)"),
-        "used the sample std (ddof=1)":
-            (((X_train - mean) / X_train.std(axis=1, ddof=1, keepdims=True),
-              (X_test - mean) / X_train.std(axis=1, ddof=1, keepdims=True)),
-             "StandardScaler divides by m, not m - 1: use np.std's default (ddof=0)"),
-        "only subtracted the mean":
-            (((X_train - mean), (X_test - mean)),
-             "also divide by each feature's standard deviation"),
-        "only divided by the standard deviation":
-            ((X_train / std, X_test / std), "also subtract each feature's mean first"),
-        "used one mean and one std for all the features together":
-            (((X_train - X_train.mean()) / X_train.std(), (X_test - X_train.mean()) / X_train.std()),
-             "each feature (row) needs its own mean and std, over the examples: axis=1, "
-             "keepdims=True"),
-        "standardized with the statistics of training and test sets together":
-            ((lambda both: ((X_train - both.mean(axis=1, keepdims=True)) / both.std(axis=1, keepdims=True),
-                            (X_test - both.mean(axis=1, keepdims=True)) / both.std(axis=1, keepdims=True)))(
-                np.hstack([X_train, X_test])),
-             "the test set stands for data you have not seen: compute the mean and std on "
-             "X_train only"),
-    }
 
+    def by_own_statistics(X):
+        return (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
 
-def _matches(got, expected) -> bool:
-    try:
-        return all(np.asarray(g, dtype=float).shape == e.shape and
-                   np.allclose(np.asarray(g, dtype=float), e, rtol=1e-6, atol=1e-9)
-                   for g, e in zip(got, expected))
-    except (TypeError, ValueError):
-        return False
+    return [
+        Mistake("standardized each example (column) instead of each feature (row)",
+                (by_example(X_train), by_example(X_test)),
+                "in column layout a feature is a row: take the mean and std over the examples, "
+                "axis=1, keepdims=True"),
+        Mistake("standardized the test set with its own mean and std",
+                ((X_train - mean) / std, by_own_statistics(X_test)),
+                "the test set must go through the training set's numbers: a new example has no "
+                "statistics of its own (try one single example)"),
+        Mistake("left the test set as it was", ((X_train - mean) / std, X_test),
+                "the model only ever saw standardized inputs: transform the test set too, with "
+                "the training set's mean and std"),
+        Mistake("divided by the variance instead of the standard deviation",
+                ((X_train - mean) / std ** 2, (X_test - mean) / std ** 2),
+                "divide by the standard deviation, np.std (the square root of the variance)"),
+        Mistake("used the sample std (ddof=1)",
+                ((X_train - mean) / sample_std, (X_test - mean) / sample_std),
+                "StandardScaler divides by m, not m - 1: use np.std's default (ddof=0)"),
+        Mistake("only subtracted the mean", (X_train - mean, X_test - mean),
+                "also divide by each feature's standard deviation"),
+        Mistake("only divided by the standard deviation", (X_train / std, X_test / std),
+                "also subtract each feature's mean first"),
+        Mistake("used one mean and one std for all the features together",
+                ((X_train - overall_mean) / overall_std, (X_test - overall_mean) / overall_std),
+                "each feature (row) needs its own mean and std, over the examples: axis=1, "
+                "keepdims=True"),
+        Mistake("standardized with the statistics of training and test sets together",
+                ((X_train - both_mean) / both_std, (X_test - both_mean) / both_std),
+                "the test set stands for data you have not seen: compute the mean and std on "
+                "X_train only"),
+    ]
 
 
 # scikit-learn's message when an array's columns do not match what the scaler was fitted on,
@@ -87,6 +89,24 @@ _PER_EXAMPLE = ("a mean or std with one entry per training example cannot be app
 _TRANSPOSE_IN = ("StandardScaler reads rows as examples; here examples are columns. Fit it on "
                  "X_train.T, transform X_test.T, and transpose both results back: "
                  "scaler.transform(X_test.T).T")
+# What to do, not the code: the solution is at the end of the notebook.
+_WHAT_TO_DO = ("every feature (row) of both sets: subtract the training set's mean of that "
+               "feature and divide by its standard deviation (ddof=0), both taken over the "
+               "training examples only")
+
+
+def _known_value_error(error: ValueError, label: str):
+    """(False, message, hint) for a ValueError a known mistake raises, else None."""
+    # StandardScaler given column-layout arrays: it fits one "feature" per example, and the
+    # test set (another number of examples) cannot go through it.
+    if _SKLEARN_FEATURE_COUNT.search(str(error)):
+        return (False, f"{label}: scikit-learn raised ValueError: {error} (the scaler was "
+                "given examples as columns, so it took them for features)", _TRANSPOSE_IN)
+    # Statistics over axis 0 have one entry per training example: they cannot be broadcast
+    # against a test set of another size.
+    if "could not be broadcast" in str(error):
+        return False, f"{label}: your code raised ValueError: {error}", _PER_EXAMPLE
+    return None
 
 
 def _transposed_back_forgotten(out, expected):
@@ -94,13 +114,11 @@ def _transposed_back_forgotten(out, expected):
     (rows as examples), i.e. the .T back to columns was forgotten; None if out is not that."""
     names = []
     for name, got, want in zip(("X_train_std", "X_test_std"), out, expected):
-        got = np.asarray(got, dtype=float)
-        if got.shape == want.shape and np.allclose(got, want, rtol=1e-6, atol=1e-9):
+        if matches(got, want):
             continue
-        if got.shape == want.T.shape and np.allclose(got, want.T, rtol=1e-6, atol=1e-9):
-            names.append(f"{name} has shape {got.shape}")
-        else:
+        if not matches(got, want.T):
             return None
+        names.append(f"{name} has shape {np.shape(got)}")
     return names or None
 
 
@@ -111,18 +129,10 @@ def _standardize_case(m_train, m_test, seed, label):
         try:
             out = fn(X_train, X_test)
         except ValueError as error:
-            # StandardScaler given column-layout arrays: it fits one "feature" per example,
-            # and the test set (another number of examples) cannot go through it.
-            if _SKLEARN_FEATURE_COUNT.search(str(error)):
-                return (False, f"{label}: scikit-learn raised ValueError: {error} (the "
-                        "scaler was given examples as columns, so it took them for features)",
-                        _TRANSPOSE_IN)
-            # Statistics over axis 0 have one entry per training example: they cannot be
-            # broadcast against a test set of another size.
-            if "could not be broadcast" in str(error):
-                return (False, f"{label}: your code raised ValueError: {error}",
-                        _PER_EXAMPLE)
-            raise
+            verdict = _known_value_error(error, label)
+            if verdict is None:
+                raise
+            return verdict
         if not isinstance(out, (tuple, list)) or len(out) != 2:  # a list of two is fine too
             return (False, f"{label}: expected a tuple (X_train_std, X_test_std), got "
                     f"{type(out).__name__}",
@@ -130,30 +140,22 @@ def _standardize_case(m_train, m_test, seed, label):
         if not (np.array_equal(X_train, originals[0]) and np.array_equal(X_test, originals[1])):
             return (False, f"{label}: your function changed X_train or X_test in place",
                     "compute new arrays (X - mean) / std; do not use -= or /= on the inputs")
-        scaler = lesson.fit_scaler(originals[0])
-        expected = (lesson.standardize(originals[0], scaler), lesson.standardize(originals[1], scaler))
-        if _matches(out, expected):
+        expected = _standardized(*originals)
+        if matches(out, expected):
             return True, f"{label}: both sets standardized with the training set's statistics", None
-        try:
-            transposed = _transposed_back_forgotten(out, expected)
-        except (TypeError, ValueError):
-            transposed = None
+        transposed = _transposed_back_forgotten(out, expected)
         if transposed:
             return (False, f"{label}: the values are right, but {' and '.join(transposed)}: "
                     f"rows as examples, scikit-learn's layout, not the course's (n_x, m)",
                     "transpose the results back to one example per column: "
                     "scaler.transform(X_test.T).T")
-        for mistake, (wrong, hint) in _wrong_versions(*originals).items():
-            if _matches(out, wrong):
-                return False, f"{label}: you {mistake}", hint
-        for name, got, want in (("X_train_std", out[0], expected[0]), ("X_test_std", out[1], expected[1])):
+        mistake = known_mistake(out, _wrong_versions(*originals))
+        if mistake is not None:
+            return False, f"{label}: you {mistake.what}", mistake.hint
+        for name, got, want in zip(("X_train_std", "X_test_std"), out, expected):
             ok, message = describe_difference(name, got, want)
             if not ok:
-                # What to do, not the code: the solution is at the end of the notebook.
-                return (False, f"{label}: {message}",
-                        "every feature (row) of both sets: subtract the training set's mean of "
-                        "that feature and divide by its standard deviation (ddof=0), both "
-                        "taken over the training examples only")
+                return False, f"{label}: {message}", _WHAT_TO_DO
         return False, f"{label}: not the expected result", None
     return case
 
@@ -166,7 +168,7 @@ def standardize_with_train_stats(fn):
     return grade("Standardize with the training set's statistics", cases, fn)
 
 
-# ---------------------------------------------------------------- predict the condition number
+# ---------------------------------------------------------------- numbers, exact or measured
 
 # The exercise: linear regression J(w) = 1/(2m) ||w X - y||^2 on two centered, uncorrelated
 # features with standard deviations 3 and 15. Exercises 2 and 3 ask for the exact values
@@ -176,22 +178,12 @@ def standardize_with_train_stats(fn):
 # so 27.5 is an ordinary sample). Such a reader passes the features too (X=...) and is graded
 # against the sample's own value.
 EXERCISE_STDS = (3.0, 15.0)
+LAMBDA_MIN, LAMBDA_MAX = np.square(EXERCISE_STDS)  # the Hessian's eigenvalues, 9 and 225
 RTOL = 0.01        # an answer within 1% of the exact value is right
 NEAR = (0.6, 1.7)  # a value within these factors of the exact one looks like a measurement
 PASS_X = ("if you measured it on features you drew, pass them too, e.g. "
           "{name}(your_answer, X=X) with X of shape (2, m), and it is checked against "
           "their own value; otherwise work it out from the two standard deviations alone")
-
-
-def _number(value):
-    if callable(value):
-        value = value()
-    if isinstance(value, np.ndarray) and value.size == 1:  # e.g. ev[-1:] / ev[:1]
-        value = value.item()
-    try:
-        return float(value), None
-    except (TypeError, ValueError):
-        return None, f"expected a number, got {type(value).__name__}"
 
 
 def _sample(X):
@@ -230,8 +222,71 @@ def _sample_hessians(X):
             "the covariance (ddof=1)": centred @ centred.T / (m - 1)}
 
 
-def _close(value, truth, rtol=RTOL) -> bool:
-    return bool(np.isclose(value, truth, rtol=rtol, atol=0))
+def _measured_as(value, sample, measure):
+    """Which of the sample's Hessians gives `value` as measure(H) (within RTOL), or None."""
+    return next((how for how, H in _sample_hessians(sample).items()
+                 if np.isclose(value, measure(H), rtol=RTOL, atol=0)), None)
+
+
+def _grade_measurable(title: str, answer, X, case, from_sample):
+    """Grade one number with `case` (a number_case on the exact value). When the reader
+    passed X, the features they measured on, their sample has the first word:
+    from_sample(value, sample) -> (ok, message, hint), or None to go on to `case`."""
+    if X is None:
+        return grade(title, [case], lambda: answer)
+
+    def sample_first(given):
+        value, problem, _ = as_number(given)
+        if problem:
+            return case(given)  # which says what is wrong with the number
+        sample, problem = _sample(X)
+        if problem:
+            return False, problem, "draw two centered features with standard deviations 3 and 15"
+        return from_sample(value, sample) or case(given)
+
+    return grade(title, [sample_first], lambda: answer)
+
+
+def _last_word(X, truth: float, measure, *, exact: str, grader: str, hint: str):
+    """number_case's `accept`, its last word before "not right". With the reader's features
+    X: the answer is neither the exact {exact} nor their sample's, measure(X X^T / m).
+    Without them: an answer near the exact value may be a measurement, so ask for X."""
+    def accept(value):
+        if X is None:
+            if NEAR[0] * truth < value < NEAR[1] * truth:
+                return (False, f"{value:,.4g} is near the exact value but not within 1% of it",
+                        PASS_X.format(name=f"cu.checks.{grader}"))
+            return None
+        measured = measure(_sample_hessians(_sample(X)[0])["X X^T / m"])
+        return (False, f"{value:,.4g} is neither the exact {exact} nor your sample's "
+                f"({measured:,.4g}, from X X^T / m)", hint)
+    return accept
+
+
+# ---------------------------------------------------------------- predict the condition number
+
+KAPPA = LAMBDA_MAX / LAMBDA_MIN
+KAPPA_MISTAKES = [
+    Mistake("the ratio of the standard deviations", EXERCISE_STDS[1] / EXERCISE_STDS[0],
+            "the curvature along w_i is the feature's second moment, E[x_i^2] = std^2 for a "
+            "centered feature: square the ratio"),
+    Mistake("lambda_max alone", LAMBDA_MAX,
+            "divide by lambda_min: kappa = lambda_max / lambda_min"),
+    Mistake("lambda_min / lambda_max", LAMBDA_MIN / LAMBDA_MAX,
+            "the condition number is the larger curvature over the smaller one: kappa >= 1"),
+    Mistake("a standard deviation over a variance", EXERCISE_STDS[1] / LAMBDA_MIN,
+            "both curvatures are variances: take the ratio of the two"),
+]
+
+
+def _kappa_from_sample(value, sample):
+    """Pass the sample's own condition number."""
+    how = _measured_as(value, sample, lesson.condition_number)
+    if how is None:
+        return None
+    return (True, f"{value:,.4g} is your sample's condition number, from {how}: right. The "
+            f"exact value for standard deviations 3 and 15 is {KAPPA:,.0f}; a sample's differs "
+            f"because its standard deviations and correlation are not exactly 3, 15 and 0", None)
 
 
 def condition_number_prediction(answer, X=None):
@@ -239,52 +294,56 @@ def condition_number_prediction(answer, X=None):
 
     Without X: the exact value for standard deviations 3 and 15 (within 1%). With X, the
     (2, m) features the reader drew and measured: their own condition number also passes."""
-    low, high = EXERCISE_STDS
-    truth = (high / low) ** 2
-    name = "cu.checks.condition_number_prediction"
+    case = number_case(KAPPA, right=f"condition number {KAPPA:,.0f}: right", rtol=RTOL,
+                       mistakes=KAPPA_MISTAKES,
+                       accept=_last_word(X, KAPPA, lesson.condition_number,
+                                         exact="condition number",
+                                         grader="condition_number_prediction",
+                                         hint="kappa = lambda_max / lambda_min of H = X X^T / m"),
+                       otherwise="H = X X^T / m is diagonal for uncorrelated centered features, "
+                                 "with the variances on the diagonal; kappa = largest / smallest")
+    return _grade_measurable("Predict the condition number", answer, X, case, _kappa_from_sample)
 
-    def case(value):
-        value, problem = _number(value)
-        if problem:
-            return False, problem, "work it out from the two standard deviations and pass the number"
-        if X is not None:
-            sample, problem = _sample(X)
-            if problem:
-                return False, problem, "draw two centered features with standard deviations 3 and 15"
-            for how, H in _sample_hessians(sample).items():
-                measured = lesson.condition_number(H)
-                if _close(value, measured):
-                    return (True, f"{value:,.4g} is your sample's condition number, from {how}: "
-                            f"right. The exact value for standard deviations 3 and 15 is "
-                            f"{truth:,.0f}; a sample's differs because its standard deviations "
-                            f"and correlation are not exactly 3, 15 and 0", None)
-        if _close(value, truth):
-            return True, f"condition number {truth:,.0f}: right", None
-        wrong = {
-            high / low: ("the ratio of the standard deviations",
-                         "the curvature along w_i is the feature's second moment, E[x_i^2] = "
-                         "std^2 for a centered feature: square the ratio"),
-            high ** 2: ("lambda_max alone", "divide by lambda_min: kappa = lambda_max / lambda_min"),
-            low ** 2 / high ** 2: ("lambda_min / lambda_max", "the condition number is the "
-                                   "larger curvature over the smaller one: kappa >= 1"),
-            high / low ** 2: ("a standard deviation over a variance", "both curvatures are variances: "
-                              "take the ratio of the two"),
-        }
-        for wrong_value, (what, hint) in wrong.items():
-            if _close(value, wrong_value):
-                return False, f"{value:,.4g} is {what}", hint
-        if X is not None:
-            measured = lesson.condition_number(_sample_hessians(sample)["X X^T / m"])
-            return (False, f"{value:,.4g} is neither the exact condition number nor your "
-                    f"sample's ({measured:,.4g}, from X X^T / m)",
-                    "kappa = lambda_max / lambda_min of H = X X^T / m")
-        if NEAR[0] * truth < value < NEAR[1] * truth:
-            return (False, f"{value:,.4g} is near the exact value but not within 1% of it",
-                    PASS_X.format(name=name))
-        return (False, f"{value:,.4g} is not the condition number",
-                "H = X X^T / m is diagonal for uncorrelated centered features, with the "
-                "variances on the diagonal; kappa = largest / smallest")
-    return grade("Predict the condition number", [case], lambda: answer)
+
+# ---------------------------------------------------------------- the largest stable learning rate
+
+LIMIT = 2 / LAMBDA_MAX
+BEST_RATE_HINT = ("that is the fastest rate; the question asks for the limit above which the "
+                  "run diverges")
+ALONG_EACH_AXIS = ("along w_i a step multiplies the error by (1 - lr * lambda_i); it must stay "
+                   "between -1 and 1 for every i")
+
+
+def _limit_mistakes(with_sample: bool) -> list[Mistake]:
+    """The known wrong limits. Without the reader's features, the best rate's hint adds that
+    a sampled 2 / lambda_max can land there too (the two are 4% apart)."""
+    best_rate_hint = BEST_RATE_HINT if with_sample else (
+        BEST_RATE_HINT + "; " + PASS_X.format(name="cu.checks.max_stable_learning_rate"))
+    return [
+        Mistake("within 1% of 1 / lambda_max", 1 / LAMBDA_MAX,
+                "a step of lr * lambda_max overshoots the minimum along w_2 but still shrinks "
+                "the error until lr * lambda_max = 2"),
+        Mistake("within 1% of the best rate, 2 / (lambda_min + lambda_max)",
+                2 / (LAMBDA_MIN + LAMBDA_MAX), best_rate_hint),
+        Mistake("within 1% of 2 / lambda_min", 2 / LAMBDA_MIN,
+                "the steepest direction sets the limit: use the largest curvature"),
+        Mistake("within 1% of 2 / std", 2 / EXERCISE_STDS[1],
+                "the curvature is the variance, std^2, not the std"),
+    ]
+
+
+def _limit_from_sample(value, sample):
+    """Pass the sample's own 2 / lambda_max; name its best rate, which may lie near 2 / 225."""
+    how = _measured_as(value, sample, lesson.max_stable_learning_rate)
+    if how is not None:
+        return (True, f"{value:.4g} is 2 / lambda_max of your sample, from {how}: right. The "
+                f"exact value for standard deviations 3 and 15 is 2 / {LAMBDA_MAX:,.0f} = "
+                f"{LIMIT:.3g}", None)
+    how = _measured_as(value, sample, lesson.best_learning_rate)
+    if how is not None:
+        return (False, f"{value:.4g} is your sample's best rate, 2 / (lambda_min + lambda_max), "
+                f"from {how}", BEST_RATE_HINT + ": 2 / lambda_max")
+    return None
 
 
 def max_stable_learning_rate(answer, X=None):
@@ -293,60 +352,11 @@ def max_stable_learning_rate(answer, X=None):
     Without X: the exact value for standard deviations 3 and 15 (within 1%). With X, the
     (2, m) features the reader drew and measured: their own 2 / lambda_max also passes, and
     their own best rate 2 / (lambda_min + lambda_max) is named as such."""
-    low, high = EXERCISE_STDS
-    lam_min, lam_max = low ** 2, high ** 2
-    truth = 2 / lam_max
-    name = "cu.checks.max_stable_learning_rate"
-
-    def case(value):
-        value, problem = _number(value)
-        if problem:
-            return False, problem, "work it out from the curvatures and pass the number"
-        if X is not None:  # the sample's own values first: its best rate may lie near 2 / 225
-            sample, problem = _sample(X)
-            if problem:
-                return False, problem, "draw two centered features with standard deviations 3 and 15"
-            hessians = _sample_hessians(sample)
-            for how, H in hessians.items():
-                limit = lesson.max_stable_learning_rate(H)
-                if _close(value, limit):
-                    return (True, f"{value:.4g} is 2 / lambda_max of your sample, from {how}: "
-                            f"right. The exact value for standard deviations 3 and 15 is "
-                            f"2 / {lam_max:,.0f} = {truth:.3g}", None)
-            for how, H in hessians.items():
-                if _close(value, lesson.best_learning_rate(H)):
-                    return (False, f"{value:.4g} is your sample's best rate, 2 / (lambda_min + "
-                            f"lambda_max), from {how}",
-                            "that is the fastest rate; the question asks for the limit above "
-                            "which the run diverges: 2 / lambda_max")
-        if _close(value, truth):
-            return True, f"2 / lambda_max = 2 / {lam_max:,.0f} = {truth:.3g}: right", None
-        wrong = {
-            1 / lam_max: ("1 / lambda_max", "a step of lr * lambda_max overshoots the minimum "
-                          "along w_2 but still shrinks the error until lr * lambda_max = 2"),
-            2 / (lam_min + lam_max): ("the best rate, 2 / (lambda_min + lambda_max)",
-                                      "that is the fastest rate; the question asks for the limit "
-                                      "above which the run diverges"),
-            2 / lam_min: ("2 / lambda_min", "the steepest direction sets the limit: use the "
-                          "largest curvature"),
-            2 / high: ("2 / std", "the curvature is the variance, std^2, not the std"),
-        }
-        for wrong_value, (what, hint) in wrong.items():
-            if _close(value, wrong_value):
-                if X is None and wrong_value == 2 / (lam_min + lam_max):
-                    # A sampled 2 / lambda_max can land here too (the two are 4% apart).
-                    hint += "; " + PASS_X.format(name=name)
-                return False, f"{value:.4g} is within 1% of {what}", hint
-        if X is not None:
-            limit = lesson.max_stable_learning_rate(hessians["X X^T / m"])
-            return (False, f"{value:.4g} is neither the exact limit nor your sample's "
-                    f"({limit:.4g}, from X X^T / m)",
-                    "along w_i a step multiplies the error by (1 - lr * lambda_i); it must "
-                    "stay between -1 and 1 for every i")
-        if NEAR[0] * truth < value < NEAR[1] * truth:
-            return (False, f"{value:.4g} is near the exact limit but not within 1% of it",
-                    PASS_X.format(name=name))
-        return (False, f"{value:.4g} is not the largest stable learning rate",
-                "along w_i a step multiplies the error by (1 - lr * lambda_i); it must stay "
-                "between -1 and 1 for every i")
-    return grade("The largest stable learning rate", [case], lambda: answer)
+    case = number_case(LIMIT, right=f"2 / lambda_max = 2 / {LAMBDA_MAX:,.0f} = {LIMIT:.3g}: right",
+                       rtol=RTOL, mistakes=_limit_mistakes(with_sample=X is not None),
+                       accept=_last_word(X, LIMIT, lesson.max_stable_learning_rate,
+                                         exact="limit", grader="max_stable_learning_rate",
+                                         hint=ALONG_EACH_AXIS),
+                       otherwise=ALONG_EACH_AXIS)
+    return _grade_measurable("The largest stable learning rate", answer, X, case,
+                             _limit_from_sample)

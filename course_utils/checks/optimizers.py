@@ -5,13 +5,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import describe_difference, grade
+from ._core import Mistake, describe_difference, grade, grade_number, known_mistake
 
 __all__ = ["momentum_step", "bias_correction", "adagrad_step_size"]
 
 
 def _is_pair(out):
     return isinstance(out, (tuple, list)) and len(out) == 2
+
+
+def _leaves_inputs_unchanged(call, inputs: tuple, operators: str, hint: str):
+    """A case's verdict on call(*copies of inputs): the course's optimizers never change the
+    arrays they are given, so neither may the reader's function. operators: the in-place
+    ones a reader would have used ("-= or +=")."""
+    copies = tuple(x.copy() for x in inputs)
+    with np.errstate(all="ignore"):  # a wrong formula's inf is another case's business
+        call(*copies)
+    if all(np.array_equal(copy, x) for copy, x in zip(copies, inputs)):
+        return True, "the inputs are left unchanged", None
+    return False, f"your function changed the arrays it was given (in-place {operators})", hint
 
 
 # ---------------------------------------------------------------- one momentum step
@@ -36,28 +48,31 @@ _HEAVY_BALL_HINT = ("that is the same method written another way (section 3): wi
                     "Here v is the course's average of the gradients: "
                     "v = beta * v + (1 - beta) * dW, then W = W - lr * v")
 
-_MOMENTUM_MISTAKES = {
-    "PyTorch's form v = beta v + g (no 1 - beta)":
-        (lambda W, v, g, lr, b: (W - lr * (b * v + g), b * v + g),
-         "the course averages the gradients: v = beta * v + (1 - beta) * dW"),
-    "the step uses the gradient, not the velocity":
-        (lambda W, v, g, lr, b: (W - lr * g, b * v + (1 - b) * g),
-         "the whole point: move by the velocity, W - lr * v, with the new v"),
-    "the step uses the old velocity":
-        (lambda W, v, g, lr, b: (W - lr * v, b * v + (1 - b) * g),
-         "update v first, then take the step with the new v"),
-    "the step goes uphill (W + lr * v)":
-        (lambda W, v, g, lr, b: (W + lr * (b * v + (1 - b) * g), b * v + (1 - b) * g),
-         "move against the gradient: W - lr * v"),
-    "beta and 1 - beta swapped":
-        (lambda W, v, g, lr, b: (W - lr * ((1 - b) * v + b * g), (1 - b) * v + b * g),
-         "beta (0.9) weighs the past velocity, 1 - beta (0.1) the new gradient"),
-    "seed 001's heavy-ball form u = beta u - lr dW, W = W + u":
-        (lambda W, v, g, lr, b: (W + (b * v - lr * g), b * v - lr * g), _HEAVY_BALL_HINT),
-    "the heavy-ball form with (1 - beta): u = beta u - lr (1 - beta) dW, W = W + u":
-        (lambda W, v, g, lr, b: (W + (b * v - lr * (1 - b) * g), b * v - lr * (1 - b) * g),
-         _HEAVY_BALL_HINT),
-}
+
+def _momentum_mistakes(W, v, dW, lr, beta) -> list[Mistake]:
+    """The known wrong steps from (W, v) with gradient dW: each Mistake's wrong answer is
+    the pair (W_new, v_new) it returns, arrays of W's shape."""
+    v_right = beta * v + (1 - beta) * dW
+    v_pytorch = beta * v + dW
+    v_swapped = (1 - beta) * v + beta * dW
+    u_seed = beta * v - lr * dW  # the heavy ball's movement u, from v read as u
+    u_seed_averaged = beta * v - lr * (1 - beta) * dW
+    return [
+        Mistake("PyTorch's form v = beta v + g (no 1 - beta)", (W - lr * v_pytorch, v_pytorch),
+                "the course averages the gradients: v = beta * v + (1 - beta) * dW"),
+        Mistake("the step uses the gradient, not the velocity", (W - lr * dW, v_right),
+                "the whole point: move by the velocity, W - lr * v, with the new v"),
+        Mistake("the step uses the old velocity", (W - lr * v, v_right),
+                "update v first, then take the step with the new v"),
+        Mistake("the step goes uphill (W + lr * v)", (W + lr * v_right, v_right),
+                "move against the gradient: W - lr * v"),
+        Mistake("beta and 1 - beta swapped", (W - lr * v_swapped, v_swapped),
+                "beta (0.9) weighs the past velocity, 1 - beta (0.1) the new gradient"),
+        Mistake("seed 001's heavy-ball form u = beta u - lr dW, W = W + u",
+                (W + u_seed, u_seed), _HEAVY_BALL_HINT),
+        Mistake("the heavy-ball form with (1 - beta): u = beta u - lr (1 - beta) dW, W = W + u",
+                (W + u_seed_averaged, u_seed_averaged), _HEAVY_BALL_HINT),
+    ]
 
 
 def _momentum_returns_pair(fn):
@@ -78,32 +93,30 @@ def _momentum_returns_pair(fn):
 
 
 def _momentum_values(fn):
+    """Two steps in a row, each from the right (W, v) of the step before."""
     W, v = _W.copy(), _V.copy()
-    for step, g in ((1, _G1), (2, _G2)):
-        got_W, got_v = (np.asarray(x, dtype=float) for x in fn(W.copy(), v.copy(), g.copy(), _LR, _BETA))
-        want_W, want_v = _momentum_reference(W, v, g, _LR, _BETA)
+    for step, dW in ((1, _G1), (2, _G2)):
+        got_W, got_v = (np.asarray(x, dtype=float)
+                        for x in fn(W.copy(), v.copy(), dW.copy(), _LR, _BETA))
+        want_W, want_v = _momentum_reference(W, v, dW, _LR, _BETA)
         ok_v, message_v = describe_difference(f"v after step {step}", got_v, want_v)
         ok_W, message_W = describe_difference(f"W after step {step}", got_W, want_W)
         if not (ok_v and ok_W):
-            for mistake, (wrong, hint) in _MOMENTUM_MISTAKES.items():
-                wrong_W, wrong_v = wrong(W, v, g, _LR, _BETA)
-                if np.allclose(got_W, wrong_W) and np.allclose(got_v, wrong_v):
-                    return False, f"step {step}: looks like {mistake}", hint
-            message = message_v if not ok_v else message_W
-            return (False, f"step {step}: {message}",
+            mistake = known_mistake((got_W, got_v), _momentum_mistakes(W, v, dW, _LR, _BETA),
+                                    rtol=1e-5, atol=1e-8)
+            if mistake is not None:
+                return False, f"step {step}: looks like {mistake.what}", mistake.hint
+            return (False, f"step {step}: {message_v if not ok_v else message_W}",
                     "v = beta * v + (1 - beta) * dW, then W = W - lr * v")
         W, v = want_W, want_v
     return True, "two steps in a row match v = beta v + (1 - beta) dW; W = W - lr v", None
 
 
 def _momentum_no_mutation(fn):
-    W, v, g = _W.copy(), _V.copy(), _G1.copy()
-    fn(W, v, g, _LR, _BETA)
-    if not (np.array_equal(W, _W) and np.array_equal(v, _V) and np.array_equal(g, _G1)):
-        return (False, "your function changed the arrays it was given (in-place -= or +=)",
-                "return new arrays (W_new = W - lr * v_new) instead of changing W or v in place: "
-                "the course's optimizers never change their inputs")
-    return True, "the inputs are left unchanged", None
+    return _leaves_inputs_unchanged(
+        lambda W, v, dW: fn(W, v, dW, _LR, _BETA), (_W, _V, _G1), "-= or +=",
+        "return new arrays (W_new = W - lr * v_new) instead of changing W or v in place: "
+        "the course's optimizers never change their inputs")
 
 
 def momentum_step(fn):
@@ -116,7 +129,7 @@ def momentum_step(fn):
 
 _M = np.array([[0.02, -0.05], [0.1, 0.0]])
 _S = np.array([[4e-4, 2.5e-3], [1e-2, 1e-6]])
-_CASES = ((1, 0.9, 0.999), (5, 0.9, 0.999), (40, 0.8, 0.99))
+_CASES = ((1, 0.9, 0.999), (5, 0.9, 0.999), (40, 0.8, 0.99))  # (t, beta1, beta2)
 _T_HINT = ("t counts the gradients averaged so far, this one included: the first step has "
            "t = 1, so divide by 1 - beta1 ** t")
 
@@ -125,28 +138,32 @@ def _corrected(m, v, t, beta1, beta2):
     return m / (1 - beta1 ** t), v / (1 - beta2 ** t)
 
 
-_CORRECTION_MISTAKES = {
-    "t - 1 in the exponent": (lambda m, v, t, b1, b2: _corrected(m, v, t - 1, b1, b2) if t > 1
-                              else (None, None), _T_HINT),
-    "t + 1 in the exponent": (lambda m, v, t, b1, b2: _corrected(m, v, t + 1, b1, b2), _T_HINT),
-    "(1 - beta) ** t instead of 1 - beta ** t": (
-        lambda m, v, t, b1, b2: (m / (1 - b1) ** t, v / (1 - b2) ** t),
-        "the power goes on beta alone: 1 - beta1 ** t (Python's ** binds before -); "
-        "(1 - beta1) ** t is a tiny number that blows the averages up"),
-    "only m corrected": (lambda m, v, t, b1, b2: (m / (1 - b1 ** t), v),
-                         "v starts at 0 too: v_hat = v / (1 - beta2 ** t)"),
-    "only v corrected": (lambda m, v, t, b1, b2: (m, v / (1 - b2 ** t)),
-                         "m starts at 0 too: m_hat = m / (1 - beta1 ** t)"),
-    "the betas swapped": (lambda m, v, t, b1, b2: _corrected(m, v, t, b2, b1),
-                          "m, the average of g, goes with beta1; v, the average of g^2, with beta2"),
-    "multiplied instead of divided": (lambda m, v, t, b1, b2: (m * (1 - b1 ** t), v * (1 - b2 ** t)),
-                                      "the averages are too small early on: divide by "
-                                      "1 - beta ** t (a number below 1) to scale them up"),
-    "the square root of v's correction": (lambda m, v, t, b1, b2: (m / (1 - b1 ** t),
-                                                                  v / np.sqrt(1 - b2 ** t)),
-                                          "correct v itself: v / (1 - beta2 ** t); the square "
-                                          "root comes later, in the update"),
-}
+def _correction_mistakes(m, v, t, beta1, beta2) -> list[Mistake]:
+    """The known wrong corrections at step t: each Mistake's wrong answer is the pair
+    (m_hat, v_hat) it returns. (At t = 1, t - 1 divides by zero: the finiteness check
+    names that one.)"""
+    off_by_one = [Mistake("t - 1 in the exponent", _corrected(m, v, t - 1, beta1, beta2),
+                          _T_HINT)] if t > 1 else []
+    return off_by_one + [
+        Mistake("t + 1 in the exponent", _corrected(m, v, t + 1, beta1, beta2), _T_HINT),
+        Mistake("(1 - beta) ** t instead of 1 - beta ** t",
+                (m / (1 - beta1) ** t, v / (1 - beta2) ** t),
+                "the power goes on beta alone: 1 - beta1 ** t (Python's ** binds before -); "
+                "(1 - beta1) ** t is a tiny number that blows the averages up"),
+        Mistake("only m corrected", (m / (1 - beta1 ** t), v),
+                "v starts at 0 too: v_hat = v / (1 - beta2 ** t)"),
+        Mistake("only v corrected", (m, v / (1 - beta2 ** t)),
+                "m starts at 0 too: m_hat = m / (1 - beta1 ** t)"),
+        Mistake("the betas swapped", _corrected(m, v, t, beta2, beta1),
+                "m, the average of g, goes with beta1; v, the average of g^2, with beta2"),
+        Mistake("multiplied instead of divided", (m * (1 - beta1 ** t), v * (1 - beta2 ** t)),
+                "the averages are too small early on: divide by 1 - beta ** t (a number "
+                "below 1) to scale them up"),
+        Mistake("the square root of v's correction",
+                (m / (1 - beta1 ** t), v / np.sqrt(1 - beta2 ** t)),
+                "correct v itself: v / (1 - beta2 ** t); the square root comes later, in the "
+                "update"),
+    ]
 
 
 def _correction_values(fn):
@@ -156,20 +173,19 @@ def _correction_values(fn):
         if not _is_pair(out):
             return (False, f"bias_correction should return a pair (m_hat, v_hat), got "
                     f"{type(out).__name__}", "end with: return m_hat, v_hat")
-        got_m, got_v = out
-        if not all(np.all(np.isfinite(np.asarray(x, dtype=float))) for x in out):
+        got_m, got_v = (np.asarray(x, dtype=float) for x in out)
+        if not (np.all(np.isfinite(got_m)) and np.all(np.isfinite(got_v))):
             return (False, f"t={t}: your m_hat or v_hat is inf or NaN (a division by zero?)",
                     _T_HINT)
         want_m, want_v = _corrected(_M, _S, t, beta1, beta2)
-        ok_m, message_m = describe_difference(f"m_hat at t={t}", got_m, want_m)
-        ok_v, message_v = describe_difference(f"v_hat at t={t}", got_v, want_v)
+        ok_m, message_m = describe_difference(f"m_hat at t={t}", out[0], want_m)
+        ok_v, message_v = describe_difference(f"v_hat at t={t}", out[1], want_v)
         if ok_m and ok_v:
             continue
-        for mistake, (wrong, hint) in _CORRECTION_MISTAKES.items():
-            wrong_m, wrong_v = wrong(_M, _S, t, beta1, beta2)
-            if wrong_m is not None and np.allclose(np.asarray(got_m, float), wrong_m) and \
-                    np.allclose(np.asarray(got_v, float), wrong_v):
-                return False, f"t={t}: looks like {mistake}", hint
+        mistake = known_mistake((got_m, got_v), _correction_mistakes(_M, _S, t, beta1, beta2),
+                                rtol=1e-5, atol=1e-8)
+        if mistake is not None:
+            return False, f"t={t}: looks like {mistake.what}", mistake.hint
         return (False, f"t={t}, beta1={beta1}, beta2={beta2}: "
                 f"{message_m if not ok_m else message_v}",
                 "m_hat = m / (1 - beta1 ** t), v_hat = v / (1 - beta2 ** t)")
@@ -189,16 +205,12 @@ def _correction_first_step(fn):
 
 
 def _correction_no_mutation(fn):
-    """The same rule as momentum_step's: the course's optimizers never change their inputs,
-    so m /= (1 - beta1 ** t) (which overwrites Adam's running average) is not accepted."""
-    m, v = _M.copy(), _S.copy()
-    with np.errstate(all="ignore"):
-        fn(m, v, 5, 0.9, 0.999)
-    if not (np.array_equal(m, _M) and np.array_equal(v, _S)):
-        return (False, "your function changed the arrays it was given (in-place /= or *=)",
-                "return new arrays (m_hat = m / ...) instead of changing m or v in place: "
-                "m and v are Adam's running averages, and the next step needs them uncorrected")
-    return True, "the inputs are left unchanged", None
+    """The same rule as momentum_step's, so m /= (1 - beta1 ** t) (which overwrites Adam's
+    running average) is not accepted."""
+    return _leaves_inputs_unchanged(
+        lambda m, v: fn(m, v, 5, 0.9, 0.999), (_M, _S), "/= or *=",
+        "return new arrays (m_hat = m / ...) instead of changing m or v in place: m and v "
+        "are Adam's running averages, and the next step needs them uncorrected")
 
 
 def bias_correction(fn):
@@ -212,48 +224,44 @@ def bias_correction(fn):
 # The exercise: AdaGrad with lr 0.1 receives the same gradient g = 2 at every step (one
 # parameter, eps negligible). How long is its 100th step?
 ADAGRAD_LR, ADAGRAD_GRADIENT, ADAGRAD_STEP = 0.1, 2.0, 100
+# The off-by-one answers lie 0.5% from the right one: a tolerance of 0.1% tells them apart.
+ADAGRAD_RTOL = 1e-3
+_OFF_BY_ONE_HINT = ("the 100th step divides by the root of G after 100 gradients, this one "
+                    "included")
+
+
+def _adagrad_mistakes(lr, g, t) -> list[Mistake]:
+    """The known wrong lengths of step t, AdaGrad at rate lr under a constant gradient g."""
+    return [
+        Mistake("lr / sqrt(G): the step multiplies g too", lr / np.sqrt(t * g * g),
+                "the step is lr * g / sqrt(G), with G = t g^2: the gradient appears above "
+                "and below"),
+        Mistake("the step after 99 gradients, not 100 (off by one)",
+                lr * g / np.sqrt((t - 1) * g * g), _OFF_BY_ONE_HINT),
+        Mistake("the step after 101 gradients, not 100 (off by one)",
+                lr * g / np.sqrt((t + 1) * g * g), _OFF_BY_ONE_HINT),
+        Mistake("RMSProp's answer (the step does not shrink)", lr,
+                "that is RMSProp's step once its average has settled; AdaGrad sums every "
+                "squared gradient, G = t g^2, which only grows"),
+        Mistake("lr / t", lr / t, "G grows like t, and the step divides by its square root"),
+        Mistake("lr * g / sqrt(t)", lr * g / np.sqrt(t),
+                "the step divides g by sqrt(G) = sqrt(t) |g|: the size of g cancels"),
+        Mistake("lr * g / t (no square root)", lr * g / t,
+                "the step divides by sqrt(G), not G"),
+    ]
+
+
+def _not_the_step(value):
+    """The last word on a number that is neither right nor a known mistake."""
+    return (False, f"{value:.4g} is not the length of the 100th step",
+            "after t steps G = t g^2; the step is lr * g / sqrt(G)")
 
 
 def adagrad_step_size(answer):
     """Grade a number: the length of AdaGrad's 100th step under a constant gradient."""
-    def case(value):
-        if callable(value):
-            value = value()
-        if isinstance(value, (str, bytes)):
-            return (False, f"expected a number, got the string {value!r}",
-                    "pass the number itself, without quotes")
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            return (False, f"expected a number, got {type(value).__name__}",
-                    "work it out and pass the number")
-        lr, g, t = ADAGRAD_LR, ADAGRAD_GRADIENT, ADAGRAD_STEP
-        truth = lr * g / np.sqrt(t * g * g)  # G = t g^2 after t steps
-        # Named mistakes first, at a tolerance (0.1%) that separates them from the answer:
-        # the off-by-one answers lie 0.5% from it.
-        wrong = {
-            "lr / sqrt(G): the step multiplies g too": (
-                lr / np.sqrt(t * g * g), "the step is lr * g / sqrt(G), with G = t g^2: "
-                                         "the gradient appears above and below"),
-            "the step after 99 gradients, not 100 (off by one)": (
-                lr * g / np.sqrt((t - 1) * g * g), "the 100th step divides by the root of G "
-                                                   "after 100 gradients, this one included"),
-            "the step after 101 gradients, not 100 (off by one)": (
-                lr * g / np.sqrt((t + 1) * g * g), "the 100th step divides by the root of G "
-                                                   "after 100 gradients, this one included"),
-            "RMSProp's answer (the step does not shrink)": (
-                lr, "that is RMSProp's step once its average has settled; AdaGrad sums "
-                    "every squared gradient, G = t g^2, which only grows"),
-            "lr / t": (lr / t, "G grows like t, and the step divides by its square root"),
-            "lr * g / sqrt(t)": (lr * g / np.sqrt(t), "the step divides g by sqrt(G) = "
-                                 "sqrt(t) |g|: the size of g cancels"),
-            "lr * g / t (no square root)": (lr * g / t, "the step divides by sqrt(G), not G"),
-        }
-        for name, (wrong_value, hint) in wrong.items():
-            if np.isclose(value, wrong_value, rtol=1e-3, atol=0):
-                return False, f"{value:.4g} is {name}", hint
-        if np.isclose(value, truth, rtol=1e-3, atol=0):
-            return True, f"{value:.4g}: right", None
-        return (False, f"{value:.4g} is not the length of the 100th step",
-                "after t steps G = t g^2; the step is lr * g / sqrt(G)")
-    return grade("AdaGrad's 100th step", [case], lambda: answer)
+    lr, g, t = ADAGRAD_LR, ADAGRAD_GRADIENT, ADAGRAD_STEP
+    truth = lr * g / np.sqrt(t * g * g)  # G = t g^2 after t steps
+    return grade_number(
+        "AdaGrad's 100th step", answer, truth, rtol=ADAGRAD_RTOL,
+        right="{value:.4g}: right", mistakes=_adagrad_mistakes(lr, g, t),
+        accept=_not_the_step, otherwise="after t steps G = t g^2; the step is lr * g / sqrt(G)")

@@ -3,16 +3,17 @@ dropout, L1's soft-threshold step, and the weight decay that matches an L2 penal
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from .. import gradcheck as _gradcheck
 from .. import losses
-from ._core import describe_difference, grade
+from ._core import (Mistake, as_number, describe_difference, grade, grade_number, known_mistake,
+                    matches)
 from .gradcheck import gradient_case
 
 __all__ = ["l2_penalty", "inverted_dropout", "soft_threshold", "matching_weight_decay"]
+
+EXACT = 1e-9  # relative tolerance: a right formula, however written, agrees to rounding
 
 
 # ---------------------------------------------------------------- L2 cost and gradient
@@ -27,6 +28,41 @@ def _l2_params():
 L2_LAMBDA, L2_M = 0.7, 50
 
 
+def _total(params, keys, term) -> float:
+    """sum over the blocks `keys` of sum(term(block)), e.g. the sum of squares of the weights."""
+    return sum(float(np.sum(term(params[k]))) for k in keys)
+
+
+def _l2_cost(params):
+    """The penalty lambda / (2m) * sum ||W||^2 as a function of every parameter (the biases
+    do not enter it)."""
+    return L2_LAMBDA / (2 * L2_M) * _total(params, losses.weight_keys(params), np.square)
+
+
+def _l2_value_mistakes(params):
+    """The known wrong penalties at params, each as the number it gives."""
+    weights = losses.weight_keys(params)
+    squares = _total(params, weights, np.square)
+    n_weights = sum(params[k].size for k in weights)
+    return [
+        Mistake("without the 1/2", L2_LAMBDA / L2_M * squares,
+                "the source course's cost is lambda / (2m) * sum ||W||^2: the 1/2 makes the "
+                "gradient lambda / m * W"),
+        Mistake("with the biases included",
+                L2_LAMBDA / (2 * L2_M) * _total(params, params, np.square),
+                "penalize the weights W only, not the biases b (keys starting with 'W')"),
+        Mistake("dividing by the number of weights instead of m",
+                L2_LAMBDA / (2 * n_weights) * squares,
+                "m is the number of training examples, as in the cost the penalty is added to "
+                "(seed 004 calls it the number of weights: it is not)"),
+        Mistake("without dividing by m", L2_LAMBDA / 2 * squares,
+                "divide by 2m, m the number of examples"),
+        Mistake("with sum |W| (that is L1)",
+                L2_LAMBDA / (2 * L2_M) * _total(params, weights, np.abs),
+                "square the weights: W ** 2"),
+    ]
+
+
 def _l2_value(fn):
     params = _l2_params()
     copies = {k: v.copy() for k, v in params.items()}
@@ -37,70 +73,56 @@ def _l2_value(fn):
     if any(not np.array_equal(params[k], copies[k]) for k in params):
         return (False, "l2_penalty changed the parameters it was given",
                 "compute new arrays (lambd / m * W) instead of changing params in place")
-    value = out[0]
-    if not isinstance(value, (numbers.Real, np.floating, np.ndarray)) or np.size(value) != 1:
-        return (False, f"the value should be one number, got {type(value).__name__}",
+    value, problem, _ = as_number(out[0])
+    if problem:
+        return (False, f"the value should be one number, got {type(out[0]).__name__}",
                 "sum the squares of every entry of every W: np.sum(W ** 2)")
-    value = float(np.asarray(value))
-    sum_w = sum(float(np.sum(params[k] ** 2)) for k in ("W1", "W2"))
-    sum_all = sum_w + sum(float(np.sum(params[k] ** 2)) for k in ("b1", "b2"))
-    n_weights = params["W1"].size + params["W2"].size
-    expected = L2_LAMBDA / (2 * L2_M) * sum_w
-    if np.isclose(value, expected, rtol=1e-9):
+    expected = _l2_cost(params)
+    if np.isclose(value, expected, rtol=EXACT):
         return True, f"the penalty lambda / (2m) * sum ||W||^2 = {expected:.6g} is right", None
-    wrong = {
-        "without the 1/2": (L2_LAMBDA / L2_M * sum_w,
-                            "the source course's cost is lambda / (2m) * sum ||W||^2: the 1/2 "
-                            "makes the gradient lambda / m * W"),
-        "with the biases included": (L2_LAMBDA / (2 * L2_M) * sum_all,
-                                     "penalize the weights W only, not the biases b (keys "
-                                     "starting with 'W')"),
-        "dividing by the number of weights instead of m": (
-            L2_LAMBDA / (2 * n_weights) * sum_w,
-            "m is the number of training examples, as in the cost the penalty is added to "
-            "(seed 004 calls it the number of weights: it is not)"),
-        "without dividing by m": (L2_LAMBDA / 2 * sum_w, "divide by 2m, m the number of examples"),
-        "with sum |W| (that is L1)": (L2_LAMBDA / (2 * L2_M) * sum(
-            float(np.sum(np.abs(params[k]))) for k in ("W1", "W2")), "square the weights: W ** 2"),
-    }
-    for name, (wrong_value, hint) in wrong.items():
-        if np.isclose(value, wrong_value, rtol=1e-9):
-            return False, f"your value {value:.6g} is what you get {name}", hint
+    mistake = known_mistake(value, _l2_value_mistakes(params), rtol=EXACT)
+    if mistake is not None:
+        return False, f"your value {value:.6g} is what you get {mistake.what}", mistake.hint
     return (False, f"your value {value:.6g}, expected {expected:.6g}",
             "lambd / (2 * m) * (np.sum(W1 ** 2) + np.sum(W2 ** 2) + ...), weights only")
 
 
-def _l2_cost(params):
-    """The penalty as a function of every parameter (the biases do not enter it)."""
-    return L2_LAMBDA / (2 * L2_M) * sum(float(np.sum(params[k] ** 2)) for k in ("W1", "W2"))
+def _l2_factor_mistakes(n_weights: int):
+    """The known wrong gradients of a W, each as the factor it is of the right one,
+    lambda / m * W."""
+    return [
+        Mistake("the 1/2 kept", 0.5,
+                "the derivative of w^2 is 2w: lambda / (2m) * 2W = lambda / m * W"),
+        Mistake("m left out", L2_M, "divide by m, the number of training examples: lambda / m * W"),
+        Mistake("divided by the number of weights", L2_M / n_weights,
+                "m is the number of training examples, not of weights (seed 004 says "
+                "otherwise: it is wrong)"),
+        Mistake("the sign flipped", -1.0,
+                "the penalty pulls the weights towards 0: + lambda / m * W"),
+    ]
 
 
-def _l2_mistake(params):
-    """hint(flagged, grads, grads_num) for gradient_case: the typical L2-gradient mistakes."""
-    n_weights = params["W1"].size + params["W2"].size
+def _l2_gradient_hint(params):
+    """hint(flagged, grads, grads_num) for gradient_case: the typical L2-gradient mistakes
+    (a bias gradient that is not zero; L1's gradient; a known wrong factor)."""
+    factor_mistakes = _l2_factor_mistakes(sum(params[k].size for k in losses.weight_keys(params)))
 
     def hint(flagged, grads, grads_num):
+        biases = [key for key in flagged if not losses.is_weight(key)]
+        if biases:
+            return (f"grads['d{biases[0]}'] is not zero: the penalty does not depend on the "
+                    "biases; leave them out of the penalty and of its gradient")
         for key in flagged:
-            if key.startswith("b"):
-                return (f"grads['d{key}'] is not zero: the penalty does not depend on the "
-                        "biases; leave them out of the penalty and of its gradient")
-        for key in flagged:
-            got, W = np.asarray(grads["d" + key], dtype=float), params[key]
-            if np.allclose(got, L2_LAMBDA / L2_M * np.sign(W)):
+            got = np.asarray(grads["d" + key], dtype=float)
+            if matches(got, L2_LAMBDA / L2_M * np.sign(params[key])):
                 return f"d{key} is L1's gradient (lambda / m * sign(W)); L2's is lambda / m * W"
             factor, residual = _gradcheck.scale_factor(got, grads_num["d" + key])
             if residual > 1e-6:
                 continue
-            known = {0.5: "the derivative of w^2 is 2w: lambda / (2m) * 2W = lambda / m * W",
-                     L2_M: "divide by m, the number of training examples: lambda / m * W",
-                     L2_M / n_weights: ("m is the number of training examples, not of weights "
-                                        "(seed 004 says otherwise: it is wrong)"),
-                     -1.0: "the penalty pulls the weights towards 0: + lambda / m * W"}
-            for value, words in known.items():
-                if np.isclose(factor, value, rtol=1e-6):
-                    return f"d{key} is {factor:.3g} times the right gradient: {words}"
-            return (f"d{key} is {factor:.3g} times the right gradient: a constant factor is "
-                    "wrong; it should be lambda / m * W")
+            mistake = known_mistake(factor, factor_mistakes, rtol=1e-6, atol=0)
+            words = mistake.hint if mistake is not None else (
+                "a constant factor is wrong; it should be lambda / m * W")
+            return f"d{key} is {factor:.3g} times the right gradient: {words}"
         return "the gradient of lambda / (2m) * ||W||^2 is lambda / m * W, for each W"
     return hint
 
@@ -114,14 +136,14 @@ def _l2_grads(fn):
     if not isinstance(grads, dict):
         return (False, f"grads should be a dict like {{'dW1': ...}}, got {type(grads).__name__}",
                 "build {'d' + key: ... for each weight key}")
-    for key in ("W1", "W2"):
+    for key in losses.weight_keys(params):
         if "d" + key not in grads:
             return (False, f"grads has no 'd{key}'", "one gradient per weight matrix, keyed "
                     "'dW1', 'dW2', ... (a 'd' before the parameter's key)")
-    full = {**{"d" + k: np.zeros_like(params[k]) for k in ("b1", "b2")}, **grads}
-    check = gradient_case(lambda answer: (_l2_cost, full, params),
+    zeros = {"d" + k: np.zeros_like(v) for k, v in params.items() if not losses.is_weight(k)}
+    check = gradient_case(lambda answer: (_l2_cost, {**zeros, **grads}, params),
                           f"at a random point (lambda = {L2_LAMBDA}, m = {L2_M})",
-                          hint=_l2_mistake(params))
+                          hint=_l2_gradient_hint(params))
     ok, message, hint = check(fn)
     if ok:
         return (True, message + ": the gradients lambda / m * W are right (none for the biases)",
@@ -177,6 +199,17 @@ def _dropout_rng(fn):
     return True, "the mask comes from the rng you pass, fresh at every call", None
 
 
+def _dropout_scale_mistakes(kept: np.ndarray, keep_prob: float):
+    """The known wrong values of the kept units (kept: their values in A)."""
+    return [
+        Mistake("the kept units are unscaled", kept,
+                "inverted dropout divides the kept units by keep_prob, so the expected "
+                "activation is unchanged and evaluation needs no rescaling"),
+        Mistake("the kept units are multiplied by keep_prob instead of divided", kept * keep_prob,
+                "divide by keep_prob: A * mask / keep_prob"),
+    ]
+
+
 def _dropout_values(fn):
     A = np.random.default_rng(0).random((100, 400)) + 0.5  # no zeros: a 0 in A_out is a drop
     keep_prob = 0.7
@@ -204,18 +237,13 @@ def _dropout_values(fn):
     if np.any(A_out[mask] == 0):
         return (False, "some kept units (mask True) are 0 in A_out: the mask does not match "
                 "the units you kept", "return the same mask you multiplied A by")
-    kept = mask
-    ratio = A_out[kept] / A[kept]
-    if np.allclose(ratio, 1.0):
-        return (False, f"the kept units are unscaled: the mean activation falls to "
-                f"{A_out.mean() / A.mean():.2f} of its value",
-                "inverted dropout divides the kept units by keep_prob, so the expected "
-                "activation is unchanged and evaluation needs no rescaling")
-    if np.allclose(ratio, keep_prob):
-        return (False, "the kept units are multiplied by keep_prob instead of divided",
-                "divide by keep_prob: A * mask / keep_prob")
-    if not np.allclose(ratio, 1 / keep_prob):
-        return (False, f"kept units are scaled by {ratio.mean():.3g}, expected 1 / keep_prob = "
+    mistake = known_mistake(A_out[mask], _dropout_scale_mistakes(A[mask], keep_prob))
+    if mistake is not None:
+        return (False, f"{mistake.what}: the mean activation is "
+                f"{A_out.mean() / A.mean():.2f} of its value", mistake.hint)
+    scale = A_out[mask] / A[mask]
+    if not np.allclose(scale, 1 / keep_prob):
+        return (False, f"kept units are scaled by {scale.mean():.3g}, expected 1 / keep_prob = "
                 f"{1 / keep_prob:.3g}", "A_out = A * mask / keep_prob")
     return (True, f"{share:.2f} of the units kept, scaled by 1 / keep_prob: the mean activation "
             f"is {A_out.mean() / A.mean():.3f} of the original", None)
@@ -229,31 +257,32 @@ def inverted_dropout(fn):
 # ---------------------------------------------------------------- L1's proximal step
 
 
+def _soft_mistakes(W, threshold):
+    """The known wrong soft-threshold steps of W, each as the array it gives."""
+    return [
+        Mistake("keeps the large weights unchanged (a hard threshold)",
+                np.where(np.abs(W) > threshold, W, 0.0),
+                "also shrink the surviving weights by the threshold: sign(W) * (|W| - t)"),
+        Mistake("only handles positive weights", np.maximum(W - threshold, 0.0),
+                "work on |W| and put the sign back: np.sign(W) * np.maximum(np.abs(W) - t, 0)"),
+        Mistake("is the subgradient step, which jumps across 0", W - threshold * np.sign(W),
+                "a weight smaller than the threshold must stop at 0, not cross it: "
+                "np.maximum(np.abs(W) - t, 0)"),
+    ]
+
+
 def _soft_cases(fn):
     W = np.array([[-1.0, -0.3, -0.1, -0.04, 0.0], [0.04, 0.1, 0.25, 0.5, 2.0]])
     threshold = 0.1
     got = fn(W.copy(), threshold)
-    expected = losses.soft_threshold(W, threshold)
-    ok, message = describe_difference("soft_threshold(W, 0.1)", got, expected)
+    ok, message = describe_difference("soft_threshold(W, 0.1)", got,
+                                      losses.soft_threshold(W, threshold))
     if ok:
         return True, "weights within 0.1 of 0 become 0; the others move 0.1 towards 0", None
-    got = np.asarray(got, dtype=float) if isinstance(got, np.ndarray) else got
-    if isinstance(got, np.ndarray) and got.shape == W.shape:
-        guesses = {
-            "keeps the large weights unchanged (a hard threshold)":
-                (np.where(np.abs(W) > threshold, W, 0.0),
-                 "also shrink the surviving weights by the threshold: sign(W) * (|W| - t)"),
-            "only handles positive weights": (np.maximum(W - threshold, 0.0),
-                                              "work on |W| and put the sign back: "
-                                              "np.sign(W) * np.maximum(np.abs(W) - t, 0)"),
-            "is the subgradient step, which jumps across 0": (
-                W - threshold * np.sign(W),
-                "a weight smaller than the threshold must stop at 0, not cross it: "
-                "np.maximum(np.abs(W) - t, 0)"),
-        }
-        for name, (wrong, hint) in guesses.items():
-            if np.allclose(got, wrong):
-                return False, f"your result {name}", hint
+    if isinstance(got, np.ndarray):  # anything else is told by describe_difference's message
+        mistake = known_mistake(got, _soft_mistakes(W, threshold))
+        if mistake is not None:
+            return False, f"your result {mistake.what}", mistake.hint
     return (False, message, "return an array of W's shape: each weight moved t towards 0, and "
             "0 where |W| <= t")
 
@@ -270,36 +299,26 @@ def soft_threshold(fn):
 DECAY_LAMBDA, DECAY_M, DECAY_LR, DECAY_N_WEIGHTS = 0.7, 200, 0.3, 2650
 
 
-def matching_weight_decay(answer):
-    """Grade a number: the weight_decay that makes sgd match L2 (lambda 0.7, m = 200)."""
-    def case(value):
-        if callable(value):
-            value = value()
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            return (False, f"expected a number, got {type(value).__name__}",
-                    "work out the number and pass it (or the expression that computes it)")
-        truth = DECAY_LAMBDA / DECAY_M
-        if np.isclose(value, truth, rtol=1e-6):
-            return True, f"weight_decay = lambda / m = {truth:g}: right", None
-        wrong = {
-            "lambda itself": (DECAY_LAMBDA,
-                              "the penalty's gradient is lambda / m * W: divide by m"),
-            "lambda / (2m)": (DECAY_LAMBDA / (2 * DECAY_M),
-                              "the 1/2 in lambda / (2m) cancels against the 2 of d(w^2)/dw"),
-            "lr * lambda / m, the fraction removed per step": (
-                DECAY_LR * DECAY_LAMBDA / DECAY_M,
+def _decay_mistakes():
+    """The known wrong weight decays, each as the number it is."""
+    return [
+        Mistake("lambda itself", DECAY_LAMBDA,
+                "the penalty's gradient is lambda / m * W: divide by m"),
+        Mistake("lambda / (2m)", DECAY_LAMBDA / (2 * DECAY_M),
+                "the 1/2 in lambda / (2m) cancels against the 2 of d(w^2)/dw"),
+        Mistake("lr * lambda / m, the fraction removed per step", DECAY_LR * DECAY_LAMBDA / DECAY_M,
                 "that is the shrink per step; sgd multiplies weight_decay by lr itself "
                 "(p <- p - lr * weight_decay * p)"),
-            "lambda divided by the number of weights": (
-                DECAY_LAMBDA / DECAY_N_WEIGHTS,
+        Mistake("lambda divided by the number of weights", DECAY_LAMBDA / DECAY_N_WEIGHTS,
                 "m is the number of training examples, not of weights"),
-        }
-        for name, (wrong_value, hint) in wrong.items():
-            if np.isclose(value, wrong_value, rtol=1e-6):
-                return False, f"{value:g} is {name}", hint
-        return (False, f"{value:g} does not match",
-                "write one step of each: W - lr * (g + lambda / m * W) and "
-                "W - lr * g - lr * weight_decay * W")
-    return grade("The weight decay that matches L2", [case], lambda: answer)
+    ]
+
+
+def matching_weight_decay(answer):
+    """Grade a number: the weight_decay that makes sgd match L2 (lambda 0.7, m = 200)."""
+    truth = DECAY_LAMBDA / DECAY_M
+    return grade_number(
+        "The weight decay that matches L2", answer, truth,
+        right=f"weight_decay = lambda / m = {truth:g}: right", mistakes=_decay_mistakes(),
+        otherwise="write one step of each: W - lr * (g + lambda / m * W) and "
+                  "W - lr * g - lr * weight_decay * W")

@@ -48,14 +48,8 @@ def unit_slopes(spec: _network.Spec, params: dict, X: np.ndarray, state: dict | 
 def slopes_of(spec: _network.Spec, params: dict, Zs: list) -> list:
     """unit_slopes from pre-activations already computed: Zs, the list Z_1..Z_{L-1}."""
     slopes = []
-    for l, (Z, name) in enumerate(zip(Zs, spec.activation), start=1):
-        if name == "prelu":
-            alpha = params[f"alpha{l}"]
-            slopes.append(np.where(Z <= 0, alpha, 1.0))
-        elif name == "rrelu":
-            slopes.append(np.where(Z <= 0, (layers.RRELU_LOWER + layers.RRELU_UPPER) / 2, 1.0))
-        else:
-            slopes.append(np.asarray(spec.activation_fns[l - 1].df(Z), dtype=float))
+    for l, (Z, act_layer) in enumerate(zip(Zs, spec.activation_layers), start=1):
+        slopes.append(act_layer.slope(Z, act_layer.param_in(params, l)))
     return slopes
 
 
@@ -128,20 +122,13 @@ def activation_cost(name: str, shape=(256, 1024), repeats: int = 15, rng=0) -> d
     generator = as_rng(rng)
     Z = generator.standard_normal(shape)
     dA = generator.standard_normal(shape)
-    if name == "prelu":
-        alpha = np.full((shape[0], 1), layers.PRELU_INIT)
-        forward = lambda: layers.prelu_forward(Z, alpha)  # noqa: E731
-        backward = layers.prelu_backward
-    elif name == "rrelu":
-        forward = lambda: layers.rrelu_forward(Z, True, generator)  # noqa: E731
-        backward = layers.rrelu_backward
-    else:
-        act = _activations.get(name)
-        forward = lambda: layers.activation_forward(Z, act)  # noqa: E731
-        backward = layers.activation_backward
+    act_layer = layers.activation_layer(name)
+    # PReLU at its starting slope, one per unit; RReLU draws its slopes as in training.
+    param = None if act_layer.param is None else np.full((shape[0], 1), act_layer.param_init)
+    forward = lambda: act_layer.forward(Z, param, True, generator)  # noqa: E731
     _, cache = forward()
     return {"forward": best_time(forward, repeats),
-            "backward": best_time(lambda: backward(dA, cache), repeats)}
+            "backward": best_time(lambda: act_layer.backward(dA, cache), repeats)}
 
 
 def step_cost(spec: _network.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
@@ -162,15 +149,11 @@ def step_cost(spec: _network.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
 def slope_function(name: str):
     """f' of an activation as a function of z: a registry name, "prelu" (at its starting
     slope 0.25) or "rrelu" (at its evaluation slope, the mean of U(1/8, 1/3))."""
-    if name == "prelu":
-        return lambda Z: np.where(Z <= 0, layers.PRELU_INIT, 1.0)
-    if name == "rrelu":
-        return lambda Z: np.where(Z <= 0, (layers.RRELU_LOWER + layers.RRELU_UPPER) / 2, 1.0)
-    if name not in _activations.NAMES:
+    if name not in _activations.NAMES + _network.LAYER_ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; known: "
                          f"{', '.join(map(repr, _activations.NAMES + _network.LAYER_ACTIVATIONS))}")
-    df = _activations.get(name).df
-    return lambda Z: np.asarray(df(Z), dtype=float)
+    act_layer = layers.activation_layer(name)
+    return lambda Z: act_layer.slope(Z, act_layer.param_init)
 
 
 def activation_profile(name: str, flat_below: float = 0.05, z_max: float = 10.0) -> dict:

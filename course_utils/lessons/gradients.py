@@ -27,7 +27,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.polynomial.hermite_e import hermegauss
 
 from .. import activations as _activations
 from .. import initializers as _initializers
@@ -85,10 +84,10 @@ def backward_signals(spec: net.Spec, cache, dZ_L: np.ndarray):
     dZ = dZ_L
     for l in range(L, 0, -1):
         dZs[l - 1] = dZ
-        dA_prev, dWs[l - 1], _ = layers.dense_backward(dZ, cache.layers[l - 1][0],
+        dA_prev, dWs[l - 1], _ = layers.dense_backward(dZ, cache.layers[l - 1].dense,
                                                        need_dA_prev=l > 1)
         if l > 1:
-            dZ = layers.activation_backward(dA_prev, cache.layers[l - 2][2])
+            dZ = layers.activation_backward(dA_prev, cache.layers[l - 2].activation)
     return dZs, dWs
 
 
@@ -124,19 +123,12 @@ def measure(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray | None = 
                           dW_norm=np.array([np.sqrt(np.sum(np.square(dW))) for dW in dWs]))
 
 
-# Gauss-Hermite nodes for E[g(z)], z ~ N(0, 1). An even number of nodes leaves out z = 0,
-# where ReLU's derivative jumps (the seed's ReLU'(0) = 0 at a node of weight 0.08 would
-# count 8% of the mass on the wrong side of the step).
-_NODES, _WEIGHTS = hermegauss(100)
-_WEIGHTS = _WEIGHTS / np.sqrt(2 * np.pi)
-
-
 def slope_second_moment(activation, variance: float) -> float:
     """E[f'(z)^2] for z ~ N(0, variance): what the activation keeps of the gradient's mean
-    square. At most 1/16 for the sigmoid (its slope is at most 1/4), exactly 1/2 for ReLU."""
+    square. At most 1/16 for the sigmoid (its slope is at most 1/4), exactly 1/2 for ReLU.
+    Computed by theory's quadrature, whose nodes leave out z = 0, where ReLU's slope jumps."""
     df = _activations.get(activation).derivative
-    slopes = np.asarray(df(np.sqrt(variance) * _NODES), dtype=float)
-    return float(np.sum(_WEIGHTS * slopes ** 2))
+    return theory.gaussian_expectation(lambda z: np.asarray(df(z), dtype=float) ** 2, variance)
 
 
 def predict(layer_sizes, activation, init, gain: float = 1.0, input_second_moment: float = 1.0,

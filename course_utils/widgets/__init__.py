@@ -2,7 +2,8 @@
 `.controls` (name -> widget), `.figure`, `.status`, `.set(**values)` and `.timings`,
 displayed as one box. This is the only package that imports ipywidgets."""
 
-from ._base import Dashboard, FigureView
+from ._base import Dashboard
+from .figure import FigureView
 from .activations import *  # noqa: F401,F403  (each module lists its dashboards in __all__)
 from .batchnorm import *  # noqa: F401,F403
 from .gradcheck import *  # noqa: F401,F403

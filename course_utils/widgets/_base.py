@@ -1,11 +1,16 @@
-"""What every dashboard shares: a figure shown as an image widget, redrawn fast, a status
-line, and a display that also works without a kernel.
+"""What every dashboard shares, written once: controls -> the run's key -> a remembered
+result or a new run drawn progressively -> a status line in words.
 
-Why an image widget: matplotlib draws the figure with Agg into a PNG that an
-`ipywidgets.Image` shows. Drawing a whole figure costs about 100 ms (tick labels and text
-are slow), so `FigureView` draws the static parts (axes, ticks, labels) once and, for each
-frame, pastes them back and draws only the artists that change ("blitting"): about 15 ms,
-plus a few ms to encode the PNG.
+A dashboard declares
+- its controls (`self.controls`, name -> widget) and their layout (`self._layout`);
+- its panels (course_utils.widgets.panels), built once on `self.figure`;
+- `compute()`: make the result of the current setting (train, drawing progress frames with
+  `self.throttled(...)`), and `show(result)`: put a result on the panels, then `self.frame()`.
+The base class does the rest: `update()` looks the setting's key up among the remembered
+results (`key()`: the control values exactly as the controls hold them) and shows it, or
+computes it and remembers it (least recently used forgotten beyond `cache_size`); `set()`
+changes controls as a reader would; `timings` records how long each update took to show
+its first and last frame.
 
 Why `_repr_mimebundle_`: JupyterLab shows the live widgets; a reader without a kernel
 (GitHub, nbconvert HTML) sees the PNG of the current figure stored beside them, and nbval
@@ -15,87 +20,28 @@ compares only the short text summary.
 from __future__ import annotations
 
 import base64
-import io
+import re
 import time
 from collections import OrderedDict
 
 import ipywidgets as widgets
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from PIL import Image
 
-PNG_COMPRESS_LEVEL = 1  # fast zlib setting: 3x faster than the default, files ~10% larger
+from .figure import FigureView
 
-
-class FigureView:
-    """A matplotlib Figure shown in an `ipywidgets.Image`, redrawn by blitting.
-
-    Register the artists that change with `animate(*artists)`; call `redraw()` after
-    changing them (fast) or `full_redraw()` after changing anything else, such as axis
-    limits or labels (slow, but rare).
-    """
-
-    def __init__(self, figsize=(11, 3.6), dpi: int = 80):
-        self.figure = Figure(figsize=figsize, dpi=dpi)
-        self.canvas = FigureCanvasAgg(self.figure)
-        width, height = self.canvas.get_width_height()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width}px",
-                                                                      height=f"{height}px"))
-        self._animated = []
-        self._background = None
-        self.png = b""
-
-    def animate(self, *artists) -> None:
-        """Mark artists as changing: they are left out of the saved background."""
-        for artist in artists:
-            if artist is None:
-                continue
-            artist.set_animated(True)
-            self._animated.append(artist)
-
-    def forget(self, *artists) -> None:
-        """Stop tracking artists (after removing them from their axes)."""
-        self._animated = [a for a in self._animated if all(a is not b for b in artists)]
-
-    def full_redraw(self) -> None:
-        """Draw the static parts, save them as the background, then draw a frame."""
-        self.canvas.draw()  # Agg skips animated artists here
-        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
-        self.redraw()
-
-    def redraw(self) -> None:
-        """Paste the background back, draw the changing artists, show the new PNG."""
-        if self._background is None:
-            self.full_redraw()
-            return
-        self.canvas.restore_region(self._background)
-        for artist in self._animated:
-            if artist.get_visible() and artist.axes is not None:
-                artist.axes.draw_artist(artist)
-            elif artist.get_visible():
-                self.figure.draw_artist(artist)
-        self.png = self._encode()
-        self.image.value = self.png
-
-    def _encode(self) -> bytes:
-        width, height = self.canvas.get_width_height()
-        rgba = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        buffer = io.BytesIO()
-        rgba.convert("RGB").save(buffer, "PNG", compress_level=PNG_COMPRESS_LEVEL)
-        return buffer.getvalue()
-
+FRAME_SECONDS = 0.15  # while training, at most one progress frame this often
 
 class Dashboard:
     """Controls, a status line and a FigureView, shown as one box.
 
-    Subclasses build `self.controls` (name -> widget), call `self._layout(...)` and draw.
-    `set(**values)` changes controls as a reader would (observers run), for tests and
-    benchmarks; `timings` records how long each update took to show its first and last frame.
+    Subclasses build `self.controls` (name -> widget), call `self._layout(...)`, build their
+    panels, and define `compute()` and `show(result)` (or `update()` itself, for a
+    dashboard whose every move is fast). `set(**values)` changes controls as a reader would
+    (observers run), for tests and benchmarks.
     """
 
     title = "dashboard"
 
-    def __init__(self, figsize=(11, 3.6), dpi: int = 80):
+    def __init__(self, figsize=(11, 3.6), dpi: int = 80, cache_size: int = 64):
         self.view = FigureView(figsize, dpi)
         self.figure = self.view.figure
         self.controls: dict = {}
@@ -107,7 +53,7 @@ class Dashboard:
         self._update_started = None
         self._hold = False  # True while several controls change at once (see set)
         self._cache: OrderedDict = OrderedDict()  # key() -> result, least recently used first
-        self._cache_size = 64
+        self._cache_size = cache_size
 
     # ---------------------------------------------------------------- layout and display
 
@@ -136,7 +82,6 @@ class Dashboard:
 
     def status_text(self) -> str:
         """The status line without its HTML (for tests)."""
-        import re
         return re.sub(r"<[^>]+>", "", self.status.value)
 
     def _start_update(self) -> None:
@@ -173,19 +118,56 @@ class Dashboard:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    def _show_setting(self, compute, show) -> None:
-        """The update of most dashboards: show the current setting (`self.key()`) from
-        memory if it was seen before (fast), else compute it (compute draws its own
-        progress frames and the final one) and remember it. Records the timing."""
+    # ---------------------------------------------------------------- one setting
+
+    def key(self) -> tuple:
+        """What identifies the current setting's result: every control's value, exactly as
+        the control holds it (rounding could merge two settings set from Python). A
+        dashboard whose result ignores a control in some settings overrides this."""
+        return tuple(self.state().values())
+
+    def update(self) -> None:
+        """Show the current setting: from memory if it was seen before (fast), else
+        `compute()` it (which draws its own progress frames and the final one) and remember
+        it. Records the timing."""
         self._start_update()
         key = self.key()
         result = self._recall(key)
         if result is not None:
-            show(result)
+            self.show(result)
             self._end_update("cached")
             return
-        self._remember(key, compute())
+        self._remember(key, self.compute())
         self._end_update("trained")
+
+    def compute(self):  # pragma: no cover - every dashboard that uses update() defines it
+        """Make the current setting's result, showing progress frames; return the result."""
+        raise NotImplementedError
+
+    def show(self, result) -> None:  # pragma: no cover - likewise
+        """Put `result` on the panels, then call `self.frame(status, level)`."""
+        raise NotImplementedError
+
+    def frame(self, status: str, level: str = "info") -> None:
+        """The last step of every show(): the status line, then the figure's new frame."""
+        self.say(status, level)
+        self.view.redraw()
+        self._frame_shown()
+
+    @staticmethod
+    def throttled(draw, seconds: float = FRAME_SECONDS):
+        """`draw`, called at most once every `seconds` (later calls in between are
+        skipped): e.g. a `train(callback=...)` that draws progress frames. Frames cost tens
+        of ms, so drawing at every callback would slow the run more than it shows."""
+        last_frame = time.perf_counter()
+
+        def callback(*args):
+            nonlocal last_frame
+            if time.perf_counter() - last_frame >= seconds:
+                draw(*args)
+                last_frame = time.perf_counter()
+
+        return callback
 
     # ---------------------------------------------------------------- controls
 
@@ -207,9 +189,6 @@ class Dashboard:
             self.status.remove_class("cu-busy")
             self.say(f"Something went wrong: {type(error).__name__}: {error}", "bad")
             raise
-
-    def update(self) -> None:  # pragma: no cover - every dashboard defines it
-        raise NotImplementedError
 
     def set(self, **values) -> None:
         """Change controls by name, then update once (as if a reader had set them all)."""

@@ -6,19 +6,20 @@ reaches each layer, live while the network trains.
 Every setting trains the same deep network (6 hidden layers of 16 units) from the same
 random draw on the seed's circles, by minibatch gradient descent. Results are cached, so
 returning to a setting redraws at once; a new setting shows its starting state immediately
-and then a frame every ~0.15 s.
+and then a frame every ~0.15 s (the base's FRAME_SECONDS).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
 
-from .. import datasets, initializers, network, optimizers, plotting, training
+from .. import Validation, datasets, initializers, network, optimizers, plotting, training
 from ._base import Dashboard
+from .panels import COLOURS, CostPanel, LayerPanel, accuracies, corner_note
 
 __all__ = ["BatchNormDashboard", "batchnorm_dashboard"]
 
@@ -27,8 +28,17 @@ BATCH_SIZES = (2, 4, 8, 16, 32, 64, 128)  # the whole set (300) would take over 
 COST_LIMITS = (1e-2, 1e2)
 GRAD_LIMITS = (1e-9, 1e3)
 Z_RANGE = 5.0  # histograms of z on [-5, 5]; values beyond are counted in the end bins
-FRAME_SECONDS = 0.15
 EVAL_EVERY = 20  # evaluation-mode cost on the whole training set every 20 steps
+
+
+@dataclass
+class Snapshot:
+    """One training-mode pass over the whole training set: what each hidden layer's
+    activation function receives, and the gradient that reaches each layer."""
+
+    z_after: list              # per hidden layer: ridge heights of z (after BN, if on)
+    z_before: list | None      # per hidden layer: ridge heights of W a before BN (BN only)
+    grads: np.ndarray          # ||dW_l|| per layer, (L,), the output layer last
 
 
 @dataclass
@@ -38,8 +48,8 @@ class Result:
     costs: np.ndarray                  # minibatch cost at every step
     eval_steps: np.ndarray
     eval_costs: np.ndarray             # evaluation-mode cost on the training set
-    z_after: list                      # per hidden layer: ridge heights of what f receives
-    z_before: list | None              # per hidden layer: heights of W a before BN (BN only)
+    z_after: list                      # the histograms of the snapshot shown (Snapshot)
+    z_before: list | None
     grad_start: np.ndarray             # ||dW_l|| per layer at the start
     grad_now: np.ndarray               # ... now (after training when final)
     z_when: str = "at the start"       # which moment the histograms show
@@ -47,7 +57,45 @@ class Result:
     level: str = "info"
     train_acc: float = np.nan
     test_acc: float = np.nan
-    extra: dict = field(default_factory=dict)
+    train_mode_acc: float = np.nan     # the final weights' accuracy with batch statistics
+
+
+class RidgePanel:
+    """One histogram per hidden layer, stacked (layer 1 at the bottom): what each layer's
+    activation function receives (filled) and, with batch norm, W a before it (outlined).
+
+    bins: the histograms' edges, (n_bins + 1,); values beyond them are in the end bins.
+    """
+
+    def __init__(self, view, ax, depth: int, bins: np.ndarray):
+        self.bins = bins
+        empty = np.zeros(bins.size - 1)
+        self.after = [ax.stairs(empty + i, bins, baseline=i, fill=True, alpha=0.75, color="C0")
+                      for i in range(depth)]
+        self.before = [ax.stairs(empty + i, bins, baseline=None, color="C3", lw=1.0)
+                       for i in range(depth)]
+        ax.set_yticks(np.arange(depth) + 0.3)
+        ax.set_yticklabels([f"layer {l}" for l in range(1, depth + 1)], fontsize=8)
+        ax.set(xlim=(-Z_RANGE, Z_RANGE), ylim=(0, depth + 0.9),
+               xlabel="z (values beyond ±5 in the end bins)",
+               title="what each activation receives")
+        ax.plot([], [], color="C0", lw=6, alpha=0.75, label="z (after BN, if on)")
+        ax.plot([], [], color="C3", lw=1, label="W a before BN")
+        ax.legend(loc="upper left", fontsize=7, ncol=2, bbox_to_anchor=(0, 1.0))
+        # below the legend, top right: which moment the histograms show
+        self.note = ax.text(0.98, 0.86, "", transform=ax.transAxes, ha="right", va="top",
+                            fontsize=8, color="0.3")
+        view.animate(self.note, *self.after, *self.before)
+
+    def show(self, after: list, before: list | None, when: str) -> None:
+        """after, before: per hidden layer, ridge heights (n_bins,); before None hides them."""
+        self.note.set_text(when)
+        for i, (patch, heights) in enumerate(zip(self.after, after)):
+            patch.set_data(heights + i, self.bins, baseline=i)
+        for i, patch in enumerate(self.before):
+            patch.set_visible(before is not None)
+            if before is not None:
+                patch.set_data(before[i] + i, self.bins, baseline=None)
 
 
 class BatchNormDashboard(Dashboard):
@@ -56,11 +104,10 @@ class BatchNormDashboard(Dashboard):
     def __init__(self, scale: float = 0.01, lr: float = 0.1, batch_size: int = 32,
                  batch_norm: bool = True, activation: str = "relu", depth: int = 6,
                  width: int = 16, steps: int = 400, seed: int = 0, cache_size: int = 64):
-        super().__init__(figsize=(12, 3.7), dpi=80)
+        super().__init__(figsize=(12, 3.7), dpi=80, cache_size=cache_size)
         self.X, self.Y, self.X_test, self.Y_test = datasets.load_circles()
         self.depth, self.width, self.steps, self.seed = depth, width, steps, seed
         self.bins = np.linspace(-Z_RANGE, Z_RANGE, 41)
-        self._cache_size = cache_size
         self._build_controls(scale, lr, batch_size, batch_norm, activation)
         self._build_figure()
         self.update()
@@ -99,77 +146,43 @@ class BatchNormDashboard(Dashboard):
     def _build_figure(self):
         ax_cost, ax_z, ax_grad = self.figure.subplots(
             1, 3, gridspec_kw={"width_ratios": [1.2, 1, 1]})
-        self.ax_cost, self.ax_z, self.ax_grad = ax_cost, ax_z, ax_grad
-
-        (self.batch_line,) = ax_cost.plot([], [], color="C0", lw=0.6, alpha=0.45,
-                                          label="minibatch cost")
-        (self.eval_line,) = ax_cost.plot([], [], color="C0", lw=2,
-                                         label="training set, eval mode")
-        (self.other_line,) = ax_cost.plot([], [], color="0.45", lw=1.5, ls="--",
-                                          label="the other BN setting (once run)")
-        ax_cost.set(xlim=(0, self.steps), ylim=COST_LIMITS, yscale="log", xlabel="step",
-                    ylabel="cost", title="cost (log scale)")
+        self.cost = CostPanel(self.view, ax_cost, length=self.steps, limits=COST_LIMITS,
+                              lines={"batch": (COLOURS["cost"], "minibatch cost"),
+                                     "eval": (COLOURS["cost"], "training set, eval mode"),
+                                     "other": ("0.45", "the other BN setting (once run)")})
+        # CostPanel draws plain lines: thin the minibatch cost, dash the other setting's,
+        # then redo the legend so that it shows these styles
+        self.cost.lines["batch"].set(lw=0.6, alpha=0.45)
+        self.cost.lines["eval"].set(lw=2)
+        self.cost.lines["other"].set(lw=1.5, ls="--")
         ax_cost.legend(loc="lower left", fontsize=7)
-        self.cost_note = ax_cost.text(0.97, 0.95, "", transform=ax_cost.transAxes, ha="right",
-                                      va="top", color="#c62828", fontsize=9)
 
-        spacing = 1.0
-        self.after_patches, self.before_patches = [], []
-        for i in range(self.depth):
-            zero = np.zeros(self.bins.size - 1)
-            self.after_patches.append(ax_z.stairs(zero + i, self.bins, baseline=i, fill=True,
-                                                  alpha=0.75, color="C0"))
-            self.before_patches.append(ax_z.stairs(zero + i, self.bins, baseline=None,
-                                                   color="C3", lw=1.0))
-        ax_z.set_ylim(0, self.depth * spacing + 0.2)
-        ax_z.set_yticks(np.arange(self.depth) + 0.3)
-        ax_z.set_yticklabels([f"layer {l}" for l in range(1, self.depth + 1)], fontsize=8)
-        ax_z.set_xlim(-Z_RANGE, Z_RANGE)
-        ax_z.set(xlabel="z (values beyond ±5 in the end bins)",
-                 title="what each activation receives")
-        ax_z.plot([], [], color="C0", lw=6, alpha=0.75, label="z (after BN, if on)")
-        ax_z.plot([], [], color="C3", lw=1, label="W a before BN")
-        ax_z.legend(loc="upper left", fontsize=7, ncol=2, bbox_to_anchor=(0, 1.0))
-        ax_z.set_ylim(0, self.depth + 0.9)
-        self.z_note = ax_z.text(0.98, 0.86, "", transform=ax_z.transAxes, ha="right",
-                                va="top", fontsize=8, color="0.3")
+        self.ridges = RidgePanel(self.view, ax_z, self.depth, self.bins)
 
-        layers_with_w = np.arange(1, self.depth + 2)
-        (self.grad_start_line,) = ax_grad.plot(layers_with_w, np.ones(self.depth + 1), "o--",
-                                               color="C1", label="at the start")
-        (self.grad_now_line,) = ax_grad.plot(layers_with_w, np.ones(self.depth + 1), "s-",
-                                             color="C2", label="now / after training")
-        ax_grad.set(yscale="log", ylim=GRAD_LIMITS, xlabel="layer (last = output)",
-                    ylabel="‖dW‖ on the training set", title="gradient reaching each layer")
-        # values below the axis (down to exactly 0) are drawn on its bottom edge: say so
-        self.grad_note = ax_grad.text(0.03, 0.04, "", transform=ax_grad.transAxes, ha="left",
-                                      va="bottom", fontsize=8, color="#c62828")
-        ax_grad.set_xticks(layers_with_w)
+        self.grads = LayerPanel(self.view, ax_grad, limits=GRAD_LIMITS, layers=self.depth + 1,
+                                lines={"start": ("o--", "C1", "at the start"),
+                                       "now": ("s-", "C2", "now / after training")},
+                                xlabel="layer (last = output)",
+                                ylabel="‖dW‖ on the training set",
+                                title="gradient reaching each layer")
         ax_grad.legend(loc="lower right", fontsize=7)
+        # values below the axis (down to exactly 0) are drawn on its bottom edge: say so
+        self.grad_note = corner_note(self.view, ax_grad, where="lower left", fontsize=8)
         self.figure.tight_layout()
-        self.view.animate(self.batch_line, self.eval_line, self.other_line, self.cost_note,
-                          self.z_note,
-                          *self.after_patches, *self.before_patches, self.grad_start_line,
-                          self.grad_now_line, self.grad_note)
 
     # ---------------------------------------------------------------- one setting
-
-    def key(self, batch_norm: bool | None = None) -> tuple:
-        c = self.controls
-        bn = c["batch_norm"].value if batch_norm is None else batch_norm
-        return (round(c["scale"].value, 8), round(c["lr"].value, 8), c["batch_size"].value,
-                bool(bn), c["activation"].value)
 
     def spec(self) -> network.Spec:
         return network.Spec((2,) + (self.width,) * self.depth + (1,),
                             activation=self.controls["activation"].value,
                             batch_norm=self.controls["batch_norm"].value)
 
-    def update(self) -> None:
-        """Show the current setting: from the cache, or train it with live frames."""
-        self._show_setting(self._train, self._show)
+    def batch_size(self) -> int | None:
+        """The batch size for train(): None (full batch) when it covers the training set."""
+        batch_size = self.controls["batch_size"].value
+        return None if batch_size >= self.X.shape[1] else batch_size
 
-    def _snapshot(self, spec, params, state):
+    def _snapshot(self, spec, params, state) -> Snapshot:
         """Histograms of each hidden layer's z (and of W a before BN) and the gradient norms,
         from one training-mode pass over the whole training set."""
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -178,72 +191,76 @@ class BatchNormDashboard(Dashboard):
             after = [plotting.ridge_heights(np.nan_to_num(Z), self.bins) for Z in cache.pre]
             before = None
             if any(spec.batch_norm):
-                before = [plotting.ridge_heights(np.nan_to_num(layer[0][1] @ layer[0][0]), self.bins)
+                before = [plotting.ridge_heights(np.nan_to_num(layer.dense.W @ layer.dense.A_prev), self.bins)
                           for layer in cache.layers[:-1]]
             norms = np.array([np.linalg.norm(grads[f"dW{l}"])
                               for l in range(1, spec.n_layers + 1)])
-        return after, before, norms
+        return Snapshot(after, before, norms)
 
-    def _train(self) -> Result:
-        scale, lr, batch_size, bn, activation = self.key()
+    def compute(self) -> Result:
         spec = self.spec()
-        params = network.init_params(spec, initializers.get("normal", scale=scale), rng=self.seed)
-        state = network.init_state(spec)
-        after, before, grad_start = self._snapshot(spec, params, state)
-        partial = Result(np.array([]), np.array([]), np.array([]), after, before, grad_start,
-                         np.full(grad_start.size, np.nan), f"{self._describe()}: training...")
-        self._show(partial)
-        last_frame = [time.perf_counter()]
+        init = initializers.get("normal", scale=self.controls["scale"].value)
+        params = network.init_params(spec, init, rng=self.seed)
+        start = self._snapshot(spec, params, network.init_state(spec))
+        partial = Result(np.array([]), np.array([]), np.array([]), start.z_after, start.z_before,
+                         start.grads, np.full(start.grads.size, np.nan),
+                         status=f"{self._describe()}: training...")
+        self.show(partial)
 
         def draw_progress(hist, step, current, current_state):
-            if time.perf_counter() - last_frame[0] >= FRAME_SECONDS:
-                partial.costs = np.asarray(hist.costs)
-                partial.eval_steps = np.asarray(hist.evals["step"])
-                partial.eval_costs = np.asarray(hist.evals["train_cost"])
-                partial.z_after, partial.z_before, partial.grad_now = self._snapshot(
-                    spec, current, current_state)
-                partial.z_when = f"at step {step:,}"
-                partial.status = f"{self._describe()}: training, step {step:,} of {self.steps:,}"
-                self._show(partial)
-                last_frame[0] = time.perf_counter()
+            now = self._snapshot(spec, current, current_state)
+            partial.costs = np.asarray(hist.costs)
+            partial.eval_steps = np.asarray(hist.evals["step"])
+            partial.eval_costs = np.asarray(hist.evals["train_cost"])
+            partial.z_after, partial.z_before = now.z_after, now.z_before
+            partial.grad_now = now.grads
+            partial.z_when = f"at step {step:,}"
+            partial.status = f"{self._describe()}: training, step {step:,} of {self.steps:,}"
+            self.show(partial)
 
-        start = time.perf_counter()
-        hist = training.train(spec, params, self.X, self.Y, optimizers.sgd(lr), steps=self.steps,
-                              batch_size=None if batch_size >= self.X.shape[1] else batch_size,
-                              rng=self.seed, eval_every=EVAL_EVERY, callback=draw_progress,
+        began = time.perf_counter()
+        hist = training.train(spec, params, self.X, self.Y,
+                              optimizers.sgd(self.controls["lr"].value), steps=self.steps,
+                              batch_size=self.batch_size(), rng=self.seed,
+                              validation=Validation(every=EVAL_EVERY),
+                              callback=self.throttled(draw_progress),
                               callback_every=EVAL_EVERY, progress=False)
-        seconds = time.perf_counter() - start
-        result = self._result(spec, hist, (after, before, grad_start), seconds)
-        self._show(result)
+        result = self._result(spec, hist, start, time.perf_counter() - began)
+        self.show(result)
         return result
 
-    def _result(self, spec, hist, start: tuple, seconds) -> Result:
+    def _result(self, spec, hist, start: Snapshot, seconds) -> Result:
         """The finished run. start: the snapshot at the start; after divergence the
         histograms stay there, since the last weights produce NaN."""
-        grad_start = start[2]
         if hist.diverged:
-            after, before, _ = start
-            grad_now, when = np.full(grad_start.size, np.nan), "at the start (the run diverged)"
+            end = Snapshot(start.z_after, start.z_before, np.full(start.grads.size, np.nan))
+            when = "at the start (the run diverged)"
         else:
-            after, before, grad_now = self._snapshot(spec, hist.params, hist.state)
+            end = self._snapshot(spec, hist.params, hist.state)
             when = f"after {hist.steps:,} steps"
-        with np.errstate(over="ignore", invalid="ignore"):
-            train_acc = network.accuracy(spec, hist.params, self.X, self.Y, hist.state)
-            test_acc = network.accuracy(spec, hist.params, self.X_test, self.Y_test, hist.state)
-            Z_L, _ = network.forward(spec, hist.params, self.X, hist.state, train=True)
-            train_mode_acc = float(np.mean((Z_L > 0) == self.Y))
+        acc = accuracies(spec, hist.params, {"train": (self.X, self.Y),
+                                             "test": (self.X_test, self.Y_test)}, hist.state)
         result = Result(np.asarray(hist.costs), np.asarray(hist.evals["step"]),
-                        np.asarray(hist.evals["train_cost"], dtype=float), after, before,
-                        grad_start, grad_now, when, train_acc=train_acc, test_acc=test_acc,
-                        extra={"train_mode_acc": train_mode_acc})
+                        np.asarray(hist.evals["train_cost"], dtype=float), end.z_after,
+                        end.z_before, start.grads, end.grads, when, train_acc=acc["train"],
+                        test_acc=acc["test"],
+                        train_mode_acc=self._train_mode_accuracy(spec, hist.params, hist.state))
         result.status, result.level = self._verdict(hist, result, seconds)
         return result
 
+    def _train_mode_accuracy(self, spec, params, state) -> float:
+        """The accuracy on the training set with the whole set's own statistics (training
+        mode), to compare with evaluation mode's running statistics."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z_L, _ = network.forward(spec, params, self.X, state, train=True)
+        return float(np.mean((Z_L > 0) == self.Y))
+
     def _describe(self) -> str:
-        scale, lr, batch_size, bn, activation = self.key()
-        batch = "the full batch" if batch_size >= self.X.shape[1] else f"batches of {batch_size}"
-        return (f"{'With' if bn else 'Without'} BN, {activation}, weight std {scale:.2g}, "
-                f"learning rate {lr:.2g}, {batch}")
+        setting = self.state()
+        batch_size = self.batch_size()
+        batch = "the full batch" if batch_size is None else f"batches of {batch_size}"
+        return (f"{'With' if setting['batch_norm'] else 'Without'} BN, {setting['activation']}, "
+                f"weight std {setting['scale']:.2g}, learning rate {setting['lr']:.2g}, {batch}")
 
     def _verdict(self, hist, result: Result, seconds: float):
         """The run in words: History.status() (diverged, blew up, stalled, at chance, got
@@ -266,7 +283,7 @@ class BatchNormDashboard(Dashboard):
         # History judges the minibatch costs of the last epoch (training mode); the accuracy
         # is the final weights' in evaluation mode, which the running statistics can spoil
         bn, batch_size = self.controls["batch_norm"].value, self.controls["batch_size"].value
-        train_mode = result.extra.get("train_mode_acc", np.nan)
+        train_mode = result.train_mode_acc
         if bn and train_mode - result.train_acc > 0.05:
             notes.append(f"in training mode (batch statistics) it scores {train_mode:.2f}: the "
                          "running statistics do not match what the layers saw in training")
@@ -287,53 +304,33 @@ class BatchNormDashboard(Dashboard):
 
     # ---------------------------------------------------------------- drawing
 
-    def _show(self, result: Result) -> None:
-        costs = np.asarray(result.costs, dtype=float)
-        steps = np.arange(costs.size)
-        bad = plotting.first_non_finite(costs)
-        shown = slice(None) if bad is None else slice(0, bad)
-        self.batch_line.set_data(steps[shown], np.clip(costs[shown], *COST_LIMITS))
-        eval_costs = np.asarray(result.eval_costs, dtype=float)
-        finite = np.isfinite(eval_costs)
-        self.eval_line.set_data(np.asarray(result.eval_steps)[finite],
-                                np.clip(eval_costs[finite], *COST_LIMITS))
-        other = self._cache.get(self.key(batch_norm=not self.controls["batch_norm"].value))
-        if other is not None:
-            other_costs = np.asarray(other.eval_costs, dtype=float)
-            ok = np.isfinite(other_costs)
-            self.other_line.set_data(np.asarray(other.eval_steps)[ok],
-                                     np.clip(other_costs[ok], *COST_LIMITS))
-        else:
-            self.other_line.set_data([], [])
-        if bad is not None:
-            self.cost_note.set_text(f"diverged at step {bad:,}")
-        elif costs.size and costs.max() > COST_LIMITS[1]:
-            self.cost_note.set_text(f"peak cost {costs.max():.1e} (off the scale)")
-        else:
-            self.cost_note.set_text("")
+    def _other_half(self) -> Result | None:
+        """The remembered result of this setting with batch norm toggled, if it was run
+        (looked up without marking it as used)."""
+        other = {**self.state(), "batch_norm": not self.controls["batch_norm"].value}
+        return self._cache.get(tuple(other.values()))
 
-        self.z_note.set_text(result.z_when)
-        for i, (patch, heights) in enumerate(zip(self.after_patches, result.z_after)):
-            patch.set_data(heights + i, self.bins, baseline=i)
-        for i, patch in enumerate(self.before_patches):
-            if result.z_before is None:
-                patch.set_visible(False)
-            else:
-                patch.set_visible(True)
-                patch.set_data(result.z_before[i] + i, self.bins, baseline=None)
+    def show(self, result: Result) -> None:
+        self.cost.show(result.costs)
+        self.cost.show(result.eval_costs, result.eval_steps, line="eval")
+        other = self._other_half()
+        if other is None:
+            self.cost.show([], line="other")
+        else:
+            self.cost.show(other.eval_costs, other.eval_steps, line="other")
+        self.ridges.show(result.z_after, result.z_before, result.z_when)
+        self.grads.show({"start": result.grad_start, "now": result.grad_now})
+        self.grad_note.set_text(_below_note(np.concatenate([result.grad_start, result.grad_now])))
+        self.frame(result.status, result.level)
 
-        layers_with_w = np.arange(1, result.grad_start.size + 1)
-        self.grad_start_line.set_data(layers_with_w, plotting._loggable(
-            np.clip(result.grad_start, *GRAD_LIMITS), True))
-        self.grad_now_line.set_data(layers_with_w, plotting._loggable(
-            np.clip(result.grad_now, *GRAD_LIMITS), True))
-        shown = np.concatenate([result.grad_start, result.grad_now])
-        below = np.sum(np.isfinite(shown) & (shown < GRAD_LIMITS[0]))
-        self.grad_note.set_text(f"{below} point{'s' if below != 1 else ''} below "
-                                f"{GRAD_LIMITS[0]:.0e}, drawn on the bottom edge" if below else "")
-        self.say(result.status, result.level)
-        self.view.redraw()
-        self._frame_shown()
+
+def _below_note(values: np.ndarray) -> str:
+    """'3 points below 1e-09, drawn on the bottom edge', or '' when none is."""
+    below = int(np.sum(np.isfinite(values) & (values < GRAD_LIMITS[0])))
+    if not below:
+        return ""
+    return (f"{below} point{'s' if below != 1 else ''} below {GRAD_LIMITS[0]:.0e}, drawn on "
+            "the bottom edge")
 
 
 def _times(ratio: float) -> str:

@@ -1,16 +1,16 @@
 """The gradient-checking dashboard (08_gradient_checking): plant a bug in a small network's
-backward pass (course_utils.lessons.gradcheck), choose eps, the floating-point type and the point where
-the check is made; see the check's per-block relative errors and its verdict, and where the
-current eps sits on the eps sweep.
+backward pass (course_utils.lessons.gradcheck), choose eps, the floating-point type and the
+point where the check is made; see the check's per-block relative errors and its verdict,
+and where the current eps sits on the eps sweep.
 
-A new setting shows its check at the current eps at once, then sweeps eps from 1e-12 to 1e-1
-(two-sided differences) with a frame every ~0.15 s; the sweep is cached, so moving eps
-afterwards only redraws.
+A setting's result is its whole eps sweep, from 1e-12 to 1e-1 (two-sided differences),
+beside the correct code's sweep at the same precision and point. A new setting shows its
+check at the current eps at once, then fills both sweeps with a frame every FRAME_SECONDS
+at most; eps is not part of the remembered key, so moving eps afterwards only redraws.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -27,9 +27,20 @@ TRAIN_STEPS = 300  # gradient descent steps (correct gradients) from the Xavier 
 POINTS = ("Xavier init", f"after {TRAIN_STEPS} steps", "small init (×0.01)")
 DTYPES = {"float64": np.float64, "float32": np.float32}
 EPS_EXPONENTS = np.arange(-12.0, -0.75, 0.5)  # the slider's positions: 1e-12 ... 1e-1
+EPS_GRID = 10.0 ** EPS_EXPONENTS
 ERROR_LIMITS = (1e-13, 3.0)
 BAND_COLOURS = {"ok": "#2e7d32", "look closer": "#ef6c00", "bug": "#c62828"}
-FRAME_SECONDS = 0.15
+
+
+def eps_at(index: int) -> float:
+    """The eps of the slider's index-th position."""
+    return float(10.0 ** EPS_EXPONENTS[index])
+
+
+def eps_index(eps: float) -> int:
+    """The position of eps on the slider's grid (EPS_EXPONENTS, steps of 0.5)."""
+    index = np.rint((np.log10(eps) - EPS_EXPONENTS[0]) / 0.5)
+    return int(np.clip(index, 0, EPS_EXPONENTS.size - 1))
 
 
 @dataclass
@@ -38,9 +49,12 @@ class Sweep:
 
     errors: np.ndarray  # (len(EPS_EXPONENTS), len(lesson.BLOCKS))
 
-    @property
-    def complete(self) -> bool:
-        return not np.isnan(self.errors).any()
+    @classmethod
+    def empty(cls) -> Sweep:
+        return cls(np.full((EPS_EXPONENTS.size, len(lesson.BLOCKS)), np.nan))
+
+    def measured(self, index: int) -> bool:
+        return not np.isnan(self.errors[index]).any()
 
     def largest(self) -> np.ndarray:
         """The check's number (the largest block error) at each eps, NaN where not computed."""
@@ -50,10 +64,13 @@ class Sweep:
         return out
 
 
-def _eps_index(eps: float) -> int:
-    """The position of eps on the slider's grid (EPS_EXPONENTS, steps of 0.5)."""
-    index = np.rint((np.log10(eps) - EPS_EXPONENTS[0]) / 0.5)
-    return int(np.clip(index, 0, EPS_EXPONENTS.size - 1))
+@dataclass
+class Result:
+    """What one setting shows: its sweep, and the correct code's at the same precision and
+    point (the same Sweep when no bug is planted)."""
+
+    planted: Sweep
+    correct: Sweep
 
 
 class GradcheckDashboard(Dashboard):
@@ -61,7 +78,7 @@ class GradcheckDashboard(Dashboard):
 
     def __init__(self, bug: str = NO_BUG, eps: float = 1e-6, dtype: str = "float64",
                  point: str = POINTS[0], m: int = 40, seed: int = 0, cache_size: int = 64):
-        super().__init__(figsize=(11.5, 3.6), dpi=80)
+        super().__init__(figsize=(11.5, 3.6), dpi=80, cache_size=cache_size)
         self.X, self.Y = lesson.load_data(m)
         xavier = lesson.init_params(seed)
         self.points = {
@@ -69,7 +86,6 @@ class GradcheckDashboard(Dashboard):
             POINTS[1]: lesson.trained_params(xavier, self.X, self.Y, steps=TRAIN_STEPS),
             POINTS[2]: lesson.init_params(seed, init=initializers.get("normal", scale=0.01)),
         }
-        self._cache_size = cache_size
         self._build_controls(bug, eps, dtype, point)
         self._build_figure()
         self.update()
@@ -122,9 +138,8 @@ class GradcheckDashboard(Dashboard):
         self.bar_labels = [ax_bars.text(i, ERROR_LIMITS[0], "", ha="center", va="bottom",
                                         fontsize=8) for i in blocks]
 
-        eps_grid = 10.0 ** EPS_EXPONENTS
         ax_sweep.set(xscale="log", yscale="log", ylim=ERROR_LIMITS,
-                     xlim=(eps_grid[0] / 2, eps_grid[-1] * 2), xlabel="eps",
+                     xlim=(EPS_GRID[0] / 2, EPS_GRID[-1] * 2), xlabel="eps",
                      ylabel="largest relative error",
                      title="The eps sweep (two-sided differences)")
         self._bands(ax_sweep)
@@ -134,123 +149,102 @@ class GradcheckDashboard(Dashboard):
                                          label="with the planted bug")
         self.eps_line = ax_sweep.axvline(1e-6, color="0.2", lw=0.8, ls=":")
         (self.eps_marker,) = ax_sweep.plot([], [], "o", ms=8, mfc="none", mec="k", mew=1.5)
-        self._legend_for = None  # the bug the sweep's legend names (set by _legend)
+        self.legend, self._legend_for = None, None  # the sweep's legend and the bug it names
         self._legend(NO_BUG)
         self.figure.tight_layout()
         self.figure.subplots_adjust(wspace=0.32)  # room between the band names and the next axis
         self.view.animate(*self.bars, *self.bar_labels, self.correct_line, self.bug_line,
                           self.eps_line, self.eps_marker)
 
-    def _legend(self, bug: str) -> bool:
+    def _legend(self, bug: str) -> None:
         """The sweep's legend names only the lines on show: the correct code, and the planted
-        bug by name when there is one. True when it changed (the background must be redrawn)."""
+        bug by name when there is one. It is animated, so changing it needs no full redraw."""
         if bug == self._legend_for:
-            return False
+            return
         handles = [self.correct_line]
         if bug != NO_BUG:
             self.bug_line.set_label(f"with the bug: {bug}")
             handles.append(self.bug_line)
-        self.ax_sweep.legend(handles=handles, loc="lower left", fontsize=8)
+        self.view.forget(self.legend)
+        self.legend = self.ax_sweep.legend(handles=handles, loc="lower left", fontsize=8)
+        self.view.animate(self.legend)
         self._legend_for = bug
-        return True
 
     # ---------------------------------------------------------------- one setting
 
     def key(self, bug: str | None = None) -> tuple:
+        """(bug, precision, point): eps is left out, as a result holds the whole eps sweep
+        and eps only picks the row on show. key(NO_BUG): the correct code's setting."""
         c = self.controls
         return (c["bug"].value if bug is None else bug, c["dtype"].value, c["point"].value)
 
-    def update(self) -> None:
-        """Show the current setting: from the cache, or computed with live frames."""
-        self._start_update()
-        keys = [self.key(NO_BUG), self.key()]
-        if all(k in self._cache and self._cache[k].complete for k in keys):
-            for k in keys:
-                self._cache.move_to_end(k)
-            self._show()
-            self._end_update("cached")
+    def _measure(self, sweep: Sweep, bug: str, index: int) -> None:
+        """Fill row `index` of `sweep`: the check of `bug` (at the current precision and
+        point) at the slider's index-th eps. A row already measured is left as it is."""
+        if sweep.measured(index):
             return
-        self._compute(keys)
-        self._forget_oldest(keep=keys)
-        self._end_update("trained")
-
-    def _forget_oldest(self, keep) -> None:
-        """Bound the cache, never dropping the settings on show."""
-        for key in keep:
-            self._cache.move_to_end(key)
-        while len(self._cache) > max(self._cache_size, len(set(keep))):
-            self._cache.popitem(last=False)
-
-    def _sweep(self, key) -> Sweep:
-        if key not in self._cache:
-            self._cache[key] = Sweep(np.full((EPS_EXPONENTS.size, len(lesson.BLOCKS)), np.nan))
-        return self._cache[key]
-
-    def _check(self, key, index: int) -> None:
-        bug, dtype, point = key
-        sweep = self._sweep(key)
-        if not np.isnan(sweep.errors[index]).any():
-            return
+        _, dtype, point = self.key()
         report = lesson.check(self.points[point], self.X, self.Y,
-                            bug=None if bug == NO_BUG else bug,
-                            eps=float(10.0 ** EPS_EXPONENTS[index]), dtype=DTYPES[dtype])
+                              bug=None if bug == NO_BUG else bug,
+                              eps=eps_at(index), dtype=DTYPES[dtype])
         sweep.errors[index] = [report.errors()[block] for block in lesson.BLOCKS]
 
-    def _compute(self, keys) -> None:
-        """The current eps first (first frame), then the rest of each sweep, drawn as it goes."""
-        here = _eps_index(self.controls["eps"].value)
-        for key in keys:
-            self._check(key, here)
-        self._show()
-        last_frame = time.perf_counter()
-        for key in keys:
+    def compute(self) -> Result:
+        """The check at the current eps first (the first frame), then the rest of the
+        correct code's sweep and of the planted bug's, drawn as they fill. The correct
+        code's sweep is shared with its own setting, and remembered as it too."""
+        bug = self.controls["bug"].value
+        known = self._recall(self.key(NO_BUG))
+        correct = known.correct if known is not None else Sweep.empty()
+        result = Result(correct if bug == NO_BUG else Sweep.empty(), correct)
+        sweeps = {NO_BUG: correct, bug: result.planted}  # one entry when no bug is planted
+        here = eps_index(self.controls["eps"].value)
+        for planted, sweep in sweeps.items():
+            self._measure(sweep, planted, here)
+        self.show(result)
+        frame = self.throttled(lambda: self.show(result))
+        for planted, sweep in sweeps.items():
             for index in range(EPS_EXPONENTS.size):
-                self._check(key, index)
-                if time.perf_counter() - last_frame >= FRAME_SECONDS:
-                    self._show()
-                    last_frame = time.perf_counter()
-        self._show()
+                self._measure(sweep, planted, index)
+                frame()
+        self.show(result)
+        if bug != NO_BUG:
+            self._remember(self.key(NO_BUG), Result(correct, correct))
+        return result
 
     # ---------------------------------------------------------------- drawing
 
-    def _show(self) -> None:
-        here = _eps_index(self.controls["eps"].value)
-        eps_grid = 10.0 ** EPS_EXPONENTS
-        current = self._cache[self.key()]
-        correct = self._cache[self.key(NO_BUG)]
-        errors = current.errors[here]
+    def show(self, result: Result) -> None:
+        """The check at the current eps as bars, both sweeps as lines, the verdict in words."""
+        here = eps_index(self.controls["eps"].value)
+        bug = self.controls["bug"].value
+        errors = result.planted.errors[here]
         for bar, label, error in zip(self.bars, self.bar_labels, errors):
             shown = float(np.clip(error, ERROR_LIMITS[0] * 1.01, ERROR_LIMITS[1]))
             bar.set_height(shown - ERROR_LIMITS[0])
             bar.set_color(BAND_COLOURS[gradcheck.verdict(error)])
             label.set_y(shown)
             label.set_text(f"{error:.0e}" if error > 0 else "0")
-        self.correct_line.set_data(eps_grid, correct.largest())
-        has_bug = self.controls["bug"].value != NO_BUG
-        self.bug_line.set_data(eps_grid, current.largest() if has_bug else eps_grid * np.nan)
+        self.correct_line.set_data(EPS_GRID, result.correct.largest())
+        has_bug = bug != NO_BUG
+        self.bug_line.set_data(EPS_GRID, result.planted.largest() if has_bug else EPS_GRID * np.nan)
         self.bug_line.set_visible(has_bug)
-        largest = float(np.max(errors))
-        self.eps_line.set_xdata([eps_grid[here]] * 2)
-        self.eps_marker.set_data([eps_grid[here]], [np.clip(largest, *ERROR_LIMITS)])
-        text, level = self._verdict(current, correct, here)
-        self.say(text, level)
-        if self._legend(self.controls["bug"].value):
-            self.view.full_redraw()
-        else:
-            self.view.redraw()
-        self._frame_shown()
+        self.eps_line.set_xdata([EPS_GRID[here]] * 2)
+        self.eps_marker.set_data([EPS_GRID[here]], [np.clip(np.max(errors), *ERROR_LIMITS)])
+        self._legend(bug)
+        self.frame(*self._verdict(result, here))
 
-    def _verdict(self, current: Sweep, correct: Sweep, here: int):
+    def _verdict(self, result: Result, here: int):
         """What the check says at this eps, and whether it tells the truth, in words."""
         bug, dtype, point = self.key()
-        eps = 10.0 ** EPS_EXPONENTS[here]
-        errors = dict(zip(lesson.BLOCKS, current.errors[here]))
+        eps = eps_at(here)
+        errors = dict(zip(lesson.BLOCKS, result.planted.errors[here]))
         largest = max(errors.values())
         verdict = gradcheck.verdict(largest)
         head = (f"At eps {eps:.0e} in {dtype} ({point}), the check says <b>{verdict}</b> "
                 f"(largest relative error {largest:.1e})")
         flagged = [k for k, e in errors.items() if gradcheck.verdict(e) != "ok"]
-        best = correct.largest()
+        best = result.correct.largest()
         done = ~np.isnan(best)
         if bug == NO_BUG:
             if verdict == "ok":
@@ -261,18 +255,18 @@ class GradcheckDashboard(Dashboard):
             floor = best[best_index]
             if dtype == "float32" and floor >= gradcheck.OK:
                 why = (f"no eps brings float32 below {floor:.0e} (best at eps "
-                       f"{eps_grid_value(best_index):.0e}): with its 7 digits it cannot reach "
+                       f"{eps_at(best_index):.0e}): with its 7 digits it cannot reach "
                        "the ok band, only tell large bugs apart; check in float64")
             elif here < best_index:
                 why = ("round-off: eps is so small that J(θ+ε) and J(θ−ε) share almost all "
                        "their digits, and their difference is mostly rounding noise; "
-                       f"the best eps here is about {eps_grid_value(best_index):.0e}")
+                       f"the best eps here is about {eps_at(best_index):.0e}")
             else:
                 why = ("truncation: eps is so large that the difference also measures the "
-                       f"curvature; the best eps here is about {eps_grid_value(best_index):.0e}")
+                       f"curvature; the best eps here is about {eps_at(best_index):.0e}")
             return head + f". A false alarm: the code is correct. {why[0].upper()}{why[1:]}.", "bad"
         planted = lesson.ALL_BUGS[bug]
-        correct_here = float(np.max(correct.errors[here]))
+        correct_here = float(np.max(result.correct.errors[here]))
         if gradcheck.verdict(correct_here) != "ok":
             caught = [k for k in flagged if gradcheck.verdict(errors[k]) == "bug"]
             if caught and min(errors[k] for k in caught) > 100 * correct_here:
@@ -293,10 +287,6 @@ class GradcheckDashboard(Dashboard):
             return head + (f". A real bug scores only 'look closer' here: {planted}. "
                            "Check again at another point (after some training)."), "warn"
         return head + f". The bug goes unnoticed here: {planted}.", "bad"
-
-
-def eps_grid_value(index: int) -> float:
-    return float(10.0 ** EPS_EXPONENTS[index])
 
 
 def gradcheck_dashboard(**options) -> GradcheckDashboard:

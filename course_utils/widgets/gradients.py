@@ -9,21 +9,21 @@ scale for the sigmoid; 1.5 and 0.5 are seed 000's deep linear network. Every set
 the same standard-normal draw, so only the scale, the depth and the activation change.
 Training runs 150 steps (quick) or 600 (enough for a sigmoid network at scale 4 to learn).
 A setting seen before is redrawn from the cache; a new one shows the start at once and then
-trains, with a frame every ~0.15 s.
+trains, with a frame every 0.15 s at most (the base's FRAME_SECONDS).
 """
 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
 
-from .. import datasets, network, optimizers, plotting, training
+from .. import datasets, network, optimizers, training
 from ..lessons import gradients as lesson
 from ._base import Dashboard
+from .panels import CostPanel, LayerPanel, accuracies
 
 __all__ = ["GradientFlowDashboard", "gradient_flow_dashboard"]
 
@@ -40,7 +40,6 @@ DISPLAY_NAMES = {"linear": "Linear", "sigmoid": "Sigmoid", "sigmoid_centered": "
 MAX_DEPTH = 20
 NORM_LIMITS = (1e-10, 1e10)
 COST_LIMITS = (0.0, 4.0)
-FRAME_SECONDS = 0.15
 CHANCE_COST = math.log(10)  # softmax over 10 classes answering 1/10 for everyone
 # How the status line words the gradient's change from the output back to layer 1:
 # "vanishes"/"explodes" beyond a factor 100, "keeps roughly its size" within a factor 4,
@@ -69,14 +68,13 @@ class GradientFlowDashboard(Dashboard):
     def __init__(self, activation: str = "sigmoid", depth: int = 10, scale: float = 1.0,
                  lr: float = 0.1, width: int = 32, steps: int = 150, batch_size: int = 64,
                  n_measure: int = 256, seed: int = 0, cache_size: int = 64):
-        super().__init__(figsize=(12, 3.5), dpi=80)
+        super().__init__(figsize=(12, 3.5), dpi=80, cache_size=cache_size)
         self.X, self.Y, self.X_test, self.Y_test = datasets.load_digits()
         # The sizes are measured on a fixed batch of training examples (fast, and the same
         # for every setting).
         self.X_measure, self.Y_measure = self.X[:, :n_measure], self.Y[:, :n_measure]
         self.input_second_moment = float(np.mean(self.X_measure ** 2))
         self.width, self.batch_size, self.seed = width, batch_size, seed
-        self._cache_size = cache_size
         self._build_controls(activation, depth, scale, lr, steps)
         self._build_figure()
         self.update()
@@ -130,94 +128,79 @@ class GradientFlowDashboard(Dashboard):
 
     def _build_figure(self):
         ax_fwd, ax_bwd, ax_cost = self.figure.subplots(1, 3)
-        self.ax_fwd, self.ax_bwd, self.ax_cost = ax_fwd, ax_bwd, ax_cost
-        layers = np.arange(1, 3)
-        (self.z_pred_line,) = ax_fwd.plot(layers, [1, 1], "--", color="0.3", label="predicted")
-        (self.z_line,) = ax_fwd.plot(layers, [1, 1], "o-", ms=4, color="C0",
-                                     label="measured at the start")
-        ax_fwd.set(title="forward: size of z at each layer", ylabel="rms of z (log scale)")
-        (self.grad_pred_line,) = ax_bwd.plot(layers, [1, 1], "--", color="0.3")
-        (self.grad_line,) = ax_bwd.plot(layers, [1, 1], "o-", ms=4, color="C0")
-        (self.grad_final_line,) = ax_bwd.plot(layers, [1, 1], "s:", ms=5, mfc="none", color="C2",
-                                              label="measured after training")
-        ax_bwd.set(title="backward: size of the gradient dJ/dz",
-                   ylabel="rms per example (log scale)")
-        for ax in (ax_fwd, ax_bwd):
-            ax.set(yscale="log", ylim=NORM_LIMITS, xlim=(0.5, MAX_DEPTH + 1.5),
-                   xlabel="layer (the last is the output)")
+        predicted = ("--", "0.3", "predicted")
+        measured = ("o-", "C0", "measured at the start")
+        styles = {"measured": {"ms": 4}, "after_training": {"ms": 5, "mfc": "none"}}
+        layer_axis = {"limits": NORM_LIMITS, "layers": MAX_DEPTH + 1, "styles": styles,
+                      "xlabel": "layer (the last is the output)"}
+        self.forward = LayerPanel(
+            self.view, ax_fwd, lines={"predicted": predicted, "measured": measured},
+            ylabel="rms of z (log scale)", title="forward: size of z at each layer", **layer_axis)
+        self.backward = LayerPanel(
+            self.view, ax_bwd, lines={"predicted": predicted, "measured": measured,
+                                      "after_training": ("s:", "C2", "measured after training")},
+            ylabel="rms per example (log scale)", title="backward: size of the gradient dJ/dz",
+            **layer_axis)
+        for ax in (ax_fwd, ax_bwd):  # a tick every 5 layers: one for each of 21 would crowd
             ax.set_xticks([1, 5, 10, 15, 20])
             ax.set_yticks([1e-9, 1e-6, 1e-3, 1, 1e3, 1e6, 1e9])
         # In the figure's top row, right of the legend: no curve ever runs there.
         self.off_scale = self.figure.text(0.5, 0.985, "", ha="left", va="top", fontsize=8,
                                           color="#c62828")
-        (self.cost_line,) = ax_cost.plot([], [], color="C0")
+        self.view.animate(self.off_scale)
+
+        self.cost = CostPanel(self.view, ax_cost, length=self.steps, limits=COST_LIMITS,
+                              log=False, title="training cost (minibatches)")
         ax_cost.axhline(CHANCE_COST, color="0.5", ls=":", lw=1)
         # The label sits outside the panel, right of the axis, where no curve can run over it.
         ax_cost.text(1.02, CHANCE_COST, "chance\n(ln 10)", transform=ax_cost.get_yaxis_transform(),
                      ha="left", va="center", fontsize=8, color="0.4")
-        ax_cost.set(xlim=(0, self.steps), ylim=COST_LIMITS, xlabel="step",
-                    ylabel="cost", title="training cost (minibatches)")
-        self.cost_note = ax_cost.text(0.97, 0.95, "", transform=ax_cost.transAxes, fontsize=9,
-                                      ha="right", va="top", color="#c62828")
         # One legend for both layer panels, above them, so it never hides a curve.
-        self.figure.legend(handles=[self.z_line, self.z_pred_line, self.grad_final_line],
+        self.figure.legend(handles=[self.forward.lines["measured"], self.forward.lines["predicted"],
+                                    self.backward.lines["after_training"]],
                            loc="upper left", bbox_to_anchor=(0.06, 1.0), ncol=3, fontsize=9,
                            frameon=False)
         self.figure.tight_layout(rect=(0, 0, 1, 0.92))
-        self.view.animate(self.z_pred_line, self.z_line, self.grad_pred_line, self.grad_line,
-                          self.grad_final_line, self.off_scale, self.cost_line, self.cost_note)
 
     # ---------------------------------------------------------------- one setting
-
-    def key(self) -> tuple:
-        """The setting, with every control's exact value (stops and options are exact)."""
-        c = self.controls
-        return (c["activation"].value, c["depth"].value, c["scale"].value, c["lr"].value,
-                c["steps"].value)
 
     def spec(self) -> network.Spec:
         activation, depth = self.key()[:2]
         return network.Spec((64,) + (self.width,) * depth + (10,), activation=activation,
                             output="softmax")
 
-    def update(self) -> None:
-        """Show the current setting: from the cache, or measure and train it live."""
-        self._show_setting(self._compute, self._show)
+    def _measure(self, spec, params) -> lesson.LayerNorms:
+        """Every layer's sizes (lesson.measure) on the fixed measuring batch."""
+        return lesson.measure(spec, params, self.X_measure, self.Y_measure)
 
-    def _compute(self) -> Result:
+    def compute(self) -> Result:
+        """Measure the start, show it with the prediction, then train with live frames."""
         activation, depth, scale, lr, steps = self.key()
         spec = self.spec()
         params = network.init_params(spec, "lecun_normal", rng=self.seed, gain=scale)
-        start = lesson.measure(spec, params, self.X_measure, self.Y_measure)
-        z_pred, grad_pred = lesson.predict(spec.layer_sizes, activation, "lecun_normal",
-                                                  scale, self.input_second_moment,
-                                                  start.grad_rms[-1])
-        L = spec.n_layers
-        partial = Result(start.z_rms, z_pred, start.grad_rms, grad_pred, np.full(L, np.nan),
-                         np.array([]), self._describe(start) + " Training...", "info")
-        self._show(partial)
-        last_frame = [time.perf_counter()]
+        start = self._measure(spec, params)
+        z_pred, grad_pred = lesson.predict(spec.layer_sizes, activation, "lecun_normal", scale,
+                                           self.input_second_moment, start.grad_rms[-1])
+        not_yet = np.full(spec.n_layers, np.nan)
+        partial = Result(start.z_rms, z_pred, start.grad_rms, grad_pred, not_yet, np.array([]),
+                         self._describe(start) + " Training...", "info")
+        self.show(partial)
 
         def draw_progress(hist, step, current, state):
-            if time.perf_counter() - last_frame[0] >= FRAME_SECONDS:
-                partial.costs = np.asarray(hist.costs)
-                partial.grad_final = lesson.measure(spec, current, self.X_measure,
-                                                           self.Y_measure).grad_rms
-                partial.status = self._describe(start) + f" Training, step {step} of {steps}..."
-                self._show(partial)
-                last_frame[0] = time.perf_counter()
+            partial.costs = np.asarray(hist.costs)
+            partial.grad_final = self._measure(spec, current).grad_rms
+            partial.status = self._describe(start) + f" Training, step {step} of {steps}..."
+            self.show(partial)
 
         hist = training.train(spec, params, self.X, self.Y, optimizers.sgd(lr), steps=steps,
-                              batch_size=self.batch_size, rng=self.seed, callback=draw_progress,
-                              callback_every=10, progress=False)
-        grad_final = np.full(L, np.nan)
-        if not hist.diverged:
-            grad_final = lesson.measure(spec, hist.params, self.X_measure,
-                                               self.Y_measure).grad_rms
+                              batch_size=self.batch_size, rng=self.seed,
+                              callback=self.throttled(draw_progress), callback_every=10,
+                              progress=False)
+        grad_final = not_yet if hist.diverged else self._measure(spec, hist.params).grad_rms
         status, level = self._verdict(start, hist)
         result = Result(start.z_rms, z_pred, start.grad_rms, grad_pred, grad_final,
                         np.asarray(hist.costs), status, level)
-        self._show(result)
+        self.show(result)
         return result
 
     def _describe(self, start) -> str:
@@ -249,53 +232,33 @@ class GradientFlowDashboard(Dashboard):
         text = self._describe(start) + f" Gradient descent at learning rate {lr:g}. "
         if hist.diverged:
             return text + hist.status() + ".", "bad"
-        with np.errstate(over="ignore", invalid="ignore"):
-            train_acc = network.accuracy(self.spec(), hist.params, self.X, self.Y)
-            test_acc = network.accuracy(self.spec(), hist.params, self.X_test, self.Y_test)
-        accuracies = f"train accuracy {train_acc:.2f}, test {test_acc:.2f}"
+        acc = accuracies(self.spec(), hist.params, {"train": (self.X, self.Y),
+                                                     "test": (self.X_test, self.Y_test)})
+        scores = f"train accuracy {acc['train']:.2f}, test {acc['test']:.2f}"
         if hist.verdict != "learned":
-            return text + f"{hist.status()}; {accuracies} (chance is 0.10): it did not learn.", "bad"
-        if train_acc < 0.8:  # the cost fell, but not far: say so rather than "learned" alone
-            return (text + f"Learned in {hist.steps:,} steps, but not far yet: {accuracies} "
+            return text + f"{hist.status()}; {scores} (chance is 0.10): it did not learn.", "bad"
+        if acc["train"] < 0.8:  # the cost fell, but not far: say so rather than "learned" alone
+            return (text + f"Learned in {hist.steps:,} steps, but not far yet: {scores} "
                     "(chance is 0.10).", "warn")
-        return text + f"Learned in {hist.steps:,} steps: {accuracies}.", "good"
-
-    def _set_steps_axis(self, steps: int) -> None:
-        """The cost panel spans the run; a new length needs a full redraw (rare)."""
-        if self.ax_cost.get_xlim() != (0, steps):
-            self.ax_cost.set_xlim(0, steps)
-            self.view.full_redraw()
+        return text + f"Learned in {hist.steps:,} steps: {scores}.", "good"
 
     # ---------------------------------------------------------------- drawing
 
-    def _show(self, result: Result) -> None:
+    def _set_steps_axis(self, steps: int) -> None:
+        """The cost panel spans the run; a new length needs a full redraw (rare)."""
+        if self.cost.ax.get_xlim() != (0, steps):
+            self.cost.ax.set_xlim(0, steps)
+            self.view.full_redraw()
+
+    def show(self, result: Result) -> None:
         self._set_steps_axis(self.key()[4])  # the cost panel spans the current setting's run
-        L = result.z_rms.size
-        layers = np.arange(1, L + 1)
-        off = False
-        for line, values in ((self.z_line, result.z_rms), (self.z_pred_line, result.z_pred),
-                             (self.grad_line, result.grad_rms),
-                             (self.grad_pred_line, result.grad_pred),
-                             (self.grad_final_line, result.grad_final)):
-            values = np.asarray(values, dtype=float)
-            off |= bool(np.any(np.isfinite(values) & ((values < NORM_LIMITS[0]) | (values > NORM_LIMITS[1])))
-                        | np.any(np.isinf(values)))
-            line.set_data(layers, plotting._loggable(np.clip(values, *NORM_LIMITS), True))
+        self.forward.show({"measured": result.z_rms, "predicted": result.z_pred})
+        self.backward.show({"measured": result.grad_rms, "predicted": result.grad_pred,
+                            "after_training": result.grad_final})
+        off = self.forward.clipped + self.backward.clipped
         self.off_scale.set_text("some values are off the scale (drawn on the frame)" if off else "")
-        costs = np.asarray(result.costs, dtype=float)
-        steps = np.arange(costs.size)
-        bad = plotting.first_non_finite(costs)
-        shown = np.clip(costs, *COST_LIMITS)
-        if bad is not None:
-            self.cost_line.set_data(steps[:bad], shown[:bad])
-            self.cost_note.set_text(f"diverged at step {bad}")
-        else:
-            self.cost_line.set_data(steps, shown)
-            self.cost_note.set_text(f"peak cost {costs.max():.1e} (off the scale)"
-                                    if costs.size and costs.max() > COST_LIMITS[1] else "")
-        self.say(result.status, result.level)
-        self.view.redraw()
-        self._frame_shown()
+        self.cost.show(result.costs)
+        self.frame(result.status, result.level)
 
 
 def gradient_flow_dashboard(**options) -> GradientFlowDashboard:

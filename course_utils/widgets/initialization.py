@@ -5,7 +5,7 @@ boundary and the spread of every layer, predicted and measured.
 Every setting trains the same network from the same random draw (only the scale and the
 distribution change), by gradient descent on the seed's circles. Results are cached, so
 returning to a setting redraws at once; a new setting shows its initial state immediately
-and then trains with a frame every ~0.15 s.
+and then trains with a frame every ~0.15 s (the base's FRAME_SECONDS).
 
 The spread panel shows, per hidden layer, the std of z = W a + b (predicted by the variance
 formula, measured at the start, measured after training) and the std of the activation
@@ -25,9 +25,10 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from .. import datasets, network, optimizers, plotting, training
+from .. import datasets, initializers, network, optimizers, training
 from ..lessons import theory
 from ._base import Dashboard
+from .panels import BoundaryPanel, CostPanel, LayerPanel, accuracies
 
 # label shown -> (initializer name, hyperparameters)
 INITIALIZERS = {
@@ -44,7 +45,6 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid")
 MAX_DEPTH = 5  # deeper tanh nets take over a second to train (np.tanh is slow)
 COST_LIMITS = (1e-3, 1e3)
 STD_LIMITS = (1e-4, 1e4)
-FRAME_SECONDS = 0.15  # at most one frame this often while training
 GROWTH_NOTED = 50  # the status names a spread that shrinks or grows this much over the layers
 
 # rule -> its variance; then what the status line says about it for each activation
@@ -75,7 +75,8 @@ SIGMOID_NOTE = ("Neither rule was derived for the sigmoid: near 0 it is 1/2 + z/
 
 @dataclass
 class Result:
-    """What one setting produced: enough to redraw it without training again."""
+    """What one setting produced: enough to redraw it without training again.
+    Per-layer arrays are (depth,), hidden layer 1 first."""
 
     costs: np.ndarray
     boundary: np.ndarray      # (resolution, resolution) P(y=1) on the grid
@@ -85,13 +86,12 @@ class Result:
     act_std_init: np.ndarray  # measured std of a = f(z) per hidden layer, at initialization
     status: str
     level: str
-    train_acc: float
-    test_acc: float
+    train_acc: float = np.nan
+    test_acc: float = np.nan
 
 
 def _initializer(label: str):
     name, hyper = INITIALIZERS[label]
-    from .. import initializers
     return initializers.get(name, **hyper)
 
 
@@ -101,13 +101,12 @@ class InitializationDashboard(Dashboard):
     def __init__(self, initializer: str = "He normal", activation: str = "relu",
                  gain: float = 1.0, depth: int = 3, width: int = 12, steps: int = 1000,
                  lr: float = 0.1, seed: int = 0, resolution: int = 80, cache_size: int = 64):
-        super().__init__(figsize=(11.5, 3.5), dpi=80)
+        super().__init__(figsize=(11.5, 3.5), dpi=80, cache_size=cache_size)
         self.X, self.Y, self.X_test, self.Y_test = datasets.load_circles()
         self.width, self.steps, self.lr, self.seed = width, steps, lr, seed
         self.resolution = resolution
-        self._cache_size = cache_size
         self._build_controls(initializer, activation, gain, depth)
-        self._build_figure(depth)
+        self._build_figure()
         self.update()
 
     # ---------------------------------------------------------------- controls
@@ -177,128 +176,99 @@ class InitializationDashboard(Dashboard):
 
     # ---------------------------------------------------------------- figure
 
-    def _build_figure(self, depth):
+    def _build_figure(self):
         ax_cost, ax_boundary, ax_std = self.figure.subplots(
             1, 3, gridspec_kw={"width_ratios": [1.15, 1, 1.15]})
-        self.ax_cost, self.ax_boundary, self.ax_std = ax_cost, ax_boundary, ax_std
-
-        (self.cost_line,) = ax_cost.plot([], [], color="C0")
-        ax_cost.set(xlim=(0, self.steps), ylim=COST_LIMITS, yscale="log", xlabel="step",
-                    ylabel="cost", title="cost (log scale)")
-        self.cost_note = ax_cost.text(0.97, 0.95, "", transform=ax_cost.transAxes, ha="right",
-                                      va="top", color="#c62828", fontsize=9)
-
-        self.boundary = plotting.plot_decision_boundary(
-            lambda G: np.zeros(G.shape[1]), self.X, self.Y, ax=ax_boundary,
-            resolution=self.resolution, point_size=8)
-        ax_boundary.set_title("decision boundary (training points)")
-
-        layers = np.arange(1, depth + 1)
-        (self.std_pred_line,) = ax_std.plot(layers, np.ones(depth), "--", color="0.4",
-                                            label="z predicted at init")
-        (self.std_init_line,) = ax_std.plot(layers, np.ones(depth), "o-", color="C1",
-                                            label="z measured at init")
-        (self.std_final_line,) = ax_std.plot(layers, np.ones(depth), "s:", color="C2",
-                                             label="z after training")
-        (self.act_std_line,) = ax_std.plot(layers, np.ones(depth), "^-", color="C4", ms=4,
-                                           lw=1, label="a = f(z) at init")
-        ax_std.set(yscale="log", ylim=STD_LIMITS, xlabel="hidden layer", ylabel="standard deviation",
-                   title="spread of z = W a + b and of a = f(z)")
+        self.cost = CostPanel(self.view, ax_cost, length=self.steps, limits=COST_LIMITS)
+        self.boundary = BoundaryPanel(self.view, ax_boundary, self.X, self.Y,
+                                      resolution=self.resolution,
+                                      title="decision boundary (training points)")
+        self.spread = LayerPanel(
+            self.view, ax_std, limits=STD_LIMITS, layers=MAX_DEPTH,
+            lines={"z_pred": ("--", "0.4", "z predicted at init"),
+                   "z_init": ("o-", "C1", "z measured at init"),
+                   "z_final": ("s:", "C2", "z after training"),
+                   "a_init": ("^-", "C4", "a = f(z) at init")},
+            styles={"a_init": {"ms": 4, "lw": 1}},
+            xlabel="hidden layer", ylabel="standard deviation",
+            title="spread of z = W a + b and of a = f(z)")
         ax_std.legend(loc="lower left", fontsize=7)
-        # A fixed axis for every depth: changing depth then needs no slow full redraw.
-        ax_std.set_xlim(0.5, MAX_DEPTH + 0.5)
-        ax_std.set_xticks(np.arange(1, MAX_DEPTH + 1))
         self.figure.tight_layout()
-        self.view.animate(self.cost_line, self.cost_note, self.boundary.image,
-                          self.boundary.points, self.std_pred_line, self.std_init_line,
-                          self.std_final_line, self.act_std_line)
 
     # ---------------------------------------------------------------- one setting
-
-    def key(self) -> tuple:
-        c = self.controls
-        # The gain exactly as set: rounding would merge distinct settings (issue 14).
-        return (c["initializer"].value, c["activation"].value, float(c["gain"].value),
-                c["depth"].value)
 
     def spec(self) -> network.Spec:
         depth = self.controls["depth"].value
         return network.Spec((2,) + (self.width,) * depth + (1,),
                             activation=self.controls["activation"].value)
 
-    def update(self) -> None:
-        """Show the current setting: from the cache, or train it with live frames."""
-        self._show_setting(self._train, lambda result: self._show(result, final=True))
+    def _spread(self, spec, params) -> tuple[np.ndarray, np.ndarray]:
+        """The std of z and of a = f(z) on the training points, (depth,) each."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            Zs, As = network.hidden_activations(spec, params, self.X)
+            return np.array([Z.std() for Z in Zs]), np.array([A.std() for A in As])
 
-    def _train(self) -> Result:
-        label, activation, gain, depth = self.key()
-        spec = self.spec()
-        init = _initializer(label)
+    def compute(self) -> Result:
+        label, activation, gain, depth = self.state().values()
+        spec, init = self.spec(), _initializer(label)
         params = network.init_params(spec, init, rng=self.seed, gain=gain)
-        Z_init, A_init = network.hidden_activations(spec, params, self.X)
-        std_init = np.array([Z.std() for Z in Z_init])
-        act_std_init = np.array([A.std() for A in A_init])
+        std_init, act_std_init = self._spread(spec, params)
         std_pred = theory.preactivation_std(spec.layer_sizes, activation, init, gain,
                                             float(np.mean(self.X ** 2)))
-        partial = Result(np.array([]), self._probabilities(spec, params), std_init, std_pred,
-                         np.full(depth, np.nan), act_std_init, f"{self._describe()}: training...",
-                         "info", np.nan, np.nan)
-        self._show(partial, final=False)
-        last_frame = [time.perf_counter()]
+        partial = Result(np.array([]), self.boundary.probabilities(spec, params), std_init,
+                         std_pred, np.full(depth, np.nan), act_std_init,
+                         f"{self._describe()}: training...", "info")
+        self.show(partial)
 
         def draw_progress(hist, step, current, state):
-            if time.perf_counter() - last_frame[0] >= FRAME_SECONDS:
-                partial.costs = np.asarray(hist.costs)
-                partial.boundary = self._probabilities(spec, current)
-                partial.status = f"{self._describe()}: training, step {step:,} of {self.steps:,}"
-                self._show(partial, final=False)
-                last_frame[0] = time.perf_counter()
+            partial.costs = np.asarray(hist.costs)
+            partial.boundary = self.boundary.probabilities(spec, current)
+            partial.status = f"{self._describe()}: training, step {step:,} of {self.steps:,}"
+            self.show(partial)
 
         start = time.perf_counter()
         hist = training.train(spec, params, self.X, self.Y, optimizers.sgd(self.lr),
-                              steps=self.steps, callback=draw_progress, callback_every=100,
-                              progress=False)
-        seconds = time.perf_counter() - start
-        result = self._result(spec, init, hist, std_init, std_pred, act_std_init, seconds)
-        self._show(result, final=True)
+                              steps=self.steps, callback=self.throttled(draw_progress),
+                              callback_every=100, progress=False)
+        result = self._result(spec, init, hist, partial, time.perf_counter() - start)
+        self.show(result)
         return result
 
-    def _probabilities(self, spec, params) -> np.ndarray:
-        with np.errstate(over="ignore", invalid="ignore"):
-            P = network.predict_proba(spec, params, self.boundary.grid)
-        return np.nan_to_num(P, nan=0.5).reshape(self.resolution, self.resolution)
-
-    def _result(self, spec, init, hist, std_init, std_pred, act_std_init, seconds) -> Result:
+    def _result(self, spec, init, hist, start: Result, seconds) -> Result:
+        """The trained run's Result; `start` holds what was measured at initialization."""
         params = hist.params
+        std_final, _ = self._spread(spec, params)
+        acc = accuracies(spec, params, {"train": (self.X, self.Y),
+                                        "test": (self.X_test, self.Y_test)})
+        status, level = self._verdict(hist, init, start.std_init, acc["train"], acc["test"],
+                                      seconds, end_cost=self._end_cost(spec, hist))
+        return Result(hist.costs, self.boundary.probabilities(spec, params), start.std_init,
+                      start.std_pred, std_final, start.act_std_init, status, level,
+                      acc["train"], acc["test"])
+
+    def _end_cost(self, spec, hist) -> float:
+        """The cost of the final weights, which the accuracies measure (hist.costs[-1] is
+        the cost before the last update); NaN for a run that diverged."""
+        if hist.diverged:
+            return np.nan
         with np.errstate(over="ignore", invalid="ignore"):
-            Z_final, _ = network.hidden_activations(spec, params, self.X)
-            std_final = np.array([Z.std() for Z in Z_final])
-            train_acc = network.accuracy(spec, params, self.X, self.Y)
-            test_acc = network.accuracy(spec, params, self.X_test, self.Y_test)
-            # The cost of the final weights, which the accuracies measure: hist.costs[-1]
-            # is the cost before the last update.
-            end_cost = float(network.output_loss(spec)(network.forward(spec, params, self.X)[0],
-                                                       self.Y)[0]) if not hist.diverged else np.nan
-        status, level = self._verdict(hist, init, std_init, train_acc, test_acc, seconds,
-                                      end_cost=end_cost)
-        return Result(hist.costs, self._probabilities(spec, params), std_init, std_pred,
-                      std_final, act_std_init, status, level, train_acc, test_acc)
+            logits = network.forward(spec, hist.params, self.X)[0]
+            return float(network.output_loss(spec)(logits, self.Y)[0])
 
     def _describe(self) -> str:
-        label, activation, gain, depth = self.key()
+        label, activation, gain, depth = self.state().values()
         return f"{label} × {gain:.3g}, {activation}, {depth} hidden layer{'s' * (depth > 1)}"
+
+    # ---------------------------------------------------------------- the status line
 
     def _verdict(self, hist, init, std_init, train_acc, test_acc, seconds, end_cost=None):
         """The run in words, judged by History.verdict and said by History.status() (the
         rules every notebook shares), then the accuracies and what the start looked like.
 
-        One exception: a run whose cost fell far (below half its last recorded value) and
-        then jumped back up is "At chance" or "Got worse" by History's rule, which reads
-        only the last recorded cost; that would contradict a high accuracy (He normal, tanh,
-        5 hidden layers: cost 0.075 at step 966, a spike to 0.696 at step 999, train
-        accuracy 0.94). Its status says "Unstable" and what the cost did, as it does for a
-        "learned" run whose last recorded cost is such a spike. end_cost: the
-        cost of the final weights (after the last update), which the accuracies measure."""
+        One exception: a run whose cost fell far and then jumped back up (see
+        `_jumped_back_up`) is said to be "Unstable", whatever History's rule calls it.
+        end_cost: the cost of the final weights (after the last update), which the
+        accuracies measure."""
         head = f"{self._describe()}. "
         accuracy = f"Train accuracy {train_acc:.2f}, test {test_acc:.2f}."
         if init.name == "zeros":
@@ -306,6 +276,24 @@ class InitializationDashboard(Dashboard):
             return head + reason[0].upper() + reason[1:] + f" {accuracy}", "bad"
         if hist.verdict == "diverged":
             return head + hist.status() + ". Try a smaller gain.", "bad"
+        notes = self._start_notes(hist, std_init)
+        unstable = _jumped_back_up(hist, end_cost)
+        if unstable:
+            level = "warn"
+        elif hist.verdict == "learned":
+            level = "good" if train_acc >= 0.9 and not notes else "warn"
+        else:
+            level = "bad"
+        text = head + (unstable or hist.status()) + ". " + accuracy
+        if notes:
+            joined = "; ".join(notes)
+            text += " " + joined[0].upper() + joined[1:] + "."
+        return text + f" ({seconds:.1f} s)", level
+
+    def _start_notes(self, hist, std_init) -> list[str]:
+        """What the start looked like, from the std of z per hidden layer, when it matters:
+        a signal that vanishes or explodes over the layers, saturated units, gradients too
+        small to learn."""
         notes = []
         finite = std_init[np.isfinite(std_init) & (std_init > 0)]
         # 50-fold from the first hidden layer to the last: gain 0.1 at depth 3 (about
@@ -322,30 +310,7 @@ class InitializationDashboard(Dashboard):
             notes.append("many units start saturated (|z| > 3, where the slope is nearly 0)")
         if vanishing and hist.verdict in ("stalled", "at chance"):
             notes.append("the gradients are too small for this learning rate")
-        costs = np.asarray(hist.costs, dtype=float)
-        best = int(np.argmin(costs)) if np.all(np.isfinite(costs)) else None
-        unstable = (hist.verdict in ("at chance", "got worse", "learned") and best is not None
-                    and costs[best] < 0.5 * costs[-1])
-        if unstable:
-            where = {"at chance": f", as high as guessing the class frequencies (chance: "
-                                  f"{hist.chance_cost:.3f})",
-                     "got worse": ", above where it started"}.get(hist.verdict, "")
-            summary = (f"Unstable: the cost fell from {costs[0]:.3g} to {costs[best]:.3g} (step "
-                       f"{best:,}), then jumped back up, to {costs[-1]:.3g} at step {costs.size - 1:,}"
-                       + where + ": the steps overshoot at this learning rate")
-            if end_cost is not None and np.isfinite(end_cost):
-                summary += f". After the last step the cost is {end_cost:.3g}"
-        else:
-            summary = hist.status()
-        if hist.verdict == "learned" and not unstable:
-            level = "good" if train_acc >= 0.9 and not notes else "warn"
-        else:
-            level = "warn" if unstable else "bad"
-        text = head + summary + ". " + accuracy
-        if notes:
-            joined = "; ".join(notes)
-            text += " " + joined[0].upper() + joined[1:] + "."
-        return text + f" ({seconds:.1f} s)", level
+        return notes
 
     def _zeros_reason(self, hist) -> str:
         """Why a zero start does not learn, for the chosen activation (section 3 of the
@@ -373,30 +338,40 @@ class InitializationDashboard(Dashboard):
 
     # ---------------------------------------------------------------- drawing
 
-    def _show(self, result: Result, final: bool) -> None:
-        costs = np.asarray(result.costs, dtype=float)
-        steps = np.arange(costs.size)
-        shown = np.clip(costs, *COST_LIMITS)  # off-scale values sit on the frame, said in words
-        self.cost_line.set_data(steps, shown)
-        bad = plotting.first_non_finite(costs)
-        if bad is not None:
-            self.cost_line.set_data(steps[:bad], shown[:bad])
-            self.cost_note.set_text(f"diverged at step {bad:,}")
-        elif costs.size and costs.max() > COST_LIMITS[1]:
-            self.cost_note.set_text(f"peak cost {costs.max():.1e} (off the scale)")
-        else:
-            self.cost_note.set_text("")
-        self.boundary.update(values=result.boundary)
-        depth = result.std_init.size
-        layers = np.arange(1, depth + 1)
-        for line, values in ((self.std_pred_line, result.std_pred),
-                             (self.std_init_line, result.std_init),
-                             (self.std_final_line, result.std_final),
-                             (self.act_std_line, result.act_std_init)):
-            line.set_data(layers, plotting._loggable(np.clip(values, *STD_LIMITS), True))
-        self.say(result.status, result.level)
-        self.view.redraw()
-        self._frame_shown()
+    def show(self, result: Result) -> None:
+        self.cost.show(result.costs)
+        self.boundary.show(result.boundary)
+        self.spread.show({"z_pred": result.std_pred, "z_init": result.std_init,
+                          "z_final": result.std_final, "a_init": result.act_std_init})
+        self.frame(result.status, result.level)
+
+
+def _jumped_back_up(hist, end_cost=None) -> str | None:
+    """The words for a run whose cost fell far (its lowest recorded value below half its
+    last) and then jumped back up, or None.
+
+    History's rule reads only the last recorded cost, so it calls such a run "at chance" or
+    "got worse", which would contradict a high accuracy (He normal, tanh, 5 hidden layers:
+    cost 0.075 at step 966, a spike to 0.696 at step 999, train accuracy 0.94); and a
+    "learned" run whose last recorded cost is such a spike hides it. Both are "Unstable",
+    with what the cost did and, when known, the cost after the last step (end_cost)."""
+    if hist.verdict not in ("at chance", "got worse", "learned"):
+        return None
+    costs = np.asarray(hist.costs, dtype=float)
+    if not np.all(np.isfinite(costs)):
+        return None
+    best = int(np.argmin(costs))
+    if not costs[best] < 0.5 * costs[-1]:
+        return None
+    where = {"at chance": f", as high as guessing the class frequencies (chance: "
+                          f"{hist.chance_cost:.3f})",
+             "got worse": ", above where it started"}.get(hist.verdict, "")
+    words = (f"Unstable: the cost fell from {costs[0]:.3g} to {costs[best]:.3g} (step "
+             f"{best:,}), then jumped back up, to {costs[-1]:.3g} at step {costs.size - 1:,}"
+             + where + ": the steps overshoot at this learning rate")
+    if end_cost is not None and np.isfinite(end_cost):
+        words += f". After the last step the cost is {end_cost:.3g}"
+    return words
 
 
 def matching_gain(current, target, layer_sizes) -> float | None:

@@ -21,6 +21,7 @@ from matplotlib.colors import BoundaryNorm
 
 from ..lessons import normalization as lesson
 from ._base import Dashboard
+from .panels import COLOURS, CostPanel, corner_note
 
 __all__ = ["NormalizationDashboard", "normalization_dashboard"]
 
@@ -28,6 +29,7 @@ INPUTS = ("raw", "standardized")
 WINDOW = (-0.6, 1.8)                    # w1 and w2 range: equal, so circles look round
 BAND_EDGES = np.arange(-4.0, 2.01, 0.5)  # contour bands of log10(excess cost / start's)
 EXCESS_LIMITS = (1e-4, 1e3)             # the cost-curve axis, in units of the start's excess
+NOTE_COLOURS = {"good": "#2e7d32", "warn": "#b26a00", "bad": COLOURS["bad"]}  # as the status line
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Result:
     weights: np.ndarray       # (k+1, 2): the path
     excess: np.ndarray        # (k+1,): (J - J*) / (J(w0) - J*) along it
     predicted: np.ndarray     # rate^(2k) at the best learning rate, same length as the axis
+    diverged: bool            # the run passed gradient_descent's blow-up threshold
     status: str
     level: str
 
@@ -52,19 +55,16 @@ class NormalizationDashboard(Dashboard):
     def __init__(self, scale_ratio: float = 10.0, inputs: str = "raw", lr: float | None = None,
                  max_steps: int = 2000, tolerance: float = 1e-3, m: int = 200, seed: int = 0,
                  resolution: int = 150, cache_size: int = 128):
-        super().__init__(figsize=(11, 4.2), dpi=80)
+        super().__init__(figsize=(11, 4.2), dpi=80, cache_size=cache_size)
         if inputs not in INPUTS:
             raise ValueError(f"inputs must be one of {INPUTS}, got {inputs!r}")
         self.max_steps, self.tolerance, self.m, self.seed = max_steps, tolerance, m, seed
         self.resolution = resolution
-        self._costs: OrderedDict = OrderedDict()  # (ratio, inputs) -> (QuadraticCost, image)
-        self._cache_size = cache_size
-        self._build_controls(scale_ratio, inputs, 0.01 if lr is None else lr)
-        self._build_figure()
+        self._surfaces: OrderedDict = OrderedDict()  # (ratio, inputs) -> (QuadraticCost, image)
         if lr is None:  # start at the best rate of the starting surface
-            self._hold = True
-            self.controls["lr"].value = lesson.best_learning_rate(self.cost().H)
-            self._hold = False
+            lr = lesson.best_learning_rate(self._surface(scale_ratio, inputs)[0].H)
+        self._build_controls(scale_ratio, inputs, lr)
+        self._build_figure()
         self.update()
 
     # ---------------------------------------------------------------- controls
@@ -109,7 +109,7 @@ class NormalizationDashboard(Dashboard):
         self.surface = ax_surface.imshow(np.zeros((self.resolution, self.resolution)),
                                          extent=(*WINDOW, *WINDOW), origin="lower",
                                          cmap="Blues_r", norm=norm, interpolation="nearest")
-        (self.path_line,) = ax_surface.plot([], [], ".-", color="#c62828", ms=4, lw=1.2,
+        (self.path_line,) = ax_surface.plot([], [], ".-", color=COLOURS["bad"], ms=4, lw=1.2,
                                             label="gradient descent")
         (self.minimum_mark,) = ax_surface.plot([], [], "*", color="#ffb300", mec="k", ms=14,
                                                label="minimum")
@@ -119,68 +119,60 @@ class NormalizationDashboard(Dashboard):
         # Outside the axes: the surface image is redrawn over everything inside them.
         ax_surface.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8,
                           frameon=False)
-        self.surface_note = ax_surface.text(0.03, 0.97, "", transform=ax_surface.transAxes,
-                                            va="top", fontsize=9,
-                                            bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
+        # in this order: the image first, then what lies on it
+        self.view.animate(self.surface, self.path_line, self.start_mark, self.minimum_mark)
+        self.surface_note = corner_note(self.view, ax_surface, colour="black", where="upper left")
+        self.surface_note.set_bbox({"facecolor": "white", "alpha": 0.8, "lw": 0})
 
-        (self.cost_line,) = ax_cost.plot([], [], color="#c62828", lw=1.5, label="this run")
-        (self.predicted_line,) = ax_cost.plot([], [], "--", color="0.35", lw=1,
-                                              label="theory at the best rate")
+        self.curve = CostPanel(self.view, ax_cost, length=self.max_steps, limits=EXCESS_LIMITS,
+                               lines={"run": (COLOURS["bad"], "this run"),
+                                      "theory": ("0.35", "theory at the best rate")},
+                               xlabel="step (linear up to 10, then log scale)",
+                               ylabel="cost above the minimum\n(relative to the start)", title="")
+        self.curve.lines["theory"].set(linestyle="--", linewidth=1)
         ax_cost.axhline(self.tolerance, color="#2e7d32", ls=":", lw=1.2,
                         label=f"target ({100 * (1 - self.tolerance):g}% of the way)")
         ax_cost.set_xscale("symlog", linthresh=10)  # the fast runs take 1-10 steps
-        ax_cost.set(yscale="log", xlim=(0, self.max_steps), ylim=EXCESS_LIMITS,
-                    xlabel="step (linear up to 10, then log scale)",
-                    ylabel="cost above the minimum\n(relative to the start)")
+        ax_cost.set_xlim(0, self.max_steps)
         ax_cost.set_title("cost curve", fontsize=11)
-        ax_cost.legend(loc="lower left", fontsize=8)
-        self.cost_note = ax_cost.text(0.97, 0.95, "", transform=ax_cost.transAxes, ha="right",
-                                      va="top", fontsize=9, color="#c62828")
+        ax_cost.legend(loc="lower left", fontsize=8)  # again, now with the target
         self.figure.tight_layout()
-        self.view.animate(self.surface, self.path_line, self.start_mark, self.minimum_mark,
-                          self.surface_note,
-                          self.cost_line, self.predicted_line, self.cost_note)
 
     # ---------------------------------------------------------------- one setting
-
-    def key(self) -> tuple:
-        """The control values, exactly as set: rounding them would merge distinct settings
-        (at scale 1,000 the best rate and the stable limit differ in the 7th digit)."""
-        c = self.controls
-        return (float(c["scale_ratio"].value), c["inputs"].value, float(c["lr"].value))
 
     def cost(self) -> lesson.QuadraticCost:
         """The cost surface of the current scale ratio and inputs."""
         return self._surface()[0]
 
-    def _surface(self):
-        ratio, inputs, _ = self.key()
+    def _surface(self, ratio: float | None = None, inputs: str | None = None):
+        """(QuadraticCost, image) for a scale ratio and inputs (default: the controls'),
+        remembered (the oldest forgotten beyond cache_size): every rate shares its surface."""
+        if ratio is None:
+            ratio, inputs = self.controls["scale_ratio"].value, self.controls["inputs"].value
         key = (ratio, inputs)
-        if key not in self._costs:
-            X, y = lesson.two_scales_regression(self.m, ratio, rng=self.seed)
-            if inputs == "standardized":
-                X = lesson.standardize(X, lesson.fit_scaler(X))
-            cost = lesson.least_squares(X, y)
-            axis = np.linspace(*WINDOW, self.resolution)
-            start_excess = float(cost.excess(np.zeros(2)))
-            with np.errstate(divide="ignore"):
-                image = np.log10(np.maximum(lesson.cost_grid(cost, axis, axis) - cost.min_cost,
-                                            1e-300) / start_excess)
-            self._costs[key] = (cost, image)
-            if len(self._costs) > self._cache_size:
-                self._costs.popitem(last=False)
-        return self._costs[key]
+        if key not in self._surfaces:
+            self._surfaces[key] = self._make_surface(ratio, inputs)
+            if len(self._surfaces) > self._cache_size:
+                self._surfaces.popitem(last=False)
+        return self._surfaces[key]
 
-    def update(self) -> None:
-        """Show the current setting: from the cache, or run it."""
-        def run_and_show():
-            result = self._run()
-            self._show(result)
-            return result
-        self._show_setting(run_and_show, self._show)
+    def _make_surface(self, ratio: float, inputs: str):
+        """The least-squares cost of the data at this scale ratio (standardized or not), and
+        the image of log10((J - J*) / (J(0) - J*)) over the window, (resolution, resolution)."""
+        X, y = lesson.two_scales_regression(self.m, ratio, rng=self.seed)
+        if inputs == "standardized":
+            X = lesson.standardize(X, lesson.fit_scaler(X))
+        cost = lesson.least_squares(X, y)
+        axis = np.linspace(*WINDOW, self.resolution)
+        start_excess = float(cost.excess(np.zeros(2)))
+        with np.errstate(divide="ignore"):
+            image = np.log10(np.maximum(lesson.cost_grid(cost, axis, axis) - cost.min_cost,
+                                        1e-300) / start_excess)
+        return cost, image
 
-    def _run(self) -> Result:
-        ratio, inputs, lr = self.key()
+    def compute(self) -> Result:
+        """Run gradient descent at the current setting (milliseconds: two weights) and show it."""
+        lr = self.controls["lr"].value
         cost, _ = self._surface()
         start_excess = float(cost.excess(np.zeros(2)))
         target = cost.min_cost + self.tolerance * start_excess
@@ -189,12 +181,13 @@ class NormalizationDashboard(Dashboard):
         rate = lesson.convergence_rate(cost.H)
         predicted = rate ** (2.0 * np.arange(self.max_steps + 1))
         status, level = self._verdict(cost, path, excess, lr)
-        return Result(path.weights, excess, predicted, status, level)
+        result = Result(path.weights, excess, predicted, path.diverged, status, level)
+        self.show(result)
+        return result
 
     def _describe(self, cost) -> str:
-        ratio, inputs, _ = self.key()
-        kappa = cost.condition_number
-        kappa_text = f"{kappa:.2f}" if kappa < 10 else f"{kappa:,.0f}"
+        ratio, inputs = self.controls["scale_ratio"].value, self.controls["inputs"].value
+        kappa_text = _kappa_text(cost.condition_number)
         if ratio == 1:
             if inputs == "raw":
                 return f"raw features, x1 and x2 on the same scale; condition number {kappa_text}"
@@ -266,32 +259,35 @@ class NormalizationDashboard(Dashboard):
 
     # ---------------------------------------------------------------- drawing
 
-    def _show(self, result: Result) -> None:
+    def show(self, result: Result) -> None:
         cost, image = self._surface()
         self.surface.set_array(image)
         self.minimum_mark.set_data([cost.minimizer[0]], [cost.minimizer[1]])
         self.path_line.set_data(result.weights[:, 0], result.weights[:, 1])
         # Short: text is the slowest thing to draw (the status line says it in full).
-        kappa = cost.condition_number
-        self.surface_note.set_text(f"{self.key()[1]}, κ = {kappa:.2f}" if kappa < 10
-                                   else f"{self.key()[1]}, κ = {kappa:,.0f}")
-        steps = np.arange(result.excess.size)
-        last = int(steps[-1])
-        shown = np.clip(result.excess, *EXCESS_LIMITS)
-        self.cost_line.set_data(steps, shown)
-        predicted = np.where(result.predicted >= EXCESS_LIMITS[0], result.predicted, np.nan)
-        self.predicted_line.set_data(np.arange(predicted.size), predicted)
+        self.surface_note.set_text(f"{self.controls['inputs'].value}, "
+                                   f"κ = {_kappa_text(cost.condition_number)}")
+        self.curve.show(result.excess, line="run")
+        # the theory line ends where it leaves the scale, rather than lying along its floor
+        on_scale = np.where(result.predicted >= EXCESS_LIMITS[0], result.predicted, np.nan)
+        self.curve.show(on_scale, line="theory")
+        self.curve.note.set_text(self._curve_note(result))
+        self.curve.note.set_color(NOTE_COLOURS[result.level])
+        self.frame(result.status, result.level)
+
+    def _curve_note(self, result: Result) -> str:
+        """The cost curve's corner: how the run ended, in a few words."""
+        last = result.excess.size - 1
         if result.level == "bad":
-            self.cost_note.set_text(f"diverged at step {last:,}" if "Diverged" in result.status
-                                    else "diverging")
-        elif result.level == "warn":
-            self.cost_note.set_text(f"not reached within {self.max_steps:,} steps")
-        else:
-            self.cost_note.set_text(f"reached in {last:,} step{'s' * (last != 1)}")
-        self.cost_note.set_color({"good": "#2e7d32", "warn": "#b26a00"}.get(result.level, "#c62828"))
-        self.say(result.status, result.level)
-        self.view.redraw()
-        self._frame_shown()
+            return f"diverged at step {last:,}" if result.diverged else "diverging"
+        if result.level == "warn":
+            return f"not reached within {self.max_steps:,} steps"
+        return f"reached in {last:,} step{'s' * (last != 1)}"
+
+
+def _kappa_text(kappa: float) -> str:
+    """A condition number for a sentence: 3.16, 11, 1,142,654."""
+    return f"{kappa:.2f}" if kappa < 10 else f"{kappa:,.0f}"
 
 
 def _capital(text: str) -> str:

@@ -13,6 +13,7 @@ Results are cached, so returning to a setting redraws at once.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import ipywidgets as widgets
@@ -22,6 +23,7 @@ from matplotlib.colors import to_hex
 from .. import datasets, network, optimizers, plotting, training
 from ..lessons import optimizers as lesson
 from ._base import Dashboard
+from .panels import COLOURS, BoundaryPanel, CostPanel, accuracies
 
 __all__ = ["LandscapeDashboard", "landscape_dashboard", "MoonsDashboard", "moons_dashboard"]
 
@@ -42,6 +44,11 @@ ARRIVED = 1e-6  # f - f_min below this counts as "at the minimum" in the status 
 SETTLED = 0.05  # w1 this near the local minimum, the last step a fifth of it: "ended in it"
 
 
+def capitalized(text: str) -> str:
+    """Status lines start with a capital: "gradient descent ..." -> "Gradient descent ..."."""
+    return text[0].upper() + text[1:]
+
+
 def path_optimizer(name: str, lr: float, beta: float) -> optimizers.Optimizer:
     """The optimizer `name` with learning rate lr and, if it has one, its beta set."""
     hyper = {"lr": lr}
@@ -55,19 +62,22 @@ class LandscapeDashboard(Dashboard):
 
     tuned: {landscape name: {optimizer name: learning rate}}, e.g. the notebook's sweep; a
     landscape missing from it is tuned (lesson.tune_lr) the first time it is shown.
+
+    Every move is fast (a path is a few hundred updates of a 2-D point), so this dashboard
+    defines update() itself and remembers the paths one by one (path_key): a move
+    recomputes only the path it changed, not all six.
     """
 
     title = "Optimizer-paths dashboard"
 
     def __init__(self, landscape: str = "ravine", tuned: dict | None = None,
                  edit: str = "momentum", shown=PATH_OPTIMIZERS, cache_size: int = 512):
-        super().__init__(figsize=(11.5, 4.2), dpi=80)
+        super().__init__(figsize=(11.5, 4.2), dpi=80, cache_size=cache_size)
         lesson.get(landscape)  # a clear error for an unknown name
         if edit not in PATH_OPTIMIZERS:
             raise ValueError(f"edit must be one of {PATH_OPTIMIZERS}, got {edit!r}")
         self.tuned = {k: dict(v) for k, v in (tuned or {}).items()}
         self.settings: dict = {}  # landscape -> optimizer -> {"lr", "beta"}
-        self._cache_size = cache_size
         self._contours = None
         self._shown_landscape = None
         self._build_controls(landscape, edit, shown)
@@ -89,6 +99,10 @@ class LandscapeDashboard(Dashboard):
                                                "beta": DEFAULT_BETA}
                                         for name in PATH_OPTIMIZERS}
         return self.settings[landscape]
+
+    def _setting(self, name: str) -> dict:
+        """The learning rate and beta of optimizer `name` on the current landscape."""
+        return self._settings_for(self.controls["landscape"].value)[name]
 
     # ---------------------------------------------------------------- controls
 
@@ -155,29 +169,29 @@ class LandscapeDashboard(Dashboard):
             raise ValueError(f"unknown control {', '.join(map(repr, unknown))}; this dashboard "
                              f"has: {', '.join(self.controls)}")
         before = self.state()
-        previous, self._hold = self._hold, True
-        try:
-            for name in self.SET_ORDER:
-                if name in values:
-                    self.controls[name].value = values[name]
-        finally:
-            self._hold = previous
+        self._held(**{name: values[name] for name in self.SET_ORDER if name in values})
         if self.state() != before:
             self.update()
 
-    def _held(self, **values) -> None:
-        """Set controls without triggering updates."""
+    @contextmanager
+    def _holding(self):
+        """Change controls inside this block without an update for each."""
         previous, self._hold = self._hold, True
         try:
-            for name, value in values.items():
-                self.controls[name].value = value
+            yield
         finally:
             self._hold = previous
+
+    def _held(self, **values) -> None:
+        """Set controls, in the order given, without triggering updates."""
+        with self._holding():
+            for name, value in values.items():
+                self.controls[name].value = value
 
     def _load_sliders(self) -> None:
         """Show the chosen optimizer's own learning rate and beta on the sliders."""
         name = self.controls["optimizer"].value
-        setting = self._settings_for(self.controls["landscape"].value)[name]
+        setting = self._setting(name)
         self._held(lr=setting["lr"], beta=setting["beta"])
         self.controls["beta"].disabled = BETA_ARGUMENT[name] is None
         self.controls["beta"].description = BETA_ARGUMENT[name] or "(no beta)"
@@ -185,17 +199,15 @@ class LandscapeDashboard(Dashboard):
     def _switch_landscape(self) -> None:
         """New ranges and default start for the start sliders, the optimizer's settings."""
         land = lesson.get(self.controls["landscape"].value)
-        previous, self._hold = self._hold, True
-        try:
+        with self._holding():
             for name, (low, high), value in (("x0", land.xlim, land.start[0]),
                                              ("y0", land.ylim, land.start[1])):
                 s = self.controls[name]
+                # widen first, so the new start is inside the range whatever the old one was
                 s.max = max(high, s.max)
                 s.min = min(low, s.min)
                 s.value = value
                 s.min, s.max = low, high
-        finally:
-            self._hold = previous
         self._load_sliders()
 
     def reset(self) -> None:
@@ -250,23 +262,24 @@ class LandscapeDashboard(Dashboard):
 
     # ---------------------------------------------------------------- one setting
 
-    def key(self, name: str) -> tuple:
-        c = self.controls
-        setting = self._settings_for(c["landscape"].value)[name]
+    def path_key(self, name: str) -> tuple:
+        """What identifies optimizer `name`'s path: the landscape, its rate and beta (None
+        for an optimizer without one, whose path the beta slider cannot change) and the
+        start, exactly as held."""
+        setting = self._setting(name)
         beta = setting["beta"] if BETA_ARGUMENT[name] else None
-        return (c["landscape"].value, name, round(setting["lr"], 8),
-                None if beta is None else round(beta, 6), round(c["x0"].value, 6),
-                round(c["y0"].value, 6))
+        c = self.controls
+        return c["landscape"].value, name, setting["lr"], beta, c["x0"].value, c["y0"].value
 
     def trajectory(self, name: str):
-        """The (cached) path of optimizer `name` at its current settings."""
-        key = self.key(name)
+        """(the path of optimizer `name` at its current settings, whether it was remembered)."""
+        key = self.path_key(name)
         trip = self._recall(key)
         if trip is not None:
             return trip, True
-        landscape, _, lr, beta, x0, y0 = key
-        trip = lesson.run(path_optimizer(name, lr, DEFAULT_BETA if beta is None else beta),
-                              landscape, start=(x0, y0))
+        landscape, _, lr, _, x0, y0 = key
+        trip = lesson.run(path_optimizer(name, lr, self._setting(name)["beta"]), landscape,
+                          start=(x0, y0))
         self._remember(key, trip)
         return trip, False
 
@@ -274,11 +287,13 @@ class LandscapeDashboard(Dashboard):
         return [n for n in PATH_OPTIMIZERS if self.controls[f"show_{n}"].value]
 
     def update(self) -> None:
+        """Store what the sliders say, draw a new landscape's contours if it changed, then
+        show the paths (each remembered or computed). Records the timing."""
         self._start_update()
         c = self.controls
         landscape = c["landscape"].value
         # The sliders belong to the selected optimizer: store what they say.
-        setting = self._settings_for(landscape)[c["optimizer"].value]
+        setting = self._setting(c["optimizer"].value)
         setting["lr"], setting["beta"] = c["lr"].value, c["beta"].value
         redrawn = self._shown_landscape != landscape
         if redrawn:
@@ -288,13 +303,14 @@ class LandscapeDashboard(Dashboard):
             if c[f"show_{name}"].value or name == c["optimizer"].value:
                 trips[name], cached = self.trajectory(name)
                 all_cached &= cached
-        self._show(trips)
-        self._frame_shown()
+        self.show(trips)
         self._end_update("landscape" if redrawn else ("cached" if all_cached else "trained"))
 
     # ---------------------------------------------------------------- drawing and words
 
-    def _show(self, trips: dict) -> None:
+    def show(self, trips: dict) -> None:
+        """trips: optimizer name -> its path (lesson.run's result), for the shown optimizers
+        and the one the sliders set."""
         shown = set(self.shown())
         for name in PATH_OPTIMIZERS:
             visible = name in shown and name in trips
@@ -309,19 +325,17 @@ class LandscapeDashboard(Dashboard):
             self.gap_lines[name].set_data(np.arange(gaps.size), gaps)
         self.start_marker.set_data([self.controls["x0"].value], [self.controls["y0"].value])
         self.settings_line.value = self.settings_html(trips)
-        text, level = self._verdict(trips)
-        self.say(text, level)
-        self.view.redraw()
+        self.frame(*self._verdict(trips))
 
     def settings_html(self, trips: dict) -> str:
         """Each shown optimizer's learning rate and beta, in its colour."""
-        settings = self._settings_for(self.controls["landscape"].value)
         parts = []
         for name in self.shown():
-            beta = f", β {settings[name]['beta']:.2f}" if BETA_ARGUMENT[name] else ""
+            setting = self._setting(name)
+            beta = f", β {setting['beta']:.2f}" if BETA_ARGUMENT[name] else ""
             gone = " (diverged)" if name in trips and trips[name].diverged else ""
             parts.append(f"<span style='color:{to_hex(COLORS[name])}'>{LABELS[name]}: lr "
-                         f"{settings[name]['lr']:.3g}{beta}{gone}</span>")
+                         f"{setting['lr']:.3g}{beta}{gone}</span>")
         return "<small>" + " &nbsp;·&nbsp; ".join(parts) + "</small>"
 
     def describe(self, trip) -> tuple:
@@ -354,11 +368,10 @@ class LandscapeDashboard(Dashboard):
 
     def _verdict(self, trips: dict) -> tuple:
         name = self.controls["optimizer"].value
-        setting = self._settings_for(self.controls["landscape"].value)[name]
+        setting = self._setting(name)
         beta = f", beta {setting['beta']:.2f}" if BETA_ARGUMENT[name] else ""
         words, level = self.describe(trips[name])
-        label = LABELS[name][0].upper() + LABELS[name][1:]  # status lines start with a capital
-        text = f"{label} (lr {setting['lr']:.3g}{beta}) {words}."
+        text = f"{capitalized(LABELS[name])} (lr {setting['lr']:.3g}{beta}) {words}."
         arrivals = {n: t.steps_to(ARRIVED) for n, t in trips.items()
                     if n in self.shown() and not t.diverged}
         arrivals = {n: s for n, s in arrivals.items() if s is not None}
@@ -405,9 +418,9 @@ def schedule(label: str, lr0: float, updates: int):
 class NetworkResult:
     """What one setting produced: enough to redraw it without training again."""
 
-    costs: np.ndarray
-    boundary: np.ndarray
-    lrs: np.ndarray
+    costs: np.ndarray      # (steps done,) the cost of each minibatch
+    boundary: np.ndarray   # (resolution, resolution) P(y = 1) on the grid
+    lrs: np.ndarray        # (updates,) the learning rate of each update
     status: str
     level: str
     train_acc: float = float("nan")
@@ -446,12 +459,11 @@ class MoonsDashboard(Dashboard):
     def __init__(self, optimizer: str = "sgd", lr: float = 0.0007, batch_size: int = 64,
                  schedule_label: str = "constant", updates: int = 1500, seed: int = 0,
                  resolution: int = 70, cache_size: int = 64):
-        super().__init__(figsize=(11.5, 3.5), dpi=80)
+        super().__init__(figsize=(11.5, 3.5), dpi=80, cache_size=cache_size)
         self.X, self.Y, self.X_test, self.Y_test = datasets.load_moons()
         self.spec = network.Spec((2, 5, 2, 1), activation="relu")
         self.params0 = network.init_params(self.spec, "he_normal", rng=seed)
         self.updates, self.seed, self.resolution = updates, seed, resolution
-        self._cache_size = cache_size
         self._build_controls(optimizer, lr, batch_size, schedule_label)
         self._build_figure()
         self.update()
@@ -481,117 +493,103 @@ class MoonsDashboard(Dashboard):
     def _build_figure(self):
         ax_cost, ax_boundary, ax_lr = self.figure.subplots(
             1, 3, gridspec_kw={"width_ratios": [1.15, 1, 0.9]})
-        self.ax_cost, self.ax_boundary, self.ax_lr = ax_cost, ax_boundary, ax_lr
-        (self.raw_line,) = ax_cost.plot([], [], color="C0", alpha=0.25, lw=0.8,
-                                        label="each minibatch")
-        (self.cost_line,) = ax_cost.plot([], [], color="C0", lw=1.5, label="mean over an epoch")
-        ax_cost.set(xlim=(0, self.updates), ylim=COST_LIMITS, yscale="log", xlabel="update",
-                    ylabel="cost", title="training cost (log scale)")
-        ax_cost.legend(loc="lower left", fontsize=8)
-        self.cost_note = ax_cost.text(0.97, 0.95, "", transform=ax_cost.transAxes, ha="right",
-                                      va="top", color="#c62828", fontsize=9)
-        self.boundary = plotting.plot_decision_boundary(
-            lambda G: np.full(G.shape[1], 0.5), self.X, self.Y, ax=ax_boundary,
-            resolution=self.resolution, point_size=8)
-        ax_boundary.set_title("decision boundary (training points)")
+        self.cost = CostPanel(self.view, ax_cost, length=self.updates, limits=COST_LIMITS,
+                              lines={"minibatch": (COLOURS["cost"], "each minibatch"),
+                                     "epoch": (COLOURS["cost"], "mean over an epoch")},
+                              xlabel="update", title="training cost (log scale)")
+        self.cost.lines["minibatch"].set(alpha=0.25, lw=0.8)
+        self.cost.lines["epoch"].set(lw=1.5)
+        ax_cost.legend(loc="lower left", fontsize=8)  # again, to show the faint line faint
+        self.boundary = BoundaryPanel(self.view, ax_boundary, self.X, self.Y,
+                                      resolution=self.resolution,
+                                      title="decision boundary (training points)")
         (self.lr_line,) = ax_lr.plot([], [], color="C3")
         ax_lr.set(xlim=(0, self.updates), ylim=LR_LIMITS, yscale="log", xlabel="update",
                   ylabel="learning rate", title="learning-rate schedule")
         self.figure.tight_layout()
-        self.view.animate(self.raw_line, self.cost_line, self.cost_note, self.boundary.image,
-                          self.boundary.points, self.lr_line)
+        self.view.animate(self.lr_line)
 
     # ---------------------------------------------------------------- one setting
 
-    def key(self) -> tuple:
-        c = self.controls
-        return (c["optimizer"].value, round(c["lr"].value, 8), c["batch_size"].value,
-                c["schedule"].value)
-
-    def update(self) -> None:
-        self._show_setting(self._train, self._show)
-
     def _describe(self) -> str:
-        name, lr, batch_size, label = self.key()
+        """The setting in words, e.g. "Adam, lr 0.05, batches of 64, constant schedule"."""
+        c = self.controls
+        batch_size = c["batch_size"].value
         batches = "full batch" if batch_size >= self.X.shape[1] else f"batches of {batch_size}"
-        text = f"{LABELS[name]}, lr {lr:.3g}, {batches}, {label.split(':')[0]} schedule"
-        return text[0].upper() + text[1:]  # status lines start with a capital
+        return capitalized(f"{LABELS[c['optimizer'].value]}, lr {c['lr'].value:.3g}, "
+                           f"{batches}, {c['schedule'].value.split(':')[0]} schedule")
 
-    def _train(self) -> NetworkResult:
-        name, lr, batch_size, label = self.key()
-        rate = schedule(label, lr, self.updates)
-        lrs = np.array([rate(t) if callable(rate) else rate for t in range(self.updates)])
-        partial = NetworkResult(np.array([]), self._probabilities(self.params0), lrs,
-                                f"{self._describe()}: training...", "info")
-        self._show(partial)
-        last_frame = [time.perf_counter()]
+    def _optimizer(self) -> optimizers.Optimizer:
+        """The optimizer of the current setting, its rate following the chosen schedule."""
+        c = self.controls
+        return optimizers.get(c["optimizer"].value,
+                              lr=schedule(c["schedule"].value, c["lr"].value, self.updates))
+
+    def compute(self) -> NetworkResult:
+        optimizer = self._optimizer()
+        lrs = np.array([optimizer.lr_at(step) for step in range(self.updates)])
+        partial = NetworkResult(np.array([]), self.boundary.probabilities(self.spec, self.params0),
+                                lrs, f"{self._describe()}: training...", "info")
+        self.show(partial)
 
         def draw_progress(hist, step, params, state):
-            if time.perf_counter() - last_frame[0] >= FRAME_SECONDS:
-                partial.costs = np.asarray(hist.costs)
-                partial.boundary = self._probabilities(params)
-                partial.status = f"{self._describe()}: training, update {step:,} of {self.updates:,}"
-                self._show(partial)
-                last_frame[0] = time.perf_counter()
+            partial.costs = np.asarray(hist.costs)
+            partial.boundary = self.boundary.probabilities(self.spec, params)
+            partial.status = f"{self._describe()}: training, update {step:,} of {self.updates:,}"
+            self.show(partial)
 
         start = time.perf_counter()
-        hist = training.train(self.spec, self.params0, self.X, self.Y,
-                              optimizers.get(name, lr=rate), steps=self.updates,
-                              batch_size=batch_size, rng=self.seed, callback=draw_progress,
+        hist = training.train(self.spec, self.params0, self.X, self.Y, optimizer,
+                              steps=self.updates, batch_size=self.controls["batch_size"].value,
+                              rng=self.seed, callback=self.throttled(draw_progress, FRAME_SECONDS),
                               callback_every=50, progress=False)
-        seconds = time.perf_counter() - start
-        result = self._result(hist, lrs, seconds)
-        self._show(result)
+        result = self._result(hist, lrs, time.perf_counter() - start)
+        self.show(result)
         return result
 
-    def _probabilities(self, params) -> np.ndarray:
+    def _answer_spread(self, params) -> float:
+        """How far apart the network's P(y = 1) on the training points lie: near 0 it gives
+        every point the same answer (NaN, never small, for a network that overflowed)."""
         with np.errstate(over="ignore", invalid="ignore"):
-            P = network.predict_proba(self.spec, params, self.boundary.grid)
-        return np.nan_to_num(P, nan=0.5).reshape(self.resolution, self.resolution)
+            return float(np.ptp(network.predict_proba(self.spec, params, self.X)))
 
     def _result(self, hist, lrs, seconds) -> NetworkResult:
         """The status line: the setting, then History's verdict in its own words (the same
         rules as every notebook), then the accuracies and the epochs the updates made."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            train_acc = network.accuracy(self.spec, hist.params, self.X, self.Y)
-            test_acc = network.accuracy(self.spec, hist.params, self.X_test, self.Y_test)
-            spread = np.ptp(network.predict_proba(self.spec, hist.params, self.X))
+        acc = accuracies(self.spec, hist.params,
+                         {"train": (self.X, self.Y), "test": (self.X_test, self.Y_test)})
+        boundary = self.boundary.probabilities(self.spec, hist.params)
         m, batch_size = self.X.shape[1], self.controls["batch_size"].value
         epochs, per_epoch = epochs_of(hist.steps, m, batch_size), updates_per_epoch(m, batch_size)
         text = f"{self._describe()}. {hist.status()}"
         verdict = hist.verdict
         if verdict == "diverged":
-            return NetworkResult(hist.costs, self._probabilities(hist.params), lrs,
+            return NetworkResult(hist.costs, boundary, lrs,
                                  text + ". Try a smaller learning rate.", "bad")
-        text += (f"; train accuracy {train_acc:.2f}, test {test_acc:.2f} after "
+        text += (f"; train accuracy {acc['train']:.2f}, test {acc['test']:.2f} after "
                  f"{epochs:,.0f} epochs of {per_epoch} update{'s' if per_epoch > 1 else ''}")
         if verdict == "learned":
-            level = "good" if train_acc >= 0.9 else "warn"
+            level = "good" if acc["train"] >= 0.9 else "warn"
         else:  # blew up, stalled, at chance, got worse
             level = "bad"
-        if spread < 1e-3:
+        if self._answer_spread(hist.params) < 1e-3:
             text += ("; the network gives every point the same answer: large steps killed "
                      "its ReLU units (try a smaller learning rate)")
             level = "bad"
         text += f" ({seconds:.1f} s)."
-        return NetworkResult(hist.costs, self._probabilities(hist.params), lrs, text, level,
-                             train_acc, test_acc)
+        return NetworkResult(hist.costs, boundary, lrs, text, level, acc["train"], acc["test"])
 
-    def _show(self, result: NetworkResult) -> None:
+    def show(self, result: NetworkResult) -> None:
+        """The costs of each minibatch and their mean over an epoch (up to where they
+        stopped being finite), the boundary, the schedule, then the status line."""
         costs = np.asarray(result.costs, dtype=float)
-        steps = np.arange(costs.size)
-        bad = plotting.first_non_finite(costs)
-        shown = slice(None) if bad is None else slice(0, bad)
-        window = -(-self.X.shape[1] // self.controls["batch_size"].value)
-        clipped = np.clip(costs[shown], *COST_LIMITS)
-        self.raw_line.set_data(steps[shown], clipped)
-        self.cost_line.set_data(steps[shown], np.clip(smooth(costs[shown], window), *COST_LIMITS))
-        self.cost_note.set_text("" if bad is None else f"diverged at update {bad:,}")
-        self.boundary.update(values=result.boundary)
+        self.cost.show(costs, line="minibatch")  # the main line: its note says where it diverged
+        finite = costs[:plotting.first_non_finite(costs)]
+        epoch = updates_per_epoch(self.X.shape[1], self.controls["batch_size"].value)
+        self.cost.show(smooth(finite, epoch), line="epoch")
+        self.boundary.show(result.boundary)
         self.lr_line.set_data(np.arange(result.lrs.size), np.clip(result.lrs, *LR_LIMITS))
-        self.say(result.status, result.level)
-        self.view.redraw()
-        self._frame_shown()
+        self.frame(result.status, result.level)
 
 
 def moons_dashboard(**options) -> MoonsDashboard:

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from .. import datasets, losses, network, optimizers, plotting, training
+from .. import L1, L2, Validation, datasets, losses, network, optimizers, plotting, training
 from ._base import Dashboard
+from .panels import COLOURS, BoundaryPanel, CostPanel, accuracies, corner_note
 
 __all__ = ["RegularizationDashboard", "regularization_dashboard"]
 
@@ -35,10 +36,6 @@ COST_LIMITS = (0.01, 3.0)
 HIST_EDGES = (np.arange(62) - 30.5) * 0.05
 HIST_FLOOR = 1e-4  # the log axis starts here: an empty bin sits on the floor
 NEAR_ZERO = 0.01
-# One colour per quantity, the same in every panel and in the notebook's figures: training
-# blue, validation orange (test green in the notebook); the weights after training purple,
-# the start grey.
-COLOURS = {"train": "C0", "val": "C1", "weights": "C4", "start": "0.55"}
 FRAME_SECONDS = 0.3  # at most one frame this often while training (frames cost ~30 ms)
 
 
@@ -51,9 +48,9 @@ class Result:
     train_cost: np.ndarray   # data cost (no penalty), evaluation mode, at those steps
     val_cost: np.ndarray
     histogram: np.ndarray    # fraction of the weights in each bin of HIST_EDGES
-    near_zero: float
-    exactly_zero: float
-    best_step: int | None
+    near_zero: float         # fraction of weights with |w| < NEAR_ZERO
+    exactly_zero: float      # fraction of weights exactly 0
+    best_step: int | None    # the restored step when early stopping is on
     status: str
     level: str
     train_acc: float = np.nan
@@ -72,7 +69,7 @@ class RegularizationDashboard(Dashboard):
                  early_stopping: bool = False, hidden: tuple = (40, 40), steps: int = 800,
                  lr: float = 2.0, beta: float = 0.9, eval_every: int = 10, patience: int = 50,
                  seed: int = 0, resolution: int = 80, cache_size: int = 48):
-        super().__init__(figsize=(12, 3.6), dpi=80)
+        super().__init__(figsize=(12, 3.6), dpi=80, cache_size=cache_size)
         (self.X, self.Y, self.X_val, self.Y_val,
          self.X_test, self.Y_test) = datasets.load_overfit_2d(validation=True)
         # the labels follow x2 > 0.4 sin(pi x1) up to noise: that rule's training accuracy
@@ -82,7 +79,6 @@ class RegularizationDashboard(Dashboard):
         self.hidden, self.steps, self.lr, self.beta = tuple(hidden), steps, lr, beta
         self.eval_every, self.patience, self.seed = eval_every, patience, seed
         self.resolution = resolution
-        self._cache_size = cache_size
         self._build_controls(penalty, lambd, keep_prob, early_stopping)
         self._build_figure()
         self.update()
@@ -120,27 +116,24 @@ class RegularizationDashboard(Dashboard):
     def _build_figure(self):
         ax_boundary, ax_cost, ax_hist = self.figure.subplots(
             1, 3, gridspec_kw={"width_ratios": [1, 1.15, 1.15]})
-        self.ax_boundary, self.ax_cost, self.ax_hist = ax_boundary, ax_cost, ax_hist
-
         lims = (-1.1, 1.1)
-        self.boundary = plotting.plot_decision_boundary(
-            lambda G: np.zeros(G.shape[1]), self.X, self.Y, ax=ax_boundary,
-            resolution=self.resolution, xlim=lims, ylim=lims, point_size=8)
+        self.boundary = BoundaryPanel(self.view, ax_boundary, self.X, self.Y,
+                                      resolution=self.resolution, xlim=lims, ylim=lims,
+                                      title="decision boundary (dashed: the true curve)",
+                                      title_size=10)
         x1 = np.linspace(*lims, 200)
-        (self.true_curve,) = ax_boundary.plot(x1, 0.4 * np.sin(np.pi * x1), "k--", lw=0.8)
-        ax_boundary.set_title("decision boundary (dashed: the true curve)", fontsize=10)
+        (true_curve,) = ax_boundary.plot(x1, 0.4 * np.sin(np.pi * x1), "k--", lw=0.8)
+        self.view.animate(true_curve)  # animated too, so that it is drawn over the boundary
 
-        (self.train_line,) = ax_cost.plot([], [], color=COLOURS["train"],
-                                      label="training cost")
-        (self.val_line,) = ax_cost.plot([], [], color=COLOURS["val"],
-                                    label="validation cost")
+        self.cost = CostPanel(self.view, ax_cost, length=self.steps, limits=COST_LIMITS,
+                              lines={"train": (COLOURS["train"], "training cost"),
+                                     "val": (COLOURS["val"], "validation cost")},
+                              ylabel="cross-entropy (no penalty)",
+                              title="training and validation cost")
+        self.train_line, self.val_line = self.cost.lines["train"], self.cost.lines["val"]
         self.best_line = ax_cost.axvline(0, color="0.3", ls=":", lw=1)
         self.best_line.set_visible(False)
-        ax_cost.set(xlim=(0, self.steps), ylim=COST_LIMITS, yscale="log", xlabel="step",
-                    ylabel="cross-entropy (no penalty)", title="training and validation cost")
-        ax_cost.legend(loc="lower left", fontsize=8)
-        self.cost_note = ax_cost.text(0.97, 0.95, "", transform=ax_cost.transAxes, ha="right",
-                                      va="top", fontsize=9)
+        self.view.animate(self.best_line)
 
         start = network.init_params(self.spec(1.0), "he_normal", rng=self.seed)
         ax_hist.stairs(np.maximum(plotting.histogram(all_weights(start), HIST_EDGES), HIST_FLOOR),
@@ -148,20 +141,14 @@ class RegularizationDashboard(Dashboard):
                        label="at the start")
         self.hist_patch = ax_hist.stairs(np.full(HIST_EDGES.size - 1, HIST_FLOOR), HIST_EDGES,
                                          baseline=HIST_FLOOR, fill=True, alpha=0.7,
-                                         color=COLOURS["weights"],
-                                         label="after training")
+                                         color=COLOURS["weights"], label="after training")
         ax_hist.set(yscale="log", ylim=(HIST_FLOOR, 1.0), xlim=(HIST_EDGES[0], HIST_EDGES[-1]),
                     xlabel="weight value (end bins: beyond ±1.5)", ylabel="fraction of weights",
                     title="all weights W1, W2, W3")
         ax_hist.legend(loc="upper left", fontsize=8)
-        self.hist_note = ax_hist.text(0.97, 0.95, "", transform=ax_hist.transAxes, ha="right",
-                                      va="top", fontsize=9)
+        self.hist_note = corner_note(self.view, ax_hist, colour="black")
+        self.view.animate(self.hist_patch)
         self.figure.tight_layout()
-        # the curve is animated too, so that it is drawn over the boundary image
-        self.view.animate(self.boundary.image, self.true_curve, self.boundary.points,
-                          self.train_line, self.val_line, self.best_line, self.cost_note,
-                          self.hist_patch,
-                          self.hist_note)
 
     # ---------------------------------------------------------------- one setting
 
@@ -177,10 +164,10 @@ class RegularizationDashboard(Dashboard):
         return network.Spec((2, *self.hidden, 1), activation="relu", keep_prob=keep)
 
     def update(self) -> None:
-        """Show the current setting: from the cache, or train it with live frames."""
+        """Show the current setting: from memory, or train it with live frames."""
         # λ means nothing without a penalty: say so by greying its slider out.
         self.controls["lambd"].disabled = self.controls["penalty"].value == "none"
-        self._show_setting(self._train, self._show)
+        super().update()
 
     def _describe(self) -> str:
         penalty, lambd, keep, early = self.key()
@@ -195,68 +182,62 @@ class RegularizationDashboard(Dashboard):
         describe = self._describe()
         return describe[0].upper() + describe[1:]
 
-    def _train(self) -> Result:
-        penalty, lambd, keep, early = self.key()
+    def _weights_summary(self, params) -> dict:
+        """The histogram of all weights and the fractions near and exactly at zero."""
+        w = all_weights(params)
+        return {"histogram": plotting.histogram(w, HIST_EDGES),
+                "near_zero": float(np.mean(np.abs(w) < NEAR_ZERO)),
+                "exactly_zero": float(np.mean(w == 0))}
+
+    def penalty(self):
+        """The penalty of the current setting, for train(penalty=...), or None."""
+        penalty, lambd, _, _ = self.key()
+        if penalty == "L2":
+            return L2(lambd)
+        if penalty == "L1":
+            return L1(lambd, proximal=True)
+        return None
+
+    def compute(self) -> Result:
+        early = self.key()[3]
         spec = self.spec()
         params = network.init_params(spec, "he_normal", rng=self.seed)
-        w = all_weights(params)
-        partial = Result(self._probabilities(spec, params), np.array([]), np.array([]),
-                         np.array([]), plotting.histogram(w, HIST_EDGES),
-                         float(np.mean(np.abs(w) < NEAR_ZERO)), float(np.mean(w == 0)), None,
-                         f"{self._heading()}: training...", "info")
-        self._show(partial)
-        last_frame = [time.perf_counter()]
+        partial = Result(self.boundary.probabilities(spec, params), np.array([]), np.array([]),
+                         np.array([]), best_step=None, status=f"{self._heading()}: training...",
+                         level="info", **self._weights_summary(params))
+        self.show(partial)
 
         def draw_progress(hist, step, current, state):
-            if time.perf_counter() - last_frame[0] < FRAME_SECONDS:
-                return
-            partial.boundary = self._probabilities(spec, current)
+            partial.boundary = self.boundary.probabilities(spec, current)
             partial.steps = np.asarray(hist.evals["step"])
             partial.train_cost = np.asarray(hist.evals["train_cost"])
             partial.val_cost = np.asarray(hist.evals["val_cost"])
-            w = all_weights(current)
-            partial.histogram = plotting.histogram(w, HIST_EDGES)
-            partial.near_zero = float(np.mean(np.abs(w) < NEAR_ZERO))
-            partial.exactly_zero = float(np.mean(w == 0))
+            vars(partial).update(self._weights_summary(current))
             partial.status = f"{self._heading()}: training, step {step:,} of {self.steps:,}"
-            self._show(partial)
-            last_frame[0] = time.perf_counter()
+            self.show(partial)
 
-        options = {}
-        if penalty == "L2":
-            options["l2"] = lambd
-        elif penalty == "L1":
-            options.update(l1=lambd, l1_proximal=True)
-        if early:
-            options["patience"] = self.patience
+        validation = Validation(self.X_val, self.Y_val, every=self.eval_every,
+                                patience=self.patience if early else None)
         start = time.perf_counter()
         hist = training.train(spec, params, self.X, self.Y,
                               optimizers.momentum(self.lr, self.beta), steps=self.steps,
-                              rng=self.seed + 1, X_val=self.X_val, Y_val=self.Y_val,
-                              eval_every=self.eval_every, callback=draw_progress,
-                              callback_every=self.eval_every, progress=False, **options)
+                              rng=self.seed + 1, penalty=self.penalty(), validation=validation,
+                              callback=self.throttled(draw_progress, FRAME_SECONDS),
+                              callback_every=self.eval_every, progress=False)
         result = self._result(spec, hist, time.perf_counter() - start)
-        self._show(result)
+        self.show(result)
         return result
-
-    def _probabilities(self, spec, params) -> np.ndarray:
-        with np.errstate(over="ignore", invalid="ignore"):
-            P = network.predict_proba(spec, params, self.boundary.grid)
-        return np.nan_to_num(P, nan=0.5).reshape(self.resolution, self.resolution)
 
     def _result(self, spec, hist, seconds) -> Result:
         params = hist.params
-        w = all_weights(params)
-        with np.errstate(over="ignore", invalid="ignore"):
-            train_acc = network.accuracy(spec, params, self.X, self.Y)
-            val_acc = network.accuracy(spec, params, self.X_val, self.Y_val)
-        status, level = self._verdict(hist, w, train_acc, val_acc, seconds)
+        acc = accuracies(spec, params, {"train": (self.X, self.Y), "val": (self.X_val, self.Y_val)})
+        status, level = self._verdict(hist, all_weights(params), acc["train"], acc["val"], seconds)
         evals = hist.evals
-        return Result(self._probabilities(spec, params), np.asarray(evals["step"]),
+        return Result(self.boundary.probabilities(spec, params), np.asarray(evals["step"]),
                       np.asarray(evals["train_cost"]), np.asarray(evals["val_cost"]),
-                      plotting.histogram(w, HIST_EDGES), float(np.mean(np.abs(w) < NEAR_ZERO)),
-                      float(np.mean(w == 0)), hist.best_step if self.key()[3] else None,
-                      status, level, train_acc, val_acc)
+                      best_step=hist.best_step if self.key()[3] else None, status=status,
+                      level=level, train_acc=acc["train"], val_acc=acc["val"],
+                      **self._weights_summary(params))
 
     def _verdict(self, hist, w, train_acc, val_acc, seconds):
         """The run in words, starting with History.verdict / status(): a run that diverged,
@@ -298,24 +279,19 @@ class RegularizationDashboard(Dashboard):
 
     # ---------------------------------------------------------------- drawing
 
-    def _show(self, result: Result) -> None:
-        self.boundary.update(values=result.boundary)
-        lo, hi = COST_LIMITS
-        self.train_line.set_data(result.steps, np.clip(result.train_cost, lo, hi))
-        self.val_line.set_data(result.steps, np.clip(result.val_cost, lo, hi))
+    def show(self, result: Result) -> None:
+        self.boundary.show(result.boundary)
+        self.cost.show(result.train_cost, result.steps, line="train")
+        self.cost.show(result.val_cost, result.steps, line="val")
+        self.best_line.set_visible(result.best_step is not None)
         if result.best_step is not None:
             self.best_line.set_xdata([result.best_step, result.best_step])
-            self.best_line.set_visible(True)
-            self.cost_note.set_text(f"restored step {result.best_step:,}")
-        else:
-            self.best_line.set_visible(False)
-            self.cost_note.set_text("")
+            self.cost.note.set_text(f"restored step {result.best_step:,}")
+            self.cost.note.set_color("black")
         self.hist_patch.set_data(values=np.maximum(result.histogram, HIST_FLOOR))
         self.hist_note.set_text(f"|w| < {NEAR_ZERO:g}: {result.near_zero:.0%}\n"
                                 f"exactly 0: {result.exactly_zero:.0%}")
-        self.say(result.status, result.level)
-        self.view.redraw()
-        self._frame_shown()
+        self.frame(result.status, result.level)
 
 
 def regularization_dashboard(**options) -> RegularizationDashboard:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import ipywidgets as widgets
 import numpy as np
 
 from .. import datasets, network, optimizers, training
 from ._base import Dashboard
+from .panels import COLOURS, CostPanel, accuracies
+
+__all__ = ["LearningRateDemo", "learning_rate_demo"]
 
 # The status line's colour for each of History.verdict's words: only "learned" is good.
 LEVELS = {"learned": "good", "at chance": "warn", "stalled": "warn", "got worse": "warn",
@@ -18,8 +23,17 @@ LEVELS = {"learned": "good", "at chance": "warn", "stalled": "warn", "got worse"
 # leaves chance.
 DEFAULT_LR = 0.2
 # The cost axis: tight enough that a notch of the slider visibly moves the curve; costs
-# outside it are drawn at its edge.
+# outside it are drawn at its edge (and the panel's note says how high they went).
 COST_LIMITS = (0.1, 10.0)
+
+
+@dataclass
+class Result:
+    """What one learning rate gave: enough to redraw it without training again."""
+
+    costs: np.ndarray  # (steps,) the cost at each step, up to a divergence
+    status: str
+    level: str
 
 
 class LearningRateDemo(Dashboard):
@@ -42,33 +56,29 @@ class LearningRateDemo(Dashboard):
                                                       style={"description_width": "initial"},
                                                       layout=widgets.Layout(width="420px"))}
         self._watch_controls()
-        ax = self.figure.subplots()
-        ax.axhline(self.chance, color="0.5", ls=":", lw=1,
-                   label=f"chance: ln 2 = {self.chance:.3f}")
-        (self.line,) = ax.plot([], [], color="C0", label="cost")
-        self.note = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", color="#c62828")
-        ax.set(xlim=(0, steps), ylim=COST_LIMITS, yscale="log", xlabel="step", ylabel="cost",
-               title="cost while training (log scale)")
-        ax.legend(loc="upper right", fontsize=8)
-        self.figure.tight_layout()
-        self.view.animate(self.line, self.note)
         self._layout([[self.controls["lr"]]],
                      "Release the slider to train; the status line says what happened.")
+        ax = self.figure.subplots()
+        # drawn first, so that the panel's legend lists it first
+        ax.axhline(self.chance, color="0.5", ls=":", lw=1,
+                   label=f"chance: ln 2 = {self.chance:.3f}")
+        self.cost = CostPanel(self.view, ax, length=steps, limits=COST_LIMITS,
+                              lines={"cost": (COLOURS["cost"], "cost")},
+                              title="cost while training (log scale)", legend_loc="lower left")
+        self.figure.tight_layout()
         self.update()
 
-    def update(self) -> None:
-        self._start_update()
+    def compute(self) -> Result:
         lr = self.controls["lr"].value
         hist = training.train(self.spec, self.params, self.X, self.Y, optimizers.sgd(lr),
                               steps=self.steps, progress=False)
-        costs = np.asarray(hist.costs)
-        finite = np.isfinite(costs)
-        self.line.set_data(np.arange(costs.size)[finite], np.clip(costs[finite], *COST_LIMITS))
-        self.note.set_text(f"diverged at step {hist.diverged_at}" if hist.diverged else "")
-        self.say(self.describe(hist, lr), LEVELS[hist.verdict])
-        self.view.redraw()
-        self._frame_shown()
-        self._end_update("trained")
+        result = Result(np.asarray(hist.costs), self.describe(hist, lr), LEVELS[hist.verdict])
+        self.show(result)
+        return result
+
+    def show(self, result: Result) -> None:
+        self.cost.show(result.costs)
+        self.frame(result.status, result.level)
 
     def describe(self, hist: training.History, lr: float) -> str:
         """The status line: History.status(), then the learning rate and, for a finite run,
@@ -78,9 +88,10 @@ class LearningRateDemo(Dashboard):
             return text + f" Learning rate {lr:.3g} is too large: try a smaller one."
         if hist.verdict != "got worse" and hist.final_cost > hist.costs[0]:
             text += " The cost ended above where it started."
-        accuracy = network.accuracy(self.spec, hist.params, self.X, self.Y)
+        accuracy = accuracies(self.spec, hist.params, {"train": (self.X, self.Y)})["train"]
         return text + f" Learning rate {lr:.3g}, train accuracy {accuracy:.2f}."
 
 
 def learning_rate_demo(**options) -> LearningRateDemo:
+    """The demo of 00_start_here; see LearningRateDemo for the options."""
     return LearningRateDemo(**options)

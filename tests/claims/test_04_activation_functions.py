@@ -186,8 +186,8 @@ def test_rrelu_backward_uses_the_slopes_of_its_forward_pass():
     rng = np.random.default_rng(3)
     Z, dA = rng.standard_normal((5, 8)), rng.standard_normal((5, 8))
     _, cache = layers.rrelu_forward(Z, train=True, rng=4)
-    negative, slope = cache
-    np.testing.assert_allclose(layers.rrelu_backward(dA, cache), np.where(negative, slope * dA, dA))
+    np.testing.assert_allclose(layers.rrelu_backward(dA, cache),
+                               np.where(cache.negative, cache.slope * dA, dA))
 
 
 def test_rrelu_network_predicts_deterministically_and_trains_with_an_rng(moons):

@@ -413,10 +413,10 @@ def test_inverted_dropout_keeps_the_mean_not_the_variance(sweep, data):
 
 def test_reseeding_reuses_the_mask_one_generator_does_not():
     A = np.ones((50, 200))
-    again = [cu.layers.dropout_forward(A, 0.7, True, np.random.default_rng(1))[1][0]
+    again = [cu.layers.dropout_forward(A, 0.7, True, np.random.default_rng(1))[1].mask
              for _ in range(2)]
     shared = np.random.default_rng(1)
-    fresh = [cu.layers.dropout_forward(A, 0.7, True, shared)[1][0] for _ in range(2)]
+    fresh = [cu.layers.dropout_forward(A, 0.7, True, shared)[1].mask for _ in range(2)]
     assert np.array_equal(*again)
     assert np.mean(fresh[0] != fresh[1]) > 0.3  # 2 p (1 - p) = 0.42 expected
 
@@ -464,7 +464,7 @@ def stopped(data):
     """The notebook's run: evaluated at every step, patience 100 evaluations."""
     X, Y, X_val, Y_val, _, _ = data
     return cu.train(SPEC, cu.init_params(SPEC, "he_normal", rng=0), X, Y, cu.optimizers.sgd(0.3),
-                    steps=30_000, X_val=X_val, Y_val=Y_val, eval_every=1, patience=100,
+                    steps=30_000, validation=cu.Validation(X_val, Y_val, every=1, patience=100),
                     progress=False)
 
 
@@ -576,14 +576,14 @@ def test_the_noisier_validation_set_turns_before_the_test_set(sweep, data):
 # ---------------------------------------------------------------- 7 the dashboard
 
 
-def _dashboard_run(data, keep=1.0, **options):
+def _dashboard_run(data, keep=1.0, penalty=None, patience=None):
     """The dashboard's network and training (its defaults): [2, 40, 40, 1], 800 momentum
     steps (lr 2, beta 0.9), start rng 0, masks rng 1, validation every 10 steps."""
     X, Y, X_val, Y_val, _, _ = data
     spec = cu.Spec((2, 40, 40, 1), keep_prob=keep)
     hist = cu.train(spec, cu.init_params(spec, "he_normal", rng=0), X, Y,
-                    cu.optimizers.momentum(2.0, 0.9), steps=800, rng=1, X_val=X_val,
-                    Y_val=Y_val, eval_every=10, **options)
+                    cu.optimizers.momentum(2.0, 0.9), steps=800, rng=1, penalty=penalty,
+                    validation=cu.Validation(X_val, Y_val, every=10, patience=patience))
     return (spec, hist, cu.accuracy(spec, hist.params, X, Y),
             cu.accuracy(spec, hist.params, X_val, Y_val))
 
@@ -611,12 +611,12 @@ def test_dashboard_network_overfits_and_answers_regularization_alike(data):
     assert train > 0.95 and train - val > 0.12
     val_cost = np.array(none.evals["val_cost"])
     assert val_cost[-1] > 1.5 * val_cost.min()
-    for keep, options in [(1.0, {"l2": 0.7}), (0.5, {})]:
-        _, _, train_r, val_r = _dashboard_run(data, keep, **options)
-        assert train_r < train and val_r > val, (keep, options)
+    for keep, penalty in [(1.0, cu.L2(0.7)), (0.5, None)]:
+        _, _, train_r, val_r = _dashboard_run(data, keep, penalty)
+        assert train_r < train and val_r > val, (keep, penalty)
     curve_train_acc = np.mean(true_curve(X) == Y)
-    assert _dashboard_run(data, l2=10.0)[2] < curve_train_acc - 0.02
-    spec, l1, _, val_l1 = _dashboard_run(data, l1=1.0, l1_proximal=True)
+    assert _dashboard_run(data, penalty=cu.L2(10.0))[2] < curve_train_acc - 0.02
+    spec, l1, _, val_l1 = _dashboard_run(data, penalty=cu.L1(1.0, proximal=True))
     w = np.concatenate([l1.params[k].ravel() for k in ("W1", "W2", "W3")])
     assert np.mean(w == 0) > 0.95 and val_l1 > val
     _, stopped, _, _ = _dashboard_run(data, patience=50)
@@ -630,8 +630,8 @@ def test_dashboard_evaluates_densely_enough_to_find_the_validation_minimum(data)
     X, Y, X_val, Y_val, _, _ = data
     spec = cu.Spec((2, 40, 40, 1))
     dense = cu.train(spec, cu.init_params(spec, "he_normal", rng=0), X, Y,
-                     cu.optimizers.momentum(2.0, 0.9), steps=200, rng=1, X_val=X_val,
-                     Y_val=Y_val, eval_every=1, progress=False)
+                     cu.optimizers.momentum(2.0, 0.9), steps=200, rng=1,
+                     validation=cu.Validation(X_val, Y_val, every=1), progress=False)
     lowest = dense.evals["step"][int(np.argmin(dense.evals["val_cost"]))]
     assert 5 <= lowest < 50
     _, stopped, _, _ = _dashboard_run(data, patience=50)
@@ -643,7 +643,7 @@ def test_dashboard_default_lambda_is_near_a_shallow_validation_peak(data):
     peaks (a shallow peak: every lambda from 0.01 to 1 within a few points)': over lambda in
     {0.01, 0.03, 0.1, 0.3, 1, 3, 10}, 0.3 is within 0.01 of the best validation accuracy
     (measured: it is the best, 0.84), and 0.01-1 span at most 0.05 (measured 0.82-0.84)."""
-    val = {lam: _dashboard_run(data, l2=lam)[3] for lam in (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)}
+    val = {lam: _dashboard_run(data, penalty=cu.L2(lam))[3] for lam in (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)}
     assert val[0.3] >= max(val.values()) - 0.01
     middle = [val[lam] for lam in (0.01, 0.03, 0.1, 0.3, 1.0)]
     assert max(middle) - min(middle) <= 0.05

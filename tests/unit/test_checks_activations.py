@@ -211,3 +211,10 @@ def test_derivative_bound_success_does_not_claim_a_fourfold_shrink_per_layer():
 ])
 def test_dead_fraction_accepts_other_correct_methods(right):
     assert cu.checks.dead_fraction(right).passed
+
+
+def test_dead_fraction_rejects_a_constant_answer():
+    """A function that returns the first case's 0.6 whatever Z is fails on the second case."""
+    feedback = cu.checks.dead_fraction(lambda Z: 0.6)
+    assert not feedback.passed
+    assert "10 units x 50 examples" in str(feedback), str(feedback)

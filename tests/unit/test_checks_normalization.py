@@ -141,7 +141,7 @@ def test_condition_number_prediction(answer, ok, words):
     (2 / 9, False, "largest curvature"),
     (2 / 15, False, "std^2"),
     (0.5, False, "between -1 and 1"),
-    ("0.0089", True, "right"),
+    ("0.0089", False, "remove the quotes"),  # as every number grader: a number, not text
     ([0.1], False, "expected a number"),
 ])
 def test_max_stable_learning_rate(answer, ok, words):

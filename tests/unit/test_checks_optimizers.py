@@ -131,7 +131,7 @@ def test_bias_correction_rejects_with_a_hint(wrong, words):
     (0.002, False, "not G"),
     (0.5, False, "after t steps G = t g^2"),
     (None, False, "expected a number"),
-    ("0.01", False, "without quotes"),                # a string is not a number (as 03's grader)
+    ("0.01", False, "remove the quotes"),             # a string is not a number (as every grader)
     (np.float32(0.01), True, "right"),
 ])
 def test_adagrad_step_size(answer, ok, words):

@@ -190,7 +190,8 @@ def test_the_stub_feedback_does_not_give_the_answer_away():
     (0.7 / 400, False, "cancels"),
     (0.3 * 0.7 / 200, False, "multiplies weight_decay by lr"),
     (0.7 / 2650, False, "not of weights"),
-    (0.5, False, "does not match"),
+    (0.5, False, "is not right"),  # the number builder's words (was "does not match")
+    (0.5, False, "write one step of each"),
     (None, False, "expected a number"),
 ])
 def test_matching_weight_decay(answer, ok, words):
@@ -204,7 +205,7 @@ def test_matching_weight_decay_is_what_sgd_needs():
     X, Y, _, _ = cu.datasets.load_overfit_2d()
     spec = cu.Spec((2, 10, 1))
     params = cu.init_params(spec, rng=0)
-    a = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.3), steps=50, l2=0.7)
+    a = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.3), steps=50, penalty=cu.L2(0.7))
     b = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.3, weight_decay=0.0035), steps=50)
     for key in params:
         np.testing.assert_allclose(a.params[key], b.params[key], atol=1e-12)

@@ -35,7 +35,8 @@ def test_inverted_dropout_keeps_the_expected_activation(keep_prob):
     deviations at keep 0.2). Without the division it would be keep_prob times smaller."""
     rng = np.random.default_rng(0)
     A = rng.random((50, 8000)) + 0.5
-    out, (mask, _) = cu.layers.dropout_forward(A, keep_prob, train=True, rng=rng)
+    out, cache = cu.layers.dropout_forward(A, keep_prob, train=True, rng=rng)
+    mask = cache.mask
     assert mask.mean() == pytest.approx(keep_prob, abs=0.005)
     assert out.mean() == pytest.approx(A.mean(), rel=0.01)
     assert (A * mask).mean() == pytest.approx(keep_prob * A.mean(), rel=0.01)
@@ -74,7 +75,7 @@ def test_training_draws_a_fresh_mask_every_step(data, monkeypatch):
 
     def recording(A, keep_prob, train, rng=None, mask=None):
         out, cache = original(A, keep_prob, train, rng, mask)
-        masks.append(cache[0].copy())
+        masks.append(cache.mask.copy())
         return out, cache
 
     monkeypatch.setattr(cu.layers, "dropout_forward", recording)
@@ -115,9 +116,9 @@ def l1_runs(data):
     spec = cu.Spec((2, 20, 20, 1))
     params = cu.init_params(spec, rng=0)
     runs = {}
-    for name, penalty in [("none", {}), ("l2", {"l2": LAMBDA}), ("l1", {"l1": LAMBDA}),
-                          ("l1_proximal", {"l1": LAMBDA, "l1_proximal": True})]:
-        hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(LR), steps=STEPS, **penalty)
+    for name, penalty in [("none", None), ("l2", cu.L2(LAMBDA)), ("l1", cu.L1(LAMBDA)),
+                          ("l1_proximal", cu.L1(LAMBDA, proximal=True))]:
+        hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(LR), steps=STEPS, penalty=penalty)
         runs[name] = all_weights(hist.params)
     return runs
 
@@ -153,14 +154,14 @@ def test_l2_shrinks_every_weight_l1_zeroes_most(l1_runs):
 # ---------------------------------------------------------------- L2 and weight decay
 
 
-def _trajectory(spec, params, X, Y, optimizer, steps, **penalty):
+def _trajectory(spec, params, X, Y, optimizer, steps, penalty=None):
     path = []
 
     def record(hist, step, current, state):
         path.append(all_weights(current).copy())
 
     cu.train(spec, params, X, Y, optimizer, steps=steps, callback=record, callback_every=1,
-             **penalty)
+             penalty=penalty)
     return np.array(path)
 
 
@@ -171,7 +172,7 @@ def test_l2_with_sgd_is_weight_decay_step_by_step(data):
     spec = cu.Spec((2, 20, 20, 1))
     params = cu.init_params(spec, rng=0)
     lambd, m = 0.7, X.shape[1]
-    with_l2 = _trajectory(spec, params, X, Y, cu.optimizers.sgd(0.3), 500, l2=lambd)
+    with_l2 = _trajectory(spec, params, X, Y, cu.optimizers.sgd(0.3), 500, cu.L2(lambd))
     decayed = _trajectory(spec, params, X, Y, cu.optimizers.sgd(0.3, weight_decay=lambd / m), 500)
     assert np.abs(with_l2 - decayed).max() < 1e-12
     unregularized = _trajectory(spec, params, X, Y, cu.optimizers.sgd(0.3), 500)
@@ -186,7 +187,7 @@ def test_l2_with_adam_is_not_weight_decay(data):
     spec = cu.Spec((2, 20, 20, 1))
     params = cu.init_params(spec, rng=0)
     lambd, m = 0.7, X.shape[1]
-    with_l2 = _trajectory(spec, params, X, Y, cu.optimizers.adam(0.01), 200, l2=lambd)
+    with_l2 = _trajectory(spec, params, X, Y, cu.optimizers.adam(0.01), 200, cu.L2(lambd))
     adamw = _trajectory(spec, params, X, Y, cu.optimizers.adamw(0.01, weight_decay=lambd / m), 200)
     assert np.abs(with_l2[-1] - adamw[-1]).max() > 0.01
 

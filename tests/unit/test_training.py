@@ -91,8 +91,8 @@ def test_early_stopping_restores_the_best_parameters(circles):
     noisy = np.where(rng.random(Y.shape) < 0.3, 1 - Y, Y)  # 30% flipped labels: overfits
     spec = cu.Spec((2, 40, 40, 1))
     hist = cu.train(spec, cu.init_params(spec, "he_normal", rng=0), X, noisy,
-                    cu.optimizers.adam(0.01), steps=3000, X_val=X_test, Y_val=Y_test,
-                    eval_every=50, patience=5)
+                    cu.optimizers.adam(0.01), steps=3000,
+                    validation=cu.Validation(X_test, Y_test, every=50, patience=5))
     assert hist.stopped_early
     best = int(np.argmin(hist.evals["val_cost"]))
     assert hist.best_step == hist.evals["step"][best]
@@ -116,7 +116,7 @@ def test_clipping_rescues_an_exploding_run(circles):
     spec = cu.Spec((2, 10, 10, 10, 10, 1), activation="leaky_relu")
     params = cu.init_params(spec, "he_normal", rng=0, gain=4.0)
     wild = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.5), steps=300)
-    tame = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.5), steps=300, clip_norm=1.0)
+    tame = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.5), steps=300, clip=cu.ClipNorm(1.0))
     assert wild.diverged
     assert not tame.diverged and tame.final_cost < tame.costs[0]
 
@@ -125,8 +125,9 @@ def test_l1_proximal_gives_exact_zeros(circles):
     X, Y, _, _ = circles
     spec = cu.Spec((2, 20, 1))
     params = cu.init_params(spec, "he_normal", rng=0)
-    sub = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.1), steps=500, l1=3.0)
-    prox = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.1), steps=500, l1=3.0, l1_proximal=True)
+    sub = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.1), steps=500, penalty=cu.L1(3.0))
+    prox = cu.train(spec, params, X, Y, cu.optimizers.sgd(0.1), steps=500,
+                    penalty=cu.L1(3.0, proximal=True))
     assert np.mean(prox.params["W1"] == 0) > 0.3
     assert np.mean(sub.params["W1"] == 0) == 0  # subgradient steps hover around zero
 
@@ -140,7 +141,7 @@ def test_clip_norm_applies_the_clipped_gradient_in_one_step(circles):
     _, grads, _ = cu.loss_and_grads(spec, params, X, Y)
     norm = np.sqrt(sum(np.sum(g * g) for g in grads.values()))
     assert norm > 10 * max_norm  # so the clipping matters
-    hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(lr), steps=1, clip_norm=max_norm)
+    hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(lr), steps=1, clip=cu.ClipNorm(max_norm))
     for k, p in params.items():
         step = grads["d" + k] * (max_norm / norm)  # the gradient rescaled to norm max_norm
         np.testing.assert_allclose(hist.params[k], p - lr * step, rtol=1e-14, atol=1e-16)
@@ -160,7 +161,7 @@ def test_clip_norm_in_train_survives_an_overflowing_gradient(circles):
     assert np.abs(grads["dW2"]).max() > 1e154
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(1.0), steps=1, clip_norm=1.0)
+        hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(1.0), steps=1, clip=cu.ClipNorm(1.0))
     applied = {"d" + k: params[k] - hist.params[k] for k in params}
     assert cu.optimizers.global_norm(applied) == pytest.approx(1.0, rel=1e-6)
 
@@ -171,8 +172,8 @@ def test_early_stopping_can_return_the_starting_point(circles):
     X, Y, X_test, Y_test = circles
     spec = cu.Spec((2, 8, 1))
     params = cu.init_params(spec, "he_normal", rng=0)
-    hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(30.0), steps=200, X_val=X_test,
-                    Y_val=Y_test, eval_every=10, patience=3)
+    hist = cu.train(spec, params, X, Y, cu.optimizers.sgd(30.0), steps=200,
+                    validation=cu.Validation(X_test, Y_test, every=10, patience=3))
     assert hist.evals["step"][:4] == [0, 10, 20, 30]
     assert min(hist.evals["val_cost"][1:]) > hist.evals["val_cost"][0]
     assert hist.stopped_early and hist.best_step == 0 and hist.steps == 30

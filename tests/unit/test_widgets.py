@@ -100,11 +100,11 @@ def test_spread_panel_draws_z_and_a(init_dashboard):
     spec = init_dashboard.spec()
     params = cu.init_params(spec, "he_normal", rng=init_dashboard.seed, gain=2.0)
     Zs, As = cu.network.hidden_activations(spec, params, init_dashboard.X)
-    _, drawn = init_dashboard.act_std_line.get_data()
+    _, drawn = init_dashboard.spread.lines["a_init"].get_data()
     np.testing.assert_allclose(drawn, [A.std() for A in As], rtol=1e-12)
-    _, drawn_z = init_dashboard.std_init_line.get_data()
+    _, drawn_z = init_dashboard.spread.lines["z_init"].get_data()
     np.testing.assert_allclose(drawn_z, [Z.std() for Z in Zs], rtol=1e-12)
-    labels = [line.get_label() for line in init_dashboard.ax_std.get_lines()]
+    labels = [line.get_label() for line in init_dashboard.spread.ax.get_lines()]
     assert labels == ["z predicted at init", "z measured at init", "z after training", "a = f(z) at init"]
     init_dashboard.set(activation="relu", gain=1.0)
 

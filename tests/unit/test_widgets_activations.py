@@ -72,7 +72,7 @@ def test_divergence_is_reported_in_words(dash):
     dash.set(activation="elu", lr=3.0)
     assert "Diverged at step" in dash.status_text()
     assert "smaller learning rate" in dash.status_text()
-    assert "diverged at step" in dash.cost_note.get_text()
+    assert "diverged at step" in dash.cost.note.get_text()
 
 
 def test_a_diverged_network_gets_no_dead_unit_bars(dash):

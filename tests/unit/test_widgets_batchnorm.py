@@ -47,13 +47,13 @@ def test_bn_rescues_a_small_start_and_says_so(dashboard):
     assert text.startswith("Without BN") and "vanished" in text
     assert "Stalled" in text or "At chance" in text
     # the other half of the toggle is drawn beside the current one
-    assert len(dashboard.other_line.get_xdata()) > 0
+    assert len(dashboard.cost.lines["other"].get_xdata()) > 0
 
 
 def test_sigmoid_without_bn_reports_vanishing_gradients(dashboard):
     dashboard.set(**{**DEFAULTS, "batch_norm": False, "activation": "sigmoid"})
     assert "smaller than the output layer's (vanishing)" in dashboard.status_text()
-    grads = dashboard.grad_start_line.get_ydata()
+    grads = dashboard.grads.lines["start"].get_ydata()
     assert grads[-1] / grads[0] > 1e6
 
 
@@ -61,8 +61,8 @@ def test_divergence_is_reported_in_words(dashboard):
     dashboard.set(**{**DEFAULTS, "batch_norm": False, "scale": 10 ** 0.5, "lr": 10 ** 1.5})
     text = dashboard.status_text()
     assert "Diverged at step" in text and "smaller learning rate" in text
-    assert dashboard.cost_note.get_text().startswith("diverged at step")
-    assert "diverged" in dashboard.z_note.get_text()
+    assert dashboard.cost.note.get_text().startswith("diverged at step")
+    assert "diverged" in dashboard.ridges.note.get_text()
 
 
 def test_batch_of_two_is_explained(dashboard):
@@ -72,9 +72,9 @@ def test_batch_of_two_is_explained(dashboard):
 
 def test_before_bn_histograms_only_with_bn(dashboard):
     dashboard.set(**DEFAULTS)
-    assert all(p.get_visible() for p in dashboard.before_patches)
+    assert all(p.get_visible() for p in dashboard.ridges.before)
     dashboard.set(batch_norm=False)
-    assert not any(p.get_visible() for p in dashboard.before_patches)
+    assert not any(p.get_visible() for p in dashboard.ridges.before)
 
 
 def test_revisit_is_served_from_the_cache(dashboard):
@@ -100,7 +100,12 @@ def test_unknown_control_is_a_clear_error(dashboard):
 def test_instruction_5_learning_rate_path(dashboard):
     """The notebook's instruction 5, as a reader would follow it: without BN at weight std
     0.56 (the slider's 10^-0.25; it offers no 0.5), learning rate 0.1 reaches train accuracy
-    0.68, 1 does not learn, 3.2 (10^0.5) diverges; with BN at 1 it learns (0.77)."""
+    0.68, 1 does not learn, 3.2 (10^0.5) diverges; with BN at 1 it learns (0.74).
+
+    That last run is chaotic in the weight std: before issue 17 the dashboard trained with
+    the std rounded to 8 decimals (0.56234133) and got 0.77; with the slider's exact value
+    (0.5623413251903491, 5e-9 relative away) it gets 0.74. The notebook claims only that it
+    learns, so that is what is checked, with an accuracy well above chance."""
     dashboard.set(**{**DEFAULTS, "batch_norm": False, "scale": 10 ** -0.25, "lr": 0.1})
     assert f"{dashboard.controls['scale'].value:.2g}" == "0.56"
     assert dashboard.status_text().startswith("Without BN")
@@ -112,7 +117,9 @@ def test_instruction_5_learning_rate_path(dashboard):
     assert "Diverged at step" in dashboard.status_text() or "Blew up" in dashboard.status_text()
     dashboard.set(batch_norm=True, lr=1.0)
     text = dashboard.status_text()
-    assert text.startswith("With BN") and "Learned" in text and "Train accuracy 0.77," in text
+    assert text.startswith("With BN") and "Learned" in text
+    train_acc = float(text.split("Train accuracy ")[1].split(",")[0])
+    assert 0.7 <= train_acc <= 0.8
     dashboard.set(**DEFAULTS)
 
 

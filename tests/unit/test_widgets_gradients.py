@@ -41,12 +41,12 @@ def test_drawn_curves_are_the_measured_and_predicted_norms(dashboard):
     params = cu.init_params(spec, "lecun_normal", rng=0, gain=math.sqrt(2))
     from course_utils.lessons import gradients as gradient_flow
     norms = gradient_flow.measure(spec, params, dashboard.X_measure, dashboard.Y_measure)
-    x, y = dashboard.grad_line.get_data()
+    x, y = dashboard.backward.lines["measured"].get_data()
     np.testing.assert_array_equal(x, np.arange(1, 10))
     np.testing.assert_allclose(y, norms.grad_rms)
-    np.testing.assert_allclose(dashboard.z_line.get_data()[1], norms.z_rms)
-    assert np.all(np.isfinite(dashboard.grad_pred_line.get_data()[1]))
-    assert np.all(np.isfinite(dashboard.grad_final_line.get_data()[1]))
+    np.testing.assert_allclose(dashboard.forward.lines["measured"].get_data()[1], norms.z_rms)
+    assert np.all(np.isfinite(dashboard.backward.lines["predicted"].get_data()[1]))
+    assert np.all(np.isfinite(dashboard.backward.lines["after_training"].get_data()[1]))
 
 
 def test_status_says_vanishing_exploding_and_steady_in_words(dashboard):
@@ -196,14 +196,14 @@ def test_labels_are_whole_and_clear_of_the_curves(dashboard):
     assert note.x0 >= legend.x1
     for ax in dashboard.figure.axes:
         assert not note.overlaps(ax.get_window_extent(renderer))
-    chance = [t for t in dashboard.ax_cost.texts if "ln 10" in t.get_text()][0]
-    assert chance.get_window_extent(renderer).x0 >= dashboard.ax_cost.get_window_extent(renderer).x1
+    chance = [t for t in dashboard.cost.ax.texts if "ln 10" in t.get_text()][0]
+    assert chance.get_window_extent(renderer).x0 >= dashboard.cost.ax.get_window_extent(renderer).x1
     dashboard.set(activation="sigmoid", depth=6, scale=1.0, lr=0.1)
 
 
 def test_steps_control_sets_the_run_and_the_cost_axis(dashboard):
     dashboard.set(steps=600, depth=2)
-    assert dashboard.ax_cost.get_xlim() == (0, 600)
-    assert dashboard.cost_line.get_data()[0].size == 600
+    assert dashboard.cost.ax.get_xlim() == (0, 600)
+    assert dashboard.cost.lines["cost"].get_data()[0].size == 600
     dashboard.set(steps=40, depth=6)
-    assert dashboard.ax_cost.get_xlim() == (0, 40)
+    assert dashboard.cost.ax.get_xlim() == (0, 40)

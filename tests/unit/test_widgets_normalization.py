@@ -67,7 +67,7 @@ def test_divergence_is_reported_in_words(dashboard):
     dashboard.set(lr=2 * limit)
     text = dashboard.status_text()
     assert "Diverged at step" in text and "stable limit" in text
-    assert dashboard.cost_note.get_text().startswith("diverged at step")
+    assert dashboard.curve.note.get_text().startswith("diverged at step")
     dashboard.set(lr=1.001 * limit)  # barely unstable: grows too slowly to pass the threshold
     assert "Diverging slowly" in dashboard.status_text()
 
@@ -105,7 +105,7 @@ def test_caches_are_bounded():
     assert len(d._cache) == 3
     for ratio in (2.0, 3.0, 4.0, 5.0):
         d.set(scale_ratio=ratio)
-    assert len(d._costs) <= 3
+    assert len(d._surfaces) <= 3
 
 
 def test_unknown_control_and_bad_option():

@@ -32,10 +32,10 @@ def test_status_line_says_what_happened(demo, lr, verdict):
     assert f"Learning rate {lr:.3g}" in text
     if verdict == "diverged":
         assert "try a smaller one" in text and "accuracy" not in text
-        assert demo.note.get_text().startswith("diverged at step")
+        assert demo.cost.note.get_text().startswith("diverged at step")
     else:
         assert "train accuracy 0." in text or "train accuracy 1.00" in text
-        assert demo.note.get_text() == ""
+        assert demo.cost.note.get_text() == ""
 
 
 def test_a_run_ending_above_its_start_says_so(demo):
@@ -48,7 +48,7 @@ def test_a_run_ending_above_its_start_says_so(demo):
 
 def test_the_curve_and_the_chance_line_are_drawn(demo):
     demo.set(lr=0.2)
-    x, y = demo.line.get_data()
+    x, y = demo.cost.lines["cost"].get_data()
     assert len(x) == 300 and y[-1] < y[0]
     chance = [line for line in demo.figure.axes[0].lines if "chance" in str(line.get_label())]
     assert len(chance) == 1 and chance[0].get_ydata()[0] == pytest.approx(np.log(2))
