@@ -160,9 +160,13 @@ def known_mistake(got, mistakes, rtol: float = 1e-6, atol: float = 1e-9) -> Mist
 # ---------------------------------------------------------------- a number within a tolerance
 
 
-def as_number(value) -> tuple[float | None, str | None, str | None]:
+NUMBER_HINT = "work the number out and pass it (one number, not a list or an array)"
+
+
+def as_number(value, how_to_answer: str = NUMBER_HINT) -> tuple[float | None, str | None, str | None]:
     """(the answer as a float, None, None), or (None, what is wrong with it, a hint): a
-    string, a list, an array of several values are no number. A function is called first (a
+    string, a list, an array of several values are no number (the hint for these is
+    `how_to_answer`, e.g. where the number comes from). A function is called first (a
     grader may be given `lambda: answer`)."""
     if callable(value):
         value = value()
@@ -172,23 +176,24 @@ def as_number(value) -> tuple[float | None, str | None, str | None]:
     if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
         value = value.reshape(())
     if not is_real_number(value):
-        return (None, f"expected a number, got {type(value).__name__}",
-                "work the number out and pass it (one number, not a list or an array)")
+        return None, f"expected a number, got {type(value).__name__}", how_to_answer
     return float(value), None, None
 
 
 def number_case(truth: float, *, right: str, otherwise: str, rtol: float = 0.01,
-                mistakes=(), accept: Callable | None = None) -> Callable:
+                mistakes=(), accept: Callable | None = None,
+                how_to_answer: str = NUMBER_HINT) -> Callable:
     """A case for an answer that is one number.
 
     truth: the right value, accepted within `rtol` (relative); right: the message when it
     is (it may use {value}); mistakes: `Mistake`s with numbers as their wrong answers,
     matched within the same `rtol`, said as "{value} is {what}"; accept(value) -> (ok,
     message, hint) or None: a last word before the general "not right", e.g. to accept a
-    measurement within its spread; otherwise: the hint when nothing else matched.
+    measurement within its spread; otherwise: the hint when nothing else matched;
+    how_to_answer: the hint when the answer is no number (the stub's None, a list).
     """
     def case(answer):
-        value, problem, hint = as_number(answer)
+        value, problem, hint = as_number(answer, how_to_answer)
         if problem:
             return False, problem, hint
         if np.isclose(value, truth, rtol=rtol, atol=0.0):

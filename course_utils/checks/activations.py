@@ -248,6 +248,7 @@ def derivative_bound(answer):
         _BOUNDED,
         {name: f"its derivative goes above 1/4: {why}" for name, why in _ABOVE_ONE_QUARTER.items()},
         aliases=_BOUND_ALIASES, expected="a name (a string such as 'relu')",
+        how_to_answer='answer with the activation\'s name, e.g. answer = "relu"',
         otherwise="it is not one of the activations of this notebook: look at the dashed "
                   "curves of section 1 (or the table's 'max f'' column)")
     return grade("Which derivative is bounded by 1/4?", [case], lambda: answer)

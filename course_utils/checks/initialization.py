@@ -176,6 +176,7 @@ def layer5_std(answer):
         "Predict the spread of layer 5", answer, truth,
         right=f"std of z_5 = {truth:.4g}: right, the formula's prediction",
         mistakes=_layer5_mistakes(), accept=_one_draw,
+        how_to_answer="compute the prediction with the formula of section 4 and pass the number",
         otherwise="Var(z_1) = n Var(w) E[x^2]; then each layer multiplies by n Var(w) / 2")
 
 

@@ -296,6 +296,8 @@ def condition_number_prediction(answer, X=None):
     (2, m) features the reader drew and measured: their own condition number also passes."""
     case = number_case(KAPPA, right=f"condition number {KAPPA:,.0f}: right", rtol=RTOL,
                        mistakes=KAPPA_MISTAKES,
+                       how_to_answer="work it out from the two standard deviations and pass "
+                                     "the number",
                        accept=_last_word(X, KAPPA, lesson.condition_number,
                                          exact="condition number",
                                          grader="condition_number_prediction",
@@ -354,6 +356,7 @@ def max_stable_learning_rate(answer, X=None):
     their own best rate 2 / (lambda_min + lambda_max) is named as such."""
     case = number_case(LIMIT, right=f"2 / lambda_max = 2 / {LAMBDA_MAX:,.0f} = {LIMIT:.3g}: right",
                        rtol=RTOL, mistakes=_limit_mistakes(with_sample=X is not None),
+                       how_to_answer="work it out from the curvatures and pass the number",
                        accept=_last_word(X, LIMIT, lesson.max_stable_learning_rate,
                                          exact="limit", grader="max_stable_learning_rate",
                                          hint=ALONG_EACH_AXIS),

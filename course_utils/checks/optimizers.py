@@ -264,4 +264,4 @@ def adagrad_step_size(answer):
     return grade_number(
         "AdaGrad's 100th step", answer, truth, rtol=ADAGRAD_RTOL,
         right="{value:.4g}: right", mistakes=_adagrad_mistakes(lr, g, t),
-        accept=_not_the_step, otherwise="after t steps G = t g^2; the step is lr * g / sqrt(G)")
+        accept=_not_the_step, how_to_answer="work it out and pass the number", otherwise="after t steps G = t g^2; the step is lr * g / sqrt(G)")

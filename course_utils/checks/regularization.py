@@ -320,5 +320,6 @@ def matching_weight_decay(answer):
     return grade_number(
         "The weight decay that matches L2", answer, truth,
         right=f"weight_decay = lambda / m = {truth:g}: right", mistakes=_decay_mistakes(),
+        how_to_answer="work out the number and pass it (or the expression that computes it)",
         otherwise="write one step of each: W - lr * (g + lambda / m * W) and "
                   "W - lr * g - lr * weight_decay * W")
