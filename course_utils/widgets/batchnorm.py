@@ -147,15 +147,13 @@ class BatchNormDashboard(Dashboard):
         ax_cost, ax_z, ax_grad = self.figure.subplots(
             1, 3, gridspec_kw={"width_ratios": [1.2, 1, 1]})
         self.cost = CostPanel(self.view, ax_cost, length=self.steps, limits=COST_LIMITS,
-                              lines={"batch": (COLOURS["cost"], "minibatch cost"),
-                                     "eval": (COLOURS["cost"], "training set, eval mode"),
-                                     "other": ("0.45", "the other BN setting (once run)")})
-        # CostPanel draws plain lines: thin the minibatch cost, dash the other setting's,
-        # then redo the legend so that it shows these styles
-        self.cost.lines["batch"].set(lw=0.6, alpha=0.45)
-        self.cost.lines["eval"].set(lw=2)
-        self.cost.lines["other"].set(lw=1.5, ls="--")
-        ax_cost.legend(loc="lower left", fontsize=7)
+                              lines={"batch": (COLOURS["cost"], "minibatch cost",
+                                               {"lw": 0.6, "alpha": 0.45}),
+                                     "eval": (COLOURS["cost"], "training set, eval mode",
+                                              {"lw": 2}),
+                                     "other": ("0.45", "the other BN setting (once run)",
+                                               {"lw": 1.5, "ls": "--"})},
+                              legend_size=7)
 
         self.ridges = RidgePanel(self.view, ax_z, self.depth, self.bins)
 

@@ -494,12 +494,10 @@ class MoonsDashboard(Dashboard):
         ax_cost, ax_boundary, ax_lr = self.figure.subplots(
             1, 3, gridspec_kw={"width_ratios": [1.15, 1, 0.9]})
         self.cost = CostPanel(self.view, ax_cost, length=self.updates, limits=COST_LIMITS,
-                              lines={"minibatch": (COLOURS["cost"], "each minibatch"),
-                                     "epoch": (COLOURS["cost"], "mean over an epoch")},
+                              lines={"minibatch": (COLOURS["cost"], "each minibatch",
+                                                   {"alpha": 0.25, "lw": 0.8}),
+                                     "epoch": (COLOURS["cost"], "mean over an epoch", {"lw": 1.5})},
                               xlabel="update", title="training cost (log scale)")
-        self.cost.lines["minibatch"].set(alpha=0.25, lw=0.8)
-        self.cost.lines["epoch"].set(lw=1.5)
-        ax_cost.legend(loc="lower left", fontsize=8)  # again, to show the faint line faint
         self.boundary = BoundaryPanel(self.view, ax_boundary, self.X, self.Y,
                                       resolution=self.resolution,
                                       title="decision boundary (training points)")

@@ -38,21 +38,24 @@ class CostPanel:
     main curve leaves the scale: where it diverged (NaN/inf; the curve stops there, it is
     never drawn as nothing without a word) or how high it peaked.
 
-    lines: name -> (colour, legend label or None); the first is the main curve.
+    lines: name -> (colour, legend label or None[, style]), style a dict of line
+    properties such as {"lw": 0.6, "alpha": 0.4, "ls": "--"}; the first is the main curve.
     """
 
     def __init__(self, view, ax, *, length: int, limits=(1e-3, 1e2),
                  lines: dict | None = None, xlabel: str = "step", ylabel: str = "cost",
-                 title: str = "cost (log scale)", log: bool = True, legend_loc="lower left"):
+                 title: str = "cost (log scale)", log: bool = True, legend_loc="lower left",
+                 legend_size: float = 8):
         self.ax, self.limits = ax, limits
         lines = lines or {"cost": (COLOURS["cost"], None)}
-        self.lines = {name: ax.plot([], [], color=colour, label=label)[0]
-                      for name, (colour, label) in lines.items()}
+        self.lines = {name: ax.plot([], [], color=colour, label=label, **(style[0] if style else {}))[0]
+                      for name, (colour, label, *style) in lines.items()}
         self.main = next(iter(self.lines))
         ax.set(xlim=(0, length), ylim=limits, yscale="log" if log else "linear",
                xlabel=xlabel, ylabel=ylabel, title=title)
-        if any(label for _, label in lines.values()):
-            ax.legend(loc=legend_loc, fontsize=8)
+        if any(line.get_label() and not line.get_label().startswith("_")
+               for line in self.lines.values()):
+            ax.legend(loc=legend_loc, fontsize=legend_size)
         self.note = corner_note(view, ax)
         view.animate(*self.lines.values())
 
