@@ -15,6 +15,7 @@ The options come as small records, so that a call reads as a sentence:
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -35,6 +36,12 @@ PROGRESS_OVER_SECONDS = 60.0  # notebook runs stay far below, even on a busy mac
 # History.at_chance): within 5% of what guessing the class frequencies gives.
 CHANCE_FRACTION = 0.95
 
+# What record_every records besides the activations' mean and std and the gradient norms,
+# for the training doctor (course_utils.doctor). A sigmoid or tanh unit is "saturated" on an
+# example when |z| exceeds SATURATION_Z: there the slope has fallen to about 7% of its peak
+# (sigmoid'(4) = 0.018 = 7% of 0.25; tanh'(2) = 0.071 = 7% of 1), so little gradient passes.
+SATURATION_Z = {"sigmoid": 4.0, "sigmoid_centered": 4.0, "tanh": 2.0}
+
 
 @dataclass
 class History:
@@ -50,7 +57,15 @@ class History:
     evals: records every `validation.every` steps (see Validation): {"step", "train_cost",
         "train_acc", "val_cost", "val_acc"} lists (val_* only with a validation set).
     layer_stats: records every `record_every` steps: {"step": (R,), "act_mean", "act_std":
-        (R, L-1) per hidden layer, "grad_norm": (R, L) of each dW}.
+        (R, L-1) per hidden layer, "grad_norm": (R, L) of each dW}, and for the training
+        doctor: "saturated" (R, L-1), the fraction of a sigmoid or tanh layer's pre-activations
+        with |z| > SATURATION_Z (NaN for other activations); "never_active" (R, L-1), the
+        fraction of a layer's units with z <= 0 on every example of the batch; "update_ratio"
+        (R, L), ||W after - W before|| / ||W before|| of that step's update (NaN where W = 0).
+    batch_size: the batch size of the run (None: full batch).
+    nonfinite: where the cost became NaN or inf, when it did: {"step", "layer" (1..L, or None
+        for the cost itself), "where": "parameters" | "pre-activations" | "activations" |
+        "logits" | "cost"}, the first place in forward order holding a NaN or inf.
     """
 
     costs: np.ndarray | list = field(default_factory=list)
@@ -66,6 +81,8 @@ class History:
     seconds: float = 0.0
     chance_cost: float | None = None
     steps_per_epoch: int = 1
+    batch_size: int | None = None
+    nonfinite: dict | None = None
 
     @property
     def final_cost(self) -> float:
@@ -332,11 +349,50 @@ def _batches(X, Y, batch_size, rng):
         yield from minibatches(X, Y, batch_size, rng)
 
 
-def _record_layer_stats(stats: dict, step: int, cache, grads: dict, L: int) -> None:
+def _record_layer_stats(stats: dict, step: int, cache, grads: dict, spec) -> None:
     stats["step"].append(step)
     stats["act_mean"].append([float(A.mean()) for A in cache.hidden])
     stats["act_std"].append([float(A.std()) for A in cache.hidden])
-    stats["grad_norm"].append([float(np.linalg.norm(grads[f"dW{l}"])) for l in range(1, L + 1)])
+    stats["grad_norm"].append([float(np.linalg.norm(grads[f"dW{l}"]))
+                               for l in range(1, spec.n_layers + 1)])
+    stats["saturated"].append([_saturated_fraction(Z, name)
+                               for Z, name in zip(cache.pre, spec.activation)])
+    stats["never_active"].append([float(np.mean(np.all(Z <= 0, axis=1))) for Z in cache.pre])
+
+
+def _saturated_fraction(Z: np.ndarray, activation: str) -> float:
+    """The fraction of entries of Z (n, m) with |z| > SATURATION_Z; NaN for an activation
+    that does not saturate that way (ReLU and its kin)."""
+    if activation not in SATURATION_Z:
+        return float("nan")
+    return float(np.mean(np.abs(Z) > SATURATION_Z[activation]))
+
+
+def _record_update_ratio(stats: dict, before: dict, after: dict, L: int) -> None:
+    """||W after - W before|| / ||W before|| per layer, for the step just taken."""
+    ratios = []
+    for l in range(1, L + 1):
+        size = np.linalg.norm(before[f"W{l}"])
+        step = np.linalg.norm(after[f"W{l}"] - before[f"W{l}"])
+        ratios.append(float(step / size) if size > 0 else float("nan"))
+    stats["update_ratio"].append(ratios)
+
+
+def _first_nonfinite(params: dict, cache, L: int) -> dict:
+    """The first place, in forward order, holding a NaN or inf: layer l's parameters (W{l},
+    b{l}, gamma{l}, ...), then its pre-activations and activations; then the logits; else
+    the cost itself."""
+    for l in range(1, L + 1):
+        own = [p for key, p in params.items() if re.fullmatch(rf"[a-zA-Z]+{l}", key)]
+        if not all(np.all(np.isfinite(p)) for p in own):
+            return {"layer": l, "where": "parameters"}
+        if l < L and not np.all(np.isfinite(cache.pre[l - 1])):
+            return {"layer": l, "where": "pre-activations"}
+        if l < L and not np.all(np.isfinite(cache.hidden[l - 1])):
+            return {"layer": l, "where": "activations"}
+    if not np.all(np.isfinite(cache.logits)):
+        return {"layer": L, "where": "logits"}
+    return {"layer": None, "where": "cost"}
 
 
 def _evaluate(spec, params, state, X, Y, X_val, Y_val) -> dict:
@@ -449,7 +505,9 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
     validation: None or Validation(X_val, Y_val, every=100, patience=None): evaluate every
         `every` steps (costs and accuracies in History.evals), and at step 0; with
         patience, stop early and restore the best parameters seen (see Validation).
-    record_every: per-layer activation mean/std and gradient norms every k steps.
+    record_every: per-layer statistics every k steps (History.layer_stats): activation
+        mean/std and gradient norms, and for the training doctor the saturated and
+        never-active fractions and the update-to-weight ratios. Off (None) by default.
     callback(history, step, params, state): called every callback_every steps while training
         (history.costs is the list so far); return True to stop the run.
     progress: "auto" (a bar only for runs projected to take over PROGRESS_OVER_SECONDS),
@@ -493,12 +551,14 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
 
     hist = History(params=params, state=dict(state) if state is not None else net.init_state(spec),
                    chance_cost=chance_cost(Y),
-                   steps_per_epoch=1 if batch_size is None else -(-X.shape[1] // batch_size))
+                   steps_per_epoch=1 if batch_size is None else -(-X.shape[1] // batch_size),
+                   batch_size=batch_size)
     if eval_every:
         hist.evals = {"step": []}
         _append_eval(hist.evals, 0, _evaluate(spec, params, hist.state, X, Y, X_val, Y_val))
     if record_every:
-        hist.layer_stats = {"step": [], "act_mean": [], "act_std": [], "grad_norm": []}
+        hist.layer_stats = {"step": [], "act_mean": [], "act_std": [], "grad_norm": [],
+                            "saturated": [], "never_active": [], "update_ratio": []}
     costs = hist.costs
     opt_state = optimizer.init(params)
     L = spec.n_layers
@@ -525,10 +585,13 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
                 costs.append(cost)
                 if not math.isfinite(cost):
                     hist.diverged_at = step
+                    hist.nonfinite = {"step": step, **_first_nonfinite(params, cache, L)}
                     break
 
-                if record_every and step % record_every == 0:
-                    _record_layer_stats(hist.layer_stats, step, cache, grads, L)
+                recording = record_every and step % record_every == 0
+                if recording:
+                    _record_layer_stats(hist.layer_stats, step, cache, grads, spec)
+                    params_before = params
                 if clip is not None:
                     grads = clip.apply(grads)
 
@@ -539,6 +602,8 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
                     threshold = lr_now * l1 / m_train
                     params = {k: losses.soft_threshold(p, threshold) if losses.is_weight(k) else p
                               for k, p in params.items()}
+                if recording:
+                    _record_update_ratio(hist.layer_stats, params_before, params, L)
                 hist.state = cache.state
                 hist.params, hist.steps = params, step + 1
 
