@@ -28,6 +28,7 @@ from . import (activations, checks, datasets, gradcheck, init_utils, initializer
 from .network import (Spec, accuracy, forward, init_params, init_state, loss_and_grads, predict,
                       predict_proba)
 from .training import L1, L2, ClipNorm, ClipValue, History, Validation, train
+from .doctor import diagnose
 
 __version__ = "0.2.0"
 

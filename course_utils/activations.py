@@ -6,6 +6,7 @@
 
 Derivatives at a kink follow the seed: ReLU'(0) = 0, leaky ReLU'(0) = slope.
 PReLU (learned slope) and RReLU (random slope) are layers, in `course_utils.layers`.
+GELU and SiLU (Swish), the smooth ReLUs of today's transformers, are in the registry.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 from scipy.special import expit  # the sigmoid, computed without overflow for any z
+from scipy.special import ndtr  # the standard normal CDF Phi(z) = (1 + erf(z / sqrt 2)) / 2
 
 from ._validate import from_registry, positive_number
 
@@ -126,6 +128,30 @@ def _softplus():
     return Activation("softplus", f, expit, "log(1 + exp(z))")
 
 
+def _gelu():
+    """GELU, exact form (Hendrycks and Gimpel, 2016): z Phi(z), Phi the standard normal CDF.
+    The activation of BERT and GPT; PyTorch's F.gelu (approximate="none")."""
+    def f(Z):
+        return Z * ndtr(Z)
+
+    def df(Z):
+        # Phi(z) + z phi(z), with phi the standard normal density
+        return ndtr(Z) + Z * np.exp(-0.5 * np.square(Z)) / np.sqrt(2 * np.pi)
+    return Activation("gelu", f, df, "z Phi(z) = z (1 + erf(z / sqrt(2))) / 2")
+
+
+def _silu():
+    """SiLU, also called Swish (Elfwing et al., 2017; Ramachandran et al., 2017):
+    z sigmoid(z). PyTorch's F.silu."""
+    def f(Z):
+        return Z * expit(Z)
+
+    def df(Z):
+        s = expit(Z)
+        return s * (1 + Z * (1 - s))  # s + z s (1 - s)
+    return Activation("silu", f, df, "z / (1 + exp(-z))")
+
+
 def _linear():
     def f(Z):
         return Z
@@ -144,6 +170,8 @@ _REGISTRY = {
     "elu": _elu,
     "selu": _selu,
     "softplus": _softplus,
+    "gelu": _gelu,
+    "silu": _silu,
     "linear": _linear,
 }
 

@@ -46,20 +46,31 @@ def numerical_gradient(f: Callable[[dict], float], params: dict, eps: float = 1e
     by default every entry of every block. params is not changed.
     """
     positive_number(eps, "eps")
+
+    def two_sided(work, theta, i):
+        original = theta[i]
+        theta[i] = original + eps
+        plus = f(work)
+        theta[i] = original - eps
+        minus = f(work)
+        theta[i] = original
+        return (plus - minus) / (2 * eps)
+
+    return _entry_by_entry(params, indices, two_sided)
+
+
+def _entry_by_entry(params: dict, indices: dict | None, difference) -> dict:
+    """The loop every finite-difference gradient shares: on copies of params, the partial
+    derivative of each entry (or only those in `indices`; the others NaN) is
+    difference(work, theta, i), where theta is the block of `work` that holds entry i and
+    difference must leave it as it found it. Keyed "d" + key."""
     work = {k: np.array(v, copy=True) for k, v in params.items()}  # perturb copies only
     grads = {}
     for key, theta in work.items():
         g_num = np.full(theta.shape, np.nan) if indices is not None else np.empty(theta.shape)
         todo = indices.get(key, []) if indices is not None else np.ndindex(theta.shape)
         for i in todo:
-            i = tuple(i)
-            original = theta[i]
-            theta[i] = original + eps
-            plus = f(work)
-            theta[i] = original - eps
-            minus = f(work)
-            theta[i] = original
-            g_num[i] = (plus - minus) / (2 * eps)
+            g_num[tuple(i)] = difference(work, theta, tuple(i))
         grads["d" + key] = g_num
     return grads
 
@@ -209,21 +220,16 @@ def finite_differences(f: Callable[[dict], float], params: dict, eps: float = 1e
     if method == "two-sided":
         return numerical_gradient(f, params, eps, indices)
     positive_number(eps, "eps")
-    work = {k: np.array(v, copy=True) for k, v in params.items()}  # perturb copies only
-    at_theta = f(work)
-    grads = {}
-    for key, theta in work.items():
-        g_num = np.full(theta.shape, np.nan) if indices is not None else np.empty(theta.shape)
-        todo = indices.get(key, []) if indices is not None else np.ndindex(theta.shape)
-        for i in todo:
-            i = tuple(i)
-            original = theta[i]
-            theta[i] = original + eps
-            plus = f(work)
-            theta[i] = original
-            g_num[i] = (plus - at_theta) / eps
-        grads["d" + key] = g_num
-    return grads
+    at_theta = f(params)
+
+    def one_sided(work, theta, i):
+        original = theta[i]
+        theta[i] = original + eps
+        plus = f(work)
+        theta[i] = original
+        return (plus - at_theta) / eps
+
+    return _entry_by_entry(params, indices, one_sided)
 
 
 def eps_sweep(f: Callable[[dict], float], grads: dict, params: dict, eps_values,

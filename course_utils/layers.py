@@ -352,6 +352,60 @@ def update_running_stats(running_mean, running_var, batch_mean, batch_var, m: in
     return new_mean, new_var
 
 
+# ---------------------------------------------------------------- layer normalization
+
+LN_EPS = 1e-5  # PyTorch's default for nn.LayerNorm
+
+
+class LayerNormCache(NamedTuple):
+    """What layernorm_backward needs: X_hat (n, m), the normalized input; gamma (n, 1);
+    inv_std = 1 / sqrt(var + eps) (1, m), one per example."""
+
+    X_hat: np.ndarray
+    gamma: np.ndarray
+    inv_std: np.ndarray
+
+
+def layernorm_forward(X: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float = LN_EPS):
+    """Layer normalization (Ba, Kiros and Hinton, 2016): each example (column) is normalized
+    over its units (rows), with its own mean and (biased) variance:
+
+        X_hat = (X - mean_i X) / sqrt(var_i X + eps),   out = gamma * X_hat + beta.
+
+    Batch norm normalizes each unit over the batch (axis 1); layer norm each example over the
+    units (axis 0), so it needs no batch statistics: it computes the same in training and
+    evaluation, and for a batch of one. gamma and beta, one per unit, are learned.
+    Shapes: X (n, m) with n >= 2 units; gamma, beta (n, 1) -> out (n, m).
+    Returns out and a LayerNormCache. Same as torch.nn.LayerNorm(n) on the rows X.T.
+    """
+    n = X.shape[0]
+    if n < 2:
+        raise ValueError(f"layer norm needs at least 2 units to normalize over, got {n} "
+                         "(one unit has no variance)")
+    mean = X.mean(axis=0, keepdims=True)
+    var = X.var(axis=0, keepdims=True)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    X_hat = (X - mean) * inv_std
+    return gamma * X_hat + beta, LayerNormCache(X_hat, gamma, inv_std)
+
+
+def layernorm_backward(dout: np.ndarray, cache):
+    """Backward of layer norm: batch norm's formula with the roles of the axes swapped.
+
+    With dX_hat = gamma * dout and means taken over the n units of each example:
+        dX = inv_std * (dX_hat - mean_i(dX_hat) - X_hat * mean_i(dX_hat * X_hat))
+        dgamma = sum_j dout * X_hat,   dbeta = sum_j dout   (sums over the examples)
+    Returns dX (n, m), dgamma (n, 1), dbeta (n, 1).
+    """
+    X_hat, gamma, inv_std = cache.X_hat, cache.gamma, cache.inv_std
+    dgamma = (dout * X_hat).sum(axis=1, keepdims=True)
+    dbeta = dout.sum(axis=1, keepdims=True)
+    dX_hat = dout * gamma
+    dX = inv_std * (dX_hat - dX_hat.mean(axis=0, keepdims=True)
+                    - X_hat * (dX_hat * X_hat).mean(axis=0, keepdims=True))
+    return dX, dgamma, dbeta
+
+
 # ---------------------------------------------------------------- batch norm, node by node
 
 

@@ -1,16 +1,31 @@
 """A fully connected network of any depth, in three separate pieces:
 
-- `Spec`: the architecture (layer sizes, per-layer activation, output, batch norm, dropout),
-  a small frozen dataclass;
+- `Spec`: the architecture (layer sizes, per-layer activation, output, batch norm, layer
+  norm, dropout, residual connections), a small frozen dataclass;
 - `params`: the learned arrays, a plain dict with the seed's keys "W1", "b1", ..., plus
-  "gamma{l}", "beta{l}" (batch norm) and "alpha{l}" (PReLU);
+  "gamma{l}", "beta{l}" (batch norm or layer norm) and "alpha{l}" (PReLU);
 - `state`: what is not learned but remembered, batch norm's running statistics
   ("running_mean{l}", "running_var{l}"). Optimizers and penalties never see it.
 
-Hidden layer l (1 <= l < L):  Z = W A_prev + b -> [batch norm] -> activation -> [dropout]
+Hidden layer l (1 <= l < L):  Z = W A_prev + b -> [norm] -> activation -> [dropout]
 Output layer L:               Z_L = W_L A_{L-1} + b_L, the logits; the loss reads them directly.
-A batch-norm layer has no bias b{l}: beta{l} takes its place (a bias before batch norm is
-subtracted away with the mean and would get a zero gradient).
+[norm] is batch norm or layer norm (one of them, or none). A batch-norm layer has no bias
+b{l}: beta{l} takes its place (a bias before batch norm is subtracted away with the mean
+and would get a zero gradient). Layer norm subtracts only each example's mean over the
+units, so its layer keeps b{l}.
+
+Residual layers (Spec(residual=True), He et al. 2016): a hidden layer l >= 2 of the same
+width as the layer below adds its input back, with the branch scaled by s = branch_scale:
+
+    post (default):  A_l = A_{l-1} + s * f(norm(W_l A_{l-1} + b_l))    the norm on Z, as above
+    pre:             A_l = A_{l-1} + s * f(W_l norm(A_{l-1}) + b_l)    the norm on the input
+
+(dropout, when used, acts on the branch, before the addition). The identity path adds 1 to
+every layer's Jacobian: dA_{l-1} = dA_l + (the branch's backward of s * dA_l). The first
+hidden layer maps the n_x inputs to n_1 units and is always a plain layer. Note: "post"
+here is the ResNet placement (the norm inside the branch, before the activation); the
+original Transformer's "post-LN" normalizes after the addition, which this Spec does not
+offer.
 """
 
 from __future__ import annotations
@@ -25,7 +40,7 @@ from scipy.special import expit, softmax
 from . import activations as _activations
 from . import initializers as _initializers
 from . import layers, losses
-from ._validate import as_rng, fraction, one_of, positive_int
+from ._validate import as_rng, fraction, one_of, positive_int, positive_number
 
 LAYER_ACTIVATIONS = tuple(layers.ACTIVATION_LAYERS)  # "prelu", "rrelu": a parameter or randomness
 OUTPUTS = {
@@ -33,6 +48,7 @@ OUTPUTS = {
     "softmax": losses.softmax_cross_entropy,
     "linear": losses.mean_squared_error,
 }
+NORM_POSITIONS = ("post", "pre")  # where a residual layer normalizes: Z_l, or its input A_{l-1}
 
 
 def _per_hidden_layer(value, n_hidden: int, name: str) -> tuple:
@@ -43,6 +59,25 @@ def _per_hidden_layer(value, n_hidden: int, name: str) -> tuple:
                              f"got {len(value)}")
         return tuple(value)
     return (value,) * n_hidden
+
+
+def _residual_layers(residual, sizes: tuple) -> tuple:
+    """Spec's residual option as one bool per hidden layer, checked: layer 1 is never
+    residual and a residual layer keeps the width of the layer below."""
+    n_hidden = len(sizes) - 2
+    if isinstance(residual, (list, tuple)):
+        flags = tuple(bool(r) for r in _per_hidden_layer(residual, n_hidden, "residual"))
+        if flags and flags[0]:
+            raise ValueError("residual[0] must be False: the first hidden layer maps the n_x "
+                             "inputs to n_1 units and is always a plain layer")
+    else:
+        flags = (False,) + (bool(residual),) * (n_hidden - 1) if n_hidden else ()
+    for l in range(2, n_hidden + 1):
+        if flags[l - 1] and sizes[l] != sizes[l - 1]:
+            raise ValueError(f"residual layer {l} must have the width of layer {l - 1} to add "
+                             f"its input back: layer_sizes[{l}] = {sizes[l]}, "
+                             f"layer_sizes[{l - 1}] = {sizes[l - 1]}")
+    return flags
 
 
 @dataclass(frozen=True)
@@ -57,6 +92,22 @@ class Spec:
     keep_prob:   float in (0, 1], or one per hidden layer: inverted dropout after the
                  activation (1.0 = no dropout).
     prelu_shared: PReLU learns one slope per layer instead of one per unit.
+    layer_norm:  bool, or one per hidden layer: layer norm (per example, over the units)
+                 where batch norm would sit. A layer has at most one of the two norms.
+    residual:    bool, or one per hidden layer: True adds the layer's input back,
+                 A_l = A_{l-1} + branch_scale * branch (see the module docstring). A bool
+                 makes every hidden layer from the second on residual; the first hidden
+                 layer is always plain. A residual layer must have the width of the layer
+                 below (layer_sizes[l] == layer_sizes[l - 1]).
+    branch_scale: s > 0, the factor on every residual branch (1.0; e.g. 1/sqrt(depth) keeps
+                 the variance of A_l from growing with depth).
+    norm_position: "post" (the norm on Z_l, inside the branch, before the activation) or
+                 "pre" (the norm on the residual layer's input: f(W norm(A_{l-1}) + b));
+                 "pre" needs residual layers and applies to them, plain layers normalize Z.
+
+    Spec((2, 32, 32, 32, 1), "relu", residual=True, layer_norm=True, norm_position="pre")
+    is a pre-norm residual net: layer 1 plain (with layer norm on Z_1), layers 2 and 3
+    residual blocks.
     """
 
     layer_sizes: tuple
@@ -65,6 +116,10 @@ class Spec:
     batch_norm: tuple | bool = False
     keep_prob: tuple | float = 1.0
     prelu_shared: bool = False
+    layer_norm: tuple | bool = False
+    residual: tuple | bool = False
+    branch_scale: float = 1.0
+    norm_position: str = "post"
 
     def __post_init__(self):
         sizes = self.layer_sizes
@@ -86,11 +141,25 @@ class Spec:
         bn = tuple(bool(b) for b in _per_hidden_layer(self.batch_norm, n_hidden, "batch_norm"))
         keep = tuple(fraction(k, "keep_prob", 0.0, 1.0)
                      for k in _per_hidden_layer(self.keep_prob, n_hidden, "keep_prob"))
+        ln = tuple(bool(b) for b in _per_hidden_layer(self.layer_norm, n_hidden, "layer_norm"))
+        for l, (has_bn, has_ln) in enumerate(zip(bn, ln), start=1):
+            if has_bn and has_ln:
+                raise ValueError(f"hidden layer {l} has both batch_norm and layer_norm: "
+                                 "a layer takes at most one of them")
+        residual = _residual_layers(self.residual, sizes)
+        positive_number(self.branch_scale, "branch_scale")
+        one_of(self.norm_position, "norm_position", NORM_POSITIONS)
+        if self.norm_position == "pre" and not any(residual):
+            raise ValueError("norm_position='pre' normalizes the input of a residual branch, "
+                             "but this spec has no residual layers (pass residual=True)")
         # A frozen dataclass sets its normalized fields through object.__setattr__.
         object.__setattr__(self, "layer_sizes", sizes)
         object.__setattr__(self, "activation", acts)
         object.__setattr__(self, "batch_norm", bn)
         object.__setattr__(self, "keep_prob", keep)
+        object.__setattr__(self, "layer_norm", ln)
+        object.__setattr__(self, "residual", residual)
+        object.__setattr__(self, "branch_scale", float(self.branch_scale))
 
     @property
     def n_layers(self) -> int:
@@ -112,6 +181,19 @@ class Spec:
                      for name, fn in zip(self.activation, self.activation_fns))
 
     @cached_property
+    def pre_norm(self) -> tuple:
+        """Per hidden layer: True where the norm acts on the layer's input A_{l-1} (a
+        residual layer with norm_position "pre" and a norm), False where it acts on Z_l."""
+        return tuple(res and self.norm_position == "pre" and (bn or ln) for res, bn, ln
+                     in zip(self.residual, self.batch_norm, self.layer_norm))
+
+    @cached_property
+    def has_bias(self) -> tuple:
+        """Per hidden layer: True where the layer has a bias b{l}, False where batch norm
+        follows its affine step directly (beta{l} then takes the bias's place)."""
+        return tuple(not (bn and not pre) for bn, pre in zip(self.batch_norm, self.pre_norm))
+
+    @cached_property
     def needs_rng(self) -> bool:
         """True when training draws random numbers (dropout masks, RReLU slopes)."""
         return (any(k < 1 for k in self.keep_prob)
@@ -125,8 +207,8 @@ def init_params(spec: Spec, init="he_normal", rng=None, gain: float = 1.0) -> di
     """Fresh parameters for `spec`.
 
     init: an initializer name or Initializer (course_utils.initializers), or one per layer.
-    gain multiplies the initializer's standard deviation. Biases and batch-norm shifts start
-    at 0, batch-norm scales at 1, PReLU slopes at 0.25.
+    gain multiplies the initializer's standard deviation. Biases and norm shifts (beta)
+    start at 0, norm scales (gamma) at 1, PReLU slopes at 0.25.
     rng (an int seed or a numpy Generator) is required unless every initializer is a
     constant one ("zeros", "constant"), which draws nothing.
     """
@@ -140,10 +222,11 @@ def init_params(spec: Spec, init="he_normal", rng=None, gain: float = 1.0) -> di
         n, n_prev = spec.layer_sizes[l], spec.layer_sizes[l - 1]
         params[f"W{l}"] = _initializers.get(inits[l - 1])(n_prev, n, rng, gain)
         hidden = l < L
-        if hidden and spec.batch_norm[l - 1]:
-            params[f"gamma{l}"] = np.ones((n, 1))
-            params[f"beta{l}"] = np.zeros((n, 1))
-        else:
+        if hidden and (spec.batch_norm[l - 1] or spec.layer_norm[l - 1]):
+            n_norm = n_prev if spec.pre_norm[l - 1] else n  # the units the norm acts on
+            params[f"gamma{l}"] = np.ones((n_norm, 1))
+            params[f"beta{l}"] = np.zeros((n_norm, 1))
+        if not hidden or spec.has_bias[l - 1]:
             params[f"b{l}"] = np.zeros((n, 1))
         act_layer = spec.activation_layers[l - 1] if hidden else None
         if act_layer is not None and act_layer.param is not None:
@@ -157,7 +240,7 @@ def init_state(spec: Spec) -> dict:
     state = {}
     for l in range(1, spec.n_layers):
         if spec.batch_norm[l - 1]:
-            n = spec.layer_sizes[l]
+            n = spec.layer_sizes[l - 1 if spec.pre_norm[l - 1] else l]
             state[f"running_mean{l}"] = np.zeros((n, 1))
             state[f"running_var{l}"] = np.ones((n, 1))
     return state
@@ -206,12 +289,15 @@ def check_data(spec: Spec, X, Y=None, name_X: str = "X", name_Y: str = "Y") -> N
 
 class LayerCache(NamedTuple):
     """The caches of one layer's steps (layers.DenseCache, BatchNormCache, ...), by step.
-    A step the layer does not take has None: the output layer has only `dense`."""
+    A step the layer does not take has None: the output layer has only `dense`.
+    (Whether a norm acted on Z or, pre-norm, on the input, and whether the layer is
+    residual, the Spec says: spec.pre_norm, spec.residual.)"""
 
     dense: layers.DenseCache
     batchnorm: layers.BatchNormCache | None = None
     activation: tuple | None = None
     dropout: layers.DropoutCache | None = None
+    layernorm: layers.LayerNormCache | None = None
 
 
 @dataclass
@@ -219,7 +305,8 @@ class ForwardCache:
     """What backward needs, plus what a notebook may want to look at.
 
     layers: per layer, a LayerCache of its steps (cache.layers[l - 1].dense.W of layer l);
-    hidden: the hidden activations A_1..A_{L-1} (after dropout); pre: the pre-activations Z_1..Z_{L-1} (after batch norm, when used);
+    hidden: the hidden activations A_1..A_{L-1} (after dropout, and after the addition in a
+    residual layer); pre: the pre-activations Z_1..Z_{L-1} (after the norm, when it acts on Z);
     state: the state after this pass (running statistics updated in training mode with batch
     norm, otherwise unchanged); logits: Z_L.
     """
@@ -232,20 +319,47 @@ class ForwardCache:
     logits: np.ndarray | None = None
 
 
+def _normalize(spec, params, l, X, state, new_state, train):
+    """Layer l's norm of X (n, m): batch norm (updating the running statistics in training
+    mode) or layer norm. Returns the output and the two caches (the unused one None)."""
+    gamma, beta = params[f"gamma{l}"], params[f"beta{l}"]
+    if spec.layer_norm[l - 1]:
+        out, ln_cache = layers.layernorm_forward(X, gamma, beta)
+        return out, None, ln_cache
+    out, bn_cache = layers.batchnorm_forward(X, gamma, beta, train, state.get(f"running_mean{l}"),
+                                             state.get(f"running_var{l}"))
+    if train:
+        new_state[f"running_mean{l}"], new_state[f"running_var{l}"] = layers.update_running_stats(
+            state[f"running_mean{l}"], state[f"running_var{l}"], bn_cache.mean, bn_cache.var,
+            X.shape[1])
+    return out, bn_cache, None
+
+
+def _normalize_backward(dout, layer_cache, grads, l):
+    """Backward of layer l's norm (whichever of the two caches is set); records dgamma{l}
+    and dbeta{l} in grads (when grads is not None). Returns the gradient of its input."""
+    if layer_cache.layernorm is not None:
+        dX, dgamma, dbeta = layers.layernorm_backward(dout, layer_cache.layernorm)
+    else:
+        dX, dgamma, dbeta = layers.batchnorm_backward(dout, layer_cache.batchnorm)
+    if grads is not None:
+        grads[f"dgamma{l}"], grads[f"dbeta{l}"] = dgamma, dbeta
+    return dX
+
+
 def _hidden_layer_forward(spec, params, l, A_prev, state, new_state, train, rng, masks):
-    """One hidden layer: dense -> [batch norm] -> activation -> [dropout]."""
-    bn = spec.batch_norm[l - 1]
-    Z, dense_cache = layers.dense_forward(A_prev, params[f"W{l}"], None if bn else params[f"b{l}"])
-    bn_cache = None
-    if bn:
-        Z_in = Z
-        Z, bn_cache = layers.batchnorm_forward(
-            Z_in, params[f"gamma{l}"], params[f"beta{l}"], train,
-            state.get(f"running_mean{l}"), state.get(f"running_var{l}"))
-        if train:
-            new_state[f"running_mean{l}"], new_state[f"running_var{l}"] = layers.update_running_stats(
-                state[f"running_mean{l}"], state[f"running_var{l}"], bn_cache.mean, bn_cache.var,
-                Z_in.shape[1])
+    """One hidden layer: dense -> [norm] -> activation -> [dropout], and in a residual layer
+    A = A_prev + branch_scale * (that branch), the norm acting on A_prev when pre-norm."""
+    has_norm = spec.batch_norm[l - 1] or spec.layer_norm[l - 1]
+    pre = spec.pre_norm[l - 1]
+    bn_cache = ln_cache = None
+    branch_in = A_prev
+    if pre:
+        branch_in, bn_cache, ln_cache = _normalize(spec, params, l, A_prev, state, new_state, train)
+    b = params[f"b{l}"] if spec.has_bias[l - 1] else None
+    Z, dense_cache = layers.dense_forward(branch_in, params[f"W{l}"], b)
+    if has_norm and not pre:
+        Z, bn_cache, ln_cache = _normalize(spec, params, l, Z, state, new_state, train)
     act_layer = spec.activation_layers[l - 1]
     A, act_cache = act_layer.forward(Z, act_layer.param_in(params, l), train, rng)
     drop_cache = None
@@ -253,7 +367,9 @@ def _hidden_layer_forward(spec, params, l, A_prev, state, new_state, train, rng,
     if train and keep_prob < 1:
         mask = None if masks is None else masks.get(l)
         A, drop_cache = layers.dropout_forward(A, keep_prob, train, rng, mask)
-    return Z, A, LayerCache(dense_cache, bn_cache, act_cache, drop_cache)
+    if spec.residual[l - 1]:
+        A = A_prev + spec.branch_scale * A
+    return Z, A, LayerCache(dense_cache, bn_cache, act_cache, drop_cache, ln_cache)
 
 
 def forward(spec: Spec, params: dict, X: np.ndarray, state: dict | None = None,
@@ -306,24 +422,51 @@ def forward_unchecked(spec: Spec, params: dict, X: np.ndarray, state: dict | Non
 def backward_from_logits(spec: Spec, params: dict, cache: ForwardCache, dZ_L: np.ndarray) -> dict:
     """Backward pass from the gradient of the cost with respect to the logits.
     Returns grads keyed "dW1", "db1", ..., "dgamma{l}", "dbeta{l}", "dalpha{l}"."""
-    grads = {}
+    grads, _ = _backward(spec, cache, dZ_L)
+    return grads
+
+
+def _dense_backward(dZ, dense_cache, grads, l, need_dA_prev):
+    """dense_backward of layer l, recording dW{l} in grads; with grads None only the input's
+    gradient W^T dZ is computed. Returns (dA_prev, db)."""
+    if grads is None:
+        return dense_cache.W.T @ dZ, None
+    dA_prev, grads[f"dW{l}"], db = layers.dense_backward(dZ, dense_cache, need_dA_prev)
+    return dA_prev, db
+
+
+def _backward(spec: Spec, cache: ForwardCache, dZ_L: np.ndarray, param_grads: bool = True,
+              to_input: bool = False):
+    """The backward pass, layer by layer from the top. Returns (grads, dX): grads of every
+    parameter ({} when param_grads is False) and, when to_input, the gradient with respect
+    to the input X (n_x, m) (otherwise None: training never needs it)."""
+    grads = {} if param_grads else None
     L = spec.n_layers
-    dA, grads[f"dW{L}"], grads[f"db{L}"] = layers.dense_backward(dZ_L, cache.layers[-1].dense,
-                                                                 need_dA_prev=L > 1)
+    dA, db = _dense_backward(dZ_L, cache.layers[-1].dense, grads, L, L > 1 or to_input)
+    if param_grads:
+        grads[f"db{L}"] = db
     for l in range(L - 1, 0, -1):
         layer_cache = cache.layers[l - 1]
+        dA_out = dA  # the gradient reaching A_l; the identity path carries it on unchanged
+        if spec.residual[l - 1]:
+            dA = spec.branch_scale * dA
         dA = layers.dropout_backward(dA, layer_cache.dropout)
         act_layer = spec.activation_layers[l - 1]
         dZ, dparam = act_layer.backward(dA, layer_cache.activation)
-        if act_layer.param is not None:
+        if param_grads and act_layer.param is not None:
             grads["d" + act_layer.param_key(l)] = dparam
-        if layer_cache.batchnorm is not None:
-            dZ, grads[f"dgamma{l}"], grads[f"dbeta{l}"] = layers.batchnorm_backward(
-                dZ, layer_cache.batchnorm)
-        dA, grads[f"dW{l}"], db = layers.dense_backward(dZ, layer_cache.dense, need_dA_prev=l > 1)
-        if layer_cache.batchnorm is None:
+        pre = spec.pre_norm[l - 1]
+        has_norm = layer_cache.batchnorm is not None or layer_cache.layernorm is not None
+        if has_norm and not pre:
+            dZ = _normalize_backward(dZ, layer_cache, grads, l)
+        dA, db = _dense_backward(dZ, layer_cache.dense, grads, l, l > 1 or to_input)
+        if param_grads and spec.has_bias[l - 1]:
             grads[f"db{l}"] = db
-    return grads
+        if pre:
+            dA = _normalize_backward(dA, layer_cache, grads, l)
+        if spec.residual[l - 1]:
+            dA = dA + dA_out
+    return (grads if param_grads else {}), (dA if to_input else None)
 
 
 def output_loss(spec: Spec):
@@ -362,6 +505,51 @@ def loss_and_grads(spec: Spec, params: dict, X: np.ndarray, Y: np.ndarray,
             for k, g in penalty_grads.items():
                 grads[k] = grads[k] + g
     return cost, grads, cache
+
+
+# ---------------------------------------------------------------- the gradient with respect to the input
+
+STATISTICS = ("running", "batch", "batch_constant")  # how input_gradient treats batch norm
+
+
+def input_gradient(spec: Spec, params: dict, X: np.ndarray, state: dict | None = None,
+                   statistics: str = "running") -> np.ndarray:
+    """dy/dX of a network with one output, by backpropagation down to the input (the first
+    dense layer's dA_prev = W_1^T dZ_1). X (n_x, m) -> (n_x, m).
+
+    y is the output's logit z_L (a sigmoid output: the log-odds, before the sigmoid) or the
+    value itself (a linear output). The result is the gradient of sum_j y_j with respect to
+    X. When the examples do not interact (evaluation mode, or no batch norm) column j is
+    exactly dy_j / dx_j, the slope of the network at x_j.
+
+    statistics, how batch norm is treated (it does not matter without batch norm):
+      "running"        evaluation mode: the running statistics in `state` (required, as in
+                       `forward`); the examples are independent.
+      "batch"          training-mode normalization by the mean and variance of X's m
+                       columns, differentiated through: the true derivative of the training-
+                       mode function, so column j also carries how x_j moves the batch's
+                       statistics and through them every other y_k (what autograd gives).
+      "batch_constant" the statistics of X's columns, treated as constants: column j is
+                       dy_j / dx_j with the normalization frozen at X's statistics.
+    Dropout and RReLU stay in evaluation mode: a spec with either allows only "running".
+    state is not changed (the running statistics are not updated).
+    """
+    one_of(statistics, "statistics", STATISTICS)
+    if spec.layer_sizes[-1] != 1 or spec.output == "softmax":
+        raise ValueError("input_gradient needs a network with one output y (a sigmoid or linear "
+                         f"output with layer_sizes[-1] = 1), got layer_sizes {spec.layer_sizes} "
+                         f"and output {spec.output!r}")
+    train = statistics != "running"
+    if train and spec.needs_rng:
+        raise ValueError(f"statistics={statistics!r} runs batch norm in training mode, which "
+                         "would also switch on dropout or RReLU's random slopes; this spec has "
+                         "one of them: use statistics='running'")
+    Z_L, cache = forward(spec, params, X, state, train=train)
+    if statistics == "batch_constant":
+        cache.layers = [layer._replace(batchnorm=layer.batchnorm._replace(train=False))
+                        if layer.batchnorm is not None else layer for layer in cache.layers]
+    _, dX = _backward(spec, cache, np.ones_like(Z_L), param_grads=False, to_input=True)
+    return dX
 
 
 # ---------------------------------------------------------------- predictions

@@ -372,6 +372,47 @@ def cosine_decay(lr0: float, total_steps: int, lr_min: float = 0.0) -> Callable[
     return lambda t: lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * min(t, total_steps) / total_steps)) / 2
 
 
+def linear_warmup(lr0: float, warmup_steps: int, total_steps: int | None = None,
+                  start_factor: float | None = None, lr_min: float = 0.0) -> Callable[[int], float]:
+    """Linear warmup to lr0 over the first `warmup_steps` steps, then constant, or a cosine
+    decay to lr_min at `total_steps`:
+
+        t < W:         lr(t) = lr0 (s + (1 - s) t / (W - 1))     from s lr0 at t = 0 to lr0 at t = W - 1
+        t >= W:        lr(t) = lr0                                (total_steps None)
+                       lr(t) = lr_min + (lr0 - lr_min) (1 + cos(pi (t - W) / (T - W))) / 2,
+                               then lr_min from t = T            (total_steps T)
+
+    W = warmup_steps (an int >= 1; 1 means no warmup). s = start_factor in (0, 1], by
+    default 1 / W, which makes the warmup lr0 (t + 1) / W: lr0 / W, 2 lr0 / W, ..., lr0
+    (never 0, which the optimizers reject). Why warm up: at step 0 Adam's second-moment
+    estimate rests on one gradient, so its first steps have the full size lr0 in every
+    coordinate whatever the gradient's scale; a small rate at first keeps them small.
+    With lr_min = 0 the rate reaches 0 at t = T: train for at most T steps. Same rates as
+    PyTorch's LinearLR(start_factor=s, total_iters=W - 1), followed (SequentialLR,
+    milestones=[W]) by CosineAnnealingLR(T_max=T - W, eta_min=lr_min).
+    """
+    positive_number(lr0, "lr0")
+    warmup_steps = positive_int(warmup_steps, "warmup_steps")
+    start = 1 / warmup_steps if start_factor is None else fraction(start_factor, "start_factor", 0.0, 1.0)
+    if total_steps is not None:
+        total_steps = positive_int(total_steps, "total_steps")
+        if total_steps <= warmup_steps:
+            raise ValueError(f"total_steps must be larger than warmup_steps = {warmup_steps}, "
+                             f"got {total_steps}")
+        if positive_number(lr_min, "lr_min", allow_zero=True) >= lr0:
+            raise ValueError(f"lr_min must be below lr0 = {lr0:g}, got {lr_min:g}")
+    ramp = warmup_steps - 1  # steps from s lr0 to lr0
+
+    def lr(t):
+        if t < ramp:
+            return lr0 * (start + (1 - start) * t / ramp)
+        if total_steps is None or t < warmup_steps:
+            return lr0
+        decay = total_steps - warmup_steps
+        return lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * min(t - warmup_steps, decay) / decay)) / 2
+    return lr
+
+
 # ---------------------------------------------------------------- gradient clipping
 
 

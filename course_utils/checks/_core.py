@@ -13,8 +13,17 @@ produces, what it is, a hint), so that an exercise reads as a short table:
 
 - a number within a tolerance: `number_case` (and `grade_number` for a whole exercise);
 - a choice among names: `choice_case`;
-- an array, checked for type, shape, then values: `describe_difference`;
+- an array (or a tuple of arrays), checked for type, shape, values, then known mistakes:
+  `array_case` (`describe_difference` says the difference in words);
+- the reader's function run on several inputs, each result judged by its own case:
+  `on_inputs`;
+- "your function changed the arrays it was given": `leaves_inputs_unchanged` (and
+  `fresh`, `unchanged` for a check inside a case);
 - a known mistake recognised by what it returns: `known_mistake`.
+
+A value case (`number_case`, `array_case`) is called with a function of no arguments that
+returns the value to judge: `lambda: answer` for an exercise whose answer is a value,
+`lambda: fn(x)` for what the reader's function returns on x.
 """
 
 from __future__ import annotations
@@ -100,21 +109,29 @@ def is_real_number(value) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating))
 
 
-def describe_difference(name: str, got, expected, rtol: float = 1e-6, atol: float = 1e-9):
-    """(ok, message) comparing what the reader computed with the expected value:
-    the type, then the shape, then the values (the largest difference and where).
-
-    Where a single number is expected (a 0-d `expected`), any real number is accepted
-    (Python or numpy, e.g. np.int64); otherwise a numpy array (or a number, which then
-    fails on its shape)."""
+def form_problem(name: str, got, expected) -> str | None:
+    """What is wrong with the type or the shape of `got`, in words, or None when it has the
+    type and shape of `expected`. Where a single number is expected (a 0-d `expected`), any
+    real number is accepted (Python or numpy, e.g. np.int64); otherwise a numpy array (or a
+    number, which then fails on its shape)."""
     if np.ndim(expected) == 0:
         if not is_real_number(got):
-            return False, f"{name} should be a number, got {type(got).__name__}"
+            return f"{name} should be a number, got {type(got).__name__}"
     elif not isinstance(got, (np.ndarray, float, int, np.floating)):
-        return False, f"{name} should be a numpy array, got {type(got).__name__}"
+        return f"{name} should be a numpy array, got {type(got).__name__}"
+    if np.shape(got) != np.shape(expected):
+        return f"{name} has shape {np.shape(got)}, expected {np.shape(expected)}"
+    return None
+
+
+def describe_difference(name: str, got, expected, rtol: float = 1e-6, atol: float = 1e-9):
+    """(ok, message) comparing what the reader computed with the expected value:
+    the type, then the shape (`form_problem`), then the values (the largest difference and
+    where)."""
+    problem = form_problem(name, got, expected)
+    if problem:
+        return False, problem
     got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
-    if got.shape != expected.shape:
-        return False, f"{name} has shape {got.shape}, expected {expected.shape}"
     if np.allclose(got, expected, rtol=rtol, atol=atol):
         return True, f"{name} is right"
     if got.ndim == 0:
@@ -139,9 +156,12 @@ class Mistake:
 
 
 def matches(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
-    """True when `got` equals `expected` within the tolerances: numbers, arrays, or tuples
-    and lists of them compared entry by entry; False (never an error) when the shapes or
-    types cannot be compared."""
+    """True when `got` equals `expected` within the tolerances: numbers, arrays, tuples
+    and lists of them compared entry by entry, dicts of them key by key (the same keys);
+    False (never an error) when the shapes or types cannot be compared."""
+    if isinstance(expected, dict):
+        return (isinstance(got, dict) and set(got) == set(expected)
+                and all(matches(got[k], expected[k], rtol, atol) for k in expected))
     if isinstance(expected, (tuple, list)):
         return (isinstance(got, (tuple, list)) and len(got) == len(expected)
                 and all(matches(g, e, rtol, atol) for g, e in zip(got, expected)))
@@ -155,6 +175,50 @@ def matches(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
 def known_mistake(got, mistakes, rtol: float = 1e-6, atol: float = 1e-9) -> Mistake | None:
     """The first of `mistakes` whose wrong answer `got` matches, or None."""
     return next((m for m in mistakes if matches(got, m.wrong, rtol, atol)), None)
+
+
+# ---------------------------------------------------------------- inputs left as they were
+
+
+def fresh(value):
+    """A copy of every array in `value` (an array, or a dict, tuple or list of them), so that
+    what the reader's function does to its arguments cannot change the grader's data.
+    Anything else is returned as it is."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {key: fresh(item) for key, item in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(fresh(item) for item in value)
+    return value
+
+
+def unchanged(value, original) -> bool:
+    """True when every array in `value` is exactly (bit for bit) as in `original`: arrays,
+    or dicts, tuples and lists of them."""
+    if isinstance(original, dict):
+        return set(value) == set(original) and all(unchanged(value[k], original[k])
+                                                   for k in original)
+    if isinstance(original, (tuple, list)):
+        return all(unchanged(v, o) for v, o in zip(value, original))
+    return np.array_equal(value, original)
+
+
+def leaves_inputs_unchanged(call: Callable, inputs: tuple, *, hint: str,
+                            right: str = "the inputs are left unchanged",
+                            wrong: str = "your function changed the arrays it was given"
+                            ) -> Callable:
+    """A case: call(fn, *inputs) on fresh copies of `inputs` (arrays, dicts of arrays) must
+    leave them as they were, as the course's own functions do. right, wrong: the messages;
+    hint: how to do without changing them (new arrays instead of -=, *=, ...)."""
+    def case(fn):
+        copies = fresh(inputs)
+        with np.errstate(all="ignore"):  # a wrong formula's inf is another case's business
+            call(fn, *copies)
+        if unchanged(copies, inputs):
+            return True, right, None
+        return False, wrong, hint
+    return case
 
 
 # ---------------------------------------------------------------- a number within a tolerance
@@ -180,37 +244,134 @@ def as_number(value, how_to_answer: str = NUMBER_HINT) -> tuple[float | None, st
     return float(value), None, None
 
 
-def number_case(truth: float, *, right: str, otherwise: str, rtol: float = 0.01,
-                mistakes=(), accept: Callable | None = None,
-                how_to_answer: str = NUMBER_HINT) -> Callable:
-    """A case for an answer that is one number.
+def number_case(truth: float, *, otherwise: str, right: str = "{value:.6g} is right",
+                rtol: float = 0.01, atol: float = 0.0, mistakes=(),
+                mistake_rtol: float | None = None, accept: Callable | None = None,
+                how_to_answer: str = NUMBER_HINT, not_a_number: str | None = None,
+                say_mistake: str = "{value:.4g} is {what}",
+                say_wrong: str = "{value:.4g} is not right (expected within {percent:g}% of "
+                                 "the answer)") -> Callable:
+    """A value case for an answer that is one number.
 
-    truth: the right value, accepted within `rtol` (relative); right: the message when it
-    is (it may use {value}); mistakes: `Mistake`s with numbers as their wrong answers,
-    matched within the same `rtol`, said as "{value} is {what}"; accept(value) -> (ok,
-    message, hint) or None: a last word before the general "not right", e.g. to accept a
-    measurement within its spread; otherwise: the hint when nothing else matched;
-    how_to_answer: the hint when the answer is no number (the stub's None, a list).
+    truth: the right value, accepted within `rtol` (relative) and `atol`; mistakes:
+    `Mistake`s with numbers as their wrong answers, matched within `mistake_rtol` (default
+    `rtol`) and `atol`; accept(value) -> (ok, message, hint) or None: a last word before the
+    general "not right", e.g. to accept a measurement within its spread; otherwise: the hint
+    when nothing else matched; how_to_answer: the hint when the answer is no number (the
+    stub's None, a list).
+    The messages are templates: right, say_mistake (a known mistake), say_wrong (anything
+    else) and not_a_number (default: what `as_number` says) may use {value}, {truth},
+    {what} (the mistake's), {type} (of the answer) and {percent} (rtol in %).
     """
+    def say(template, value, answer=None, what=""):
+        return template.format(value=value, truth=truth, what=what, percent=rtol * 100,
+                               type=type(answer).__name__)
+
     def case(answer):
-        value, problem, hint = as_number(answer, how_to_answer)
+        given = answer() if callable(answer) else answer
+        value, problem, hint = as_number(lambda: given, how_to_answer)  # called once only
         if problem:
+            if not_a_number is not None:
+                return False, say(not_a_number, None, given), how_to_answer
             return False, problem, hint
-        if np.isclose(value, truth, rtol=rtol, atol=0.0):
-            return True, right.format(value=value), None
-        mistake = known_mistake(value, mistakes, rtol=rtol, atol=0.0)
+        if np.isclose(value, truth, rtol=rtol, atol=atol):
+            return True, say(right, value), None
+        mistake_rtol_ = rtol if mistake_rtol is None else mistake_rtol
+        mistake = known_mistake(value, mistakes, rtol=mistake_rtol_, atol=atol)
         if mistake is not None:
-            return False, f"{value:.4g} is {mistake.what}", mistake.hint
+            return False, say(say_mistake, value, what=mistake.what), mistake.hint
         verdict = accept(value) if accept is not None else None
         if verdict is not None:
             return verdict
-        return False, f"{value:.4g} is not right (expected within {rtol * 100:g}% of the answer)", otherwise
+        return False, say(say_wrong, value), otherwise
     return case
 
 
 def grade_number(title: str, answer, truth: float, **options) -> Feedback:
     """Grade an answer that is one number: `grade(title, [number_case(truth, ...)])`."""
     return grade(title, [number_case(truth, **options)], lambda: answer)
+
+
+# ---------------------------------------------------------------- an array, a function on inputs
+
+
+def _hint_for(hint, got) -> str:
+    """A hint given as a string, or as a function of the answer (got) -> string."""
+    return hint(got) if callable(hint) else hint
+
+
+def array_case(name, expected, *, otherwise, right: str | None = None,
+               how_to_answer=None, mistakes=(), say_mistake: str = "{difference}",
+               say_wrong: str = "{difference}", rtol: float = 1e-6, atol: float = 1e-9,
+               mistake_rtol: float | None = None, mistake_atol: float | None = None
+               ) -> Callable:
+    """A value case for an answer that is an array (or a number): its type, then its shape,
+    then its values (`describe_difference`), then the known mistakes.
+
+    name, expected: what the answer is called in the messages, and its right value. For an
+    answer of several parts (e.g. the pair (m_hat, v_hat)) both are tuples: the parts are
+    compared in this order and the first that differs is said (so list first what the
+    others are computed from); the mistakes' wrong answers are then tuples in that order.
+    right: the message when it is right (default: "<name> is right").
+    how_to_answer: the hint for a wrong type or shape (default: `otherwise`; a list with a
+    known mistake's values gets that mistake's hint).
+    mistakes: `Mistake`s, matched within mistake_rtol and mistake_atol (default: rtol and
+    atol); said as `say_mistake`, a template with {what} (the mistake's) and {difference}.
+    otherwise: the hint when the values differ and no mistake matches.
+    say_wrong: the message for any other difference, a template with {difference}.
+    Hints may be strings or functions of the answer -> string.
+    """
+    several = isinstance(expected, tuple)
+    names, parts_expected = (name, expected) if several else ((name,), (expected,))
+    mistake_rtol = rtol if mistake_rtol is None else mistake_rtol
+    mistake_atol = atol if mistake_atol is None else mistake_atol
+
+    def case(answer):
+        got = answer()
+        parts = got if several else (got,)
+        if several and not (isinstance(got, (tuple, list)) and len(got) == len(expected)):
+            problem = (f"expected {len(expected)} values ({', '.join(names)}), "
+                       f"got {type(got).__name__}")
+        else:
+            problem = next(filter(None, map(form_problem, names, parts, parts_expected)), None)
+        mistake = known_mistake(got, mistakes, mistake_rtol, mistake_atol)
+        if problem:  # said first; a list with a known mistake's values gets its hint
+            return (False, say_wrong.format(difference=problem),
+                    mistake.hint if mistake else _hint_for(how_to_answer or otherwise, got))
+        differences = [describe_difference(n, g, e, rtol, atol)
+                       for n, g, e in zip(names, parts, parts_expected)]
+        if all(ok for ok, _ in differences):
+            return True, right or " and ".join(message for _, message in differences), None
+        difference = next(message for ok, message in differences if not ok)
+        if mistake is not None:
+            return (False, say_mistake.format(what=mistake.what, difference=difference),
+                    mistake.hint)
+        return False, say_wrong.format(difference=difference), _hint_for(otherwise, got)
+    return case
+
+
+def on_inputs(inputs, case_at: Callable, *, right: str,
+              call: Callable | None = None) -> Callable:
+    """A case that runs the reader's function on each of `inputs` and judges each result.
+
+    inputs: tuples of arguments; case_at(*arguments) -> the value case that judges what the
+    function returns there (a `number_case` or an `array_case` with that input's truth and
+    known mistakes); call(fn, *arguments) -> what to judge (default: fn on fresh copies of
+    the arguments). The first input whose result is wrong gives the verdict; when none
+    is, (True, right, None).
+    """
+    def run(fn, *arguments):
+        return fn(*fresh(arguments))
+
+    call = call or run
+
+    def case(fn):
+        for arguments in inputs:
+            ok, message, hint = case_at(*arguments)(lambda: call(fn, *arguments))
+            if not ok:
+                return False, message, hint
+        return True, right, None
+    return case
 
 
 # ---------------------------------------------------------------- a choice among names

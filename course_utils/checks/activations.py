@@ -8,8 +8,7 @@ import numpy as np
 
 from .. import activations
 from .. import gradcheck as _gradcheck
-from ._core import (Mistake, as_number, choice_case, describe_difference, grade, known_mistake,
-                    number_case)
+from ._core import Mistake, array_case, choice_case, grade, known_mistake, number_case
 
 __all__ = ["elu", "derivative_bound", "dead_fraction"]
 
@@ -41,15 +40,12 @@ def _takes_alpha(fn, name):
     return None
 
 
-def _values_case(name: str, alpha: float, expected: np.ndarray, hint):
-    """A case: the reader's name(z, alpha) on _Z, compared with `expected` (type, shape,
-    then values); hint(got) -> the hint for a wrong answer."""
+def _values_case(name: str, alpha: float, values):
+    """A case: the reader's name(z, alpha) on _Z, judged by `values` (an array_case)."""
     def case(fn):
         if alpha != 1.0 and (failed := _takes_alpha(fn, name)):
             return failed
-        got = _call(fn, _Z, alpha)
-        ok, message = describe_difference(f"{name}(z, alpha={alpha:g})", got, expected)
-        return ok, message, None if ok else hint(got)
+        return values(lambda: _call(fn, _Z, alpha))
     return case
 
 
@@ -70,30 +66,30 @@ def _elu_mistakes(alpha: float) -> list[Mistake]:
     return mistakes
 
 
-def _elu_hint(got, alpha: float) -> str:
-    """The hint for a wrong ELU: a known mistake's, else what the values look like."""
-    if got is None:  # the stub: say what to do, not the answer
-        return "write the body of elu: it should return a numpy array with z's shape"
-    mistake = known_mistake(got, _elu_mistakes(alpha), _RTOL, _ATOL)
-    if mistake is not None:
-        return mistake.hint
+def _elu_other_hint(got) -> str:
+    """The hint for a wrong ELU that is no known mistake: what its values look like."""
     positive = _Z > 0
-    if np.shape(got) == _Z.shape and not np.allclose(np.asarray(got, dtype=float)[positive],
-                                                     _Z[positive]):
+    if not np.allclose(np.asarray(got, dtype=float)[positive], _Z[positive]):
         return "for z > 0, ELU returns z unchanged"
     return "ELU(z) = z for z > 0 and alpha (e^z - 1) for z <= 0: np.where(z > 0, z, ...)"
 
 
 def _elu_case(alpha):
     expected = activations.get("elu", alpha=alpha).forward(_Z)
-    return _values_case("elu", alpha, expected, lambda got: _elu_hint(got, alpha))
+    values = array_case(f"elu(z, alpha={alpha:g})", expected, mistakes=_elu_mistakes(alpha),
+                        mistake_rtol=_RTOL, mistake_atol=_ATOL, otherwise=_elu_other_hint,
+                        # the stub's None: say what to do, not the answer
+                        how_to_answer="write the body of elu: it should return a numpy array "
+                                      "with z's shape")
+    return _values_case("elu", alpha, values)
 
 
 def _elu_shape(f):
     Z = np.linspace(-2, 2, 12).reshape(3, 4)
-    got = _call(f, Z)
-    ok, message = describe_difference("elu on a (3, 4) array", got, activations.get("elu").forward(Z))
-    return ok, message, "work elementwise with numpy (np.where, np.exp), not with a Python loop or max()"
+    values = array_case("elu on a (3, 4) array", activations.get("elu").forward(Z),
+                        otherwise="work elementwise with numpy (np.where, np.exp), not with a "
+                                  "Python loop or max()")
+    return values(lambda: _call(f, Z))
 
 
 def _elu_no_overflow(f):
@@ -128,14 +124,19 @@ def _df_mistakes(Z: np.ndarray, alpha: float) -> list[Mistake]:
     return mistakes
 
 
+def _df_other_hint(got, Z) -> str:
+    """The hint for a wrong derivative on Z that is no known mistake."""
+    if not np.allclose(np.asarray(got, dtype=float)[Z > 0], 1):
+        return "for z > 0, ELU(z) = z, so its slope is 1"
+    return _DF_HINT
+
+
 def _df_hint(got, Z, alpha) -> str:
     """The hint for a wrong derivative on Z: a known mistake's, else what its values look like."""
     mistake = known_mistake(got, _df_mistakes(Z, alpha), _RTOL, _ATOL)
     if mistake is not None:
         return mistake.hint
-    if np.shape(got) == Z.shape and not np.allclose(np.asarray(got, dtype=float)[Z > 0], 1):
-        return "for z > 0, ELU(z) = z, so its slope is 1"
-    return _DF_HINT
+    return _df_other_hint(got, Z)
 
 
 # Where the derivative is gradient-checked: both sides, but not within eps of 0, where a
@@ -184,12 +185,14 @@ def _df_case(alpha):
     away_from_zero = _Z != 0
 
     def hint(got):
-        if np.shape(got) == _Z.shape and np.allclose(np.asarray(got, dtype=float)[away_from_zero],
-                                                     expected[away_from_zero]):
+        if np.allclose(np.asarray(got, dtype=float)[away_from_zero], expected[away_from_zero]):
             return ("only z = 0 differs: there ELU has a kink when alpha != 1, and the "
                     "exercise's formula takes the z <= 0 side, alpha e^0 = alpha")
-        return _df_hint(got, _Z, alpha)
-    return _values_case("elu_derivative", alpha, expected, hint)
+        return _df_other_hint(got, _Z)
+    values = array_case(f"elu_derivative(z, alpha={alpha:g})", expected,
+                        mistakes=_df_mistakes(_Z, alpha), mistake_rtol=_RTOL,
+                        mistake_atol=_ATOL, otherwise=hint, how_to_answer=_DF_HINT)
+    return _values_case("elu_derivative", alpha, values)
 
 
 def elu(f, df):
@@ -284,11 +287,11 @@ def _dead_on_five_units(fn):
     if isinstance(got, np.ndarray) and got.size > 1:
         return (False, f"dead_fraction returned an array of shape {got.shape}, expected "
                 "one number", "count the dead units (rows) and divide by the number of units")
-    if as_number(got)[0] is None:
-        return (False, f"dead_fraction should return a number, got {type(got).__name__}",
-                "return the fraction as a float")
-    return number_case(3 / 5, right="3 of the 5 units are dead: 0.60", mistakes=_DEAD_MISTAKES,
-                       otherwise="np.all(Z <= 0, axis=1) marks the dead units; take its mean")(got)
+    values = number_case(3 / 5, right="3 of the 5 units are dead: 0.60", mistakes=_DEAD_MISTAKES,
+                         not_a_number="dead_fraction should return a number, got {type}",
+                         how_to_answer="return the fraction as a float",
+                         otherwise="np.all(Z <= 0, axis=1) marks the dead units; take its mean")
+    return values(lambda: got)
 
 
 def _dead_on_fifty_examples(fn):
@@ -296,8 +299,9 @@ def _dead_on_fifty_examples(fn):
     examples there are (nor be 0.6 whatever Z is)."""
     rng = np.random.default_rng(0)
     Z = np.vstack([-np.abs(rng.standard_normal((7, 50))), rng.standard_normal((3, 50)) + 3])
-    ok, message = describe_difference("dead_fraction on 10 units x 50 examples", fn(Z.copy()), 0.7)
-    return ok, message, None if ok else "rows are units, columns are examples"
+    values = array_case("dead_fraction on 10 units x 50 examples", 0.7,
+                        otherwise="rows are units, columns are examples")
+    return values(lambda: fn(Z.copy()))
 
 
 def dead_fraction(fn):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import layers
-from ._core import Mistake, describe_difference, grade, known_mistake
+from ._core import Mistake, array_case, grade, known_mistake
 from .gradcheck import describe_block_error, gradient_case
 
 __all__ = ["batchnorm_forward_train", "batchnorm_backward", "running_stats_update"]
@@ -24,16 +24,12 @@ def _case_data(seed: int = 0, n: int = 3, m: int = 6):
 
 
 def _compare(name: str, got, expected, *, right: str, otherwise: str, mistakes=()):
-    """(ok, message, hint) for an array answer: `right` when it equals `expected` (type,
-    shape, then values, as describe_difference); else the first of `mistakes` it matches,
-    said as its `what`; else where it differs most, with the hint `otherwise`."""
-    ok, difference = describe_difference(name, got, expected)
-    if ok:
-        return True, right, None
-    mistake = known_mistake(got, mistakes)
-    if mistake is not None:
-        return False, mistake.what, mistake.hint
-    return False, difference, otherwise
+    """(ok, message, hint) for an array answer (`array_case`): `right` when it equals
+    `expected`; else the first of `mistakes` it matches, said as its `what`; else where it
+    differs most, with the hint `otherwise`."""
+    values = array_case(name, expected, right=right, otherwise=otherwise, mistakes=mistakes,
+                        say_mistake="{what}")
+    return values(lambda: got)
 
 
 def _returns(result, n: int) -> bool:

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..lessons import gradcheck as lesson
 from .. import gradcheck as _gradcheck
-from ._core import Mistake, as_number, choice_case, grade, known_mistake
+from ._core import Mistake, choice_case, fresh, grade, number_case
 
 __all__ = ["gradient_case", "describe_block_error", "two_sided_difference", "which_block",
            "fixed_backward"]
@@ -198,26 +198,25 @@ def _difference_value(fn):
     f, params = _cube_problem()
     eps, w = 1e-3, params["w"][0, 1]
     expected = ((w + eps) ** 3 - (w - eps) ** 3) / (2 * eps)  # 3 w^2 + eps^2
-    mistakes = _difference_mistakes(params, eps, expected)  # before fn may move params
+    # the case (and its mistakes) is made before fn runs, as fn may move params
+    value = number_case(
+        expected, rtol=1e-9, mistakes=_difference_mistakes(params, eps, expected),
+        mistake_rtol=1e-6,
+        right=(f"dJ/dw[0, 1] with eps = {eps:g}: {{value:.9f}} (true derivative "
+               f"{3 * w ** 2:g}; the difference is off by eps^2 = {eps ** 2:g})"),
+        not_a_number="two_sided(...) should return a number, got {type}",
+        how_to_answer="return a number (a float): the two-sided difference for the single "
+                      "entry params[key][index]",
+        say_mistake="you returned {value:.9f}: {what}",
+        say_wrong="you returned {value:.9g}, expected {truth:.9f}",
+        otherwise="J(theta + eps e_i) and J(theta - eps e_i) differ only in the entry at `index`")
     returned = fn(f, params, "w", (0, 1), eps)
-    value, problem, _ = as_number(returned)
-    if problem:
-        return (False, f"two_sided(...) should return a number, got {type(returned).__name__}",
-                "return a number (a float): the two-sided difference for the single entry "
-                "params[key][index]")
-    if np.isclose(value, expected, rtol=1e-9, atol=0):
-        return (True, f"dJ/dw[0, 1] with eps = {eps:g}: {value:.9f} (true derivative "
-                f"{3 * w ** 2:g}; the difference is off by eps^2 = {eps ** 2:g})", None)
-    mistake = known_mistake(value, mistakes, rtol=1e-6, atol=0)
-    if mistake is not None:
-        return False, f"you returned {value:.9f}: {mistake.what}", mistake.hint
-    return (False, f"you returned {value:.9g}, expected {expected:.9f}",
-            "J(theta + eps e_i) and J(theta - eps e_i) differ only in the entry at `index`")
+    return value(lambda: returned)
 
 
 def _difference_leaves_params(fn):
     f, params = _cube_problem()
-    before = {k: v.copy() for k, v in params.items()}
+    before = fresh(params)
     fn(f, params, "w", (0, 2), 1e-2)
     fn(f, params, "v", (1, 0), 1e-2)
     for key in params:
@@ -306,7 +305,7 @@ def _backward_problem(point: str):
 
     def problem(answer):
         _, cache = lesson.forward(params, X)
-        grads = answer({k: v.copy() for k, v in params.items()}, cache, Y)
+        grads = answer(fresh(params), cache, Y)
         return (lambda p: lesson.cost(p, X, Y)), grads, params
     return problem, X.shape[1]
 

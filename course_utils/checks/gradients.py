@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Mistake, as_number, grade, known_mistake, matches
+from ._core import (Mistake, fresh, grade, known_mistake, leaves_inputs_unchanged, matches,
+                    number_case, on_inputs)
 
 __all__ = ["sigmoid_chain_bound", "global_norm", "clip_by_norm"]
 
@@ -93,28 +94,19 @@ def _true_maximum_instead(depth, w, value):
             "0 and sigmoid'(z) stays below 1/4")
 
 
-def _chain_case(fn):
-    for depth, w in CHAIN_CASES:
-        call = f"chain_bound({depth}, {w:g})"
-        returned = fn(depth, w)
-        value, problem, _ = as_number(returned)
-        if problem:
-            return (False, f"{call} returned {type(returned).__name__}, expected a number",
-                    "return one number: the upper bound on |da_L / da_0| that sigmoid' <= 1/4 "
-                    "gives, for that depth and weight")
-        truth = _chain_truth(depth, w)
-        if matches(value, truth, rtol=EXACT, atol=0):
-            continue
-        mistake = known_mistake(value, _chain_mistakes(depth, w), rtol=EXACT, atol=0)
-        if mistake is not None:
-            return (False, f"{call} = {value:.6g} looks like {mistake.what}; expected "
-                    f"{truth:.6g}", mistake.hint)
-        return _true_maximum_instead(depth, w, value) or (
-            False, f"{call} = {value:.6g}, expected {truth:.6g}",
-            "write da_L/da_0 with the chain rule: a product of L factors w * sigmoid'(z_l), "
-            "and bound each one")
-    cases = ", ".join(f"({L}, {w:g})" for L, w in CHAIN_CASES)
-    return True, f"(|w| / 4)^L for every case {cases}", None
+def _chain_at(depth, w):
+    """The case for chain_bound(depth, w): (|w| / 4)^depth, to rounding."""
+    call = f"chain_bound({depth}, {w:g})"
+    return number_case(
+        _chain_truth(depth, w), rtol=EXACT, mistakes=_chain_mistakes(depth, w),
+        accept=lambda value: _true_maximum_instead(depth, w, value),
+        not_a_number=call + " returned {type}, expected a number",
+        how_to_answer="return one number: the upper bound on |da_L / da_0| that sigmoid' <= 1/4 "
+                      "gives, for that depth and weight",
+        say_mistake=call + " = {value:.6g} looks like {what}; expected {truth:.6g}",
+        say_wrong=call + " = {value:.6g}, expected {truth:.6g}",
+        otherwise="write da_L/da_0 with the chain rule: a product of L factors w * sigmoid'(z_l), "
+                  "and bound each one")
 
 
 def sigmoid_chain_bound(fn):
@@ -122,7 +114,9 @@ def sigmoid_chain_bound(fn):
     gives for a chain of `depth` one-unit sigmoid layers a_l = sigmoid(w a_{l-1}):
     (|w| / 4) ** depth. A learner who computes the true maximum over a_0 (smaller from depth
     2 on) is told so, not marked plainly wrong."""
-    return grade("The sigmoid chain's gradient bound", [_chain_case], fn)
+    cases = ", ".join(f"({L}, {w:g})" for L, w in CHAIN_CASES)
+    case = on_inputs(CHAIN_CASES, _chain_at, right=f"(|w| / 4)^L for every case {cases}")
+    return grade("The sigmoid chain's gradient bound", [case], fn)
 
 
 # ---------------------------------------------------------------- global norm
@@ -133,11 +127,6 @@ def _example_grads(scale: float = 1.0) -> dict:
     rng = np.random.default_rng(7)
     return {"dW1": scale * rng.standard_normal((4, 3)), "db1": scale * rng.standard_normal((4, 1)),
             "dW2": scale * rng.standard_normal((2, 4)), "db2": scale * rng.standard_normal((2, 1))}
-
-
-def _copy(grads: dict) -> dict:
-    """Fresh arrays for the reader's function, so that what it does to them cannot change ours."""
-    return {k: g.copy() for k, g in grads.items()}
 
 
 def _true_norm(grads: dict) -> float:
@@ -164,24 +153,23 @@ def _global_norm_mistakes(grads: dict) -> list[Mistake]:
 
 def _global_norm_case(fn):
     grads = _example_grads()
-    truth = _true_norm(grads)
-    returned = fn(_copy(grads))
+    returned = fn(fresh(grads))
     if isinstance(returned, (list, tuple, dict)) or (isinstance(returned, np.ndarray)
                                                      and returned.size > 1):
         return (False, f"global_norm returned {type(returned).__name__} with several values, "
                 "expected one number", "add up the squares of every block first, then take one "
                 "square root: all blocks together make one vector")
-    value, problem, _ = as_number(returned)
-    if problem:
-        return (False, f"global_norm returned {type(returned).__name__}, expected a number",
-                "return one number: the norm of all the blocks together, as the exercise says")
-    if matches(value, truth, rtol=EXACT, atol=0):
-        return True, f"the global norm of four blocks is {truth:.6g}", None
-    mistake = known_mistake(value, _global_norm_mistakes(grads), rtol=EXACT, atol=0)
-    if mistake is not None:
-        return False, f"{value:.6g} is {mistake.what}; expected {truth:.6g}", mistake.hint
-    return (False, f"global_norm gave {value:.6g}, expected {truth:.6g}",
-            "sqrt(sum over every block of np.sum(g ** 2))")
+    truth = _true_norm(grads)
+    value = number_case(
+        truth, rtol=EXACT, mistakes=_global_norm_mistakes(grads),
+        right=f"the global norm of four blocks is {truth:.6g}",
+        not_a_number="global_norm returned {type}, expected a number",
+        how_to_answer="return one number: the norm of all the blocks together, as the exercise "
+                      "says",
+        say_mistake="{value:.6g} is {what}; expected {truth:.6g}",
+        say_wrong="global_norm gave {value:.6g}, expected {truth:.6g}",
+        otherwise="sqrt(sum over every block of np.sum(g ** 2))")
+    return value(lambda: returned)
 
 
 def global_norm(fn):
@@ -192,14 +180,9 @@ def global_norm(fn):
 # ---------------------------------------------------------------- clipping by the global norm
 
 
-def _blocks(grads: dict, keys) -> tuple:
-    """The blocks of `grads` in the order of `keys`, to compare with known_mistake."""
-    return tuple(grads[k] for k in keys)
-
-
 def _clip_returns_dict(fn):
     grads = _example_grads(10.0)
-    out = fn(_copy(grads), 1.0)
+    out = fn(fresh(grads), 1.0)
     if not isinstance(out, dict):
         return (False, f"clip_by_norm returned {type(out).__name__}, expected a dict like grads",
                 "return {key: clipped gradient} with the same keys as grads")
@@ -214,10 +197,10 @@ def _clip_returns_dict(fn):
 
 
 def _clip_mistakes(grads: dict, max_norm: float, norm_after: float) -> list[Mistake]:
-    """The known wrong clippings of `grads` (norm above max_norm), as the blocks they return;
+    """The known wrong clippings of `grads` (norm above max_norm), as the dicts they return;
     norm_after is the global norm of what the reader returned, for the message."""
-    by_value = tuple(np.clip(g, -max_norm, max_norm) for g in grads.values())
-    per_block = tuple(g * min(1.0, max_norm / np.linalg.norm(g)) for g in grads.values())
+    by_value = {k: np.clip(g, -max_norm, max_norm) for k, g in grads.items()}
+    per_block = {k: g * min(1.0, max_norm / np.linalg.norm(g)) for k, g in grads.items()}
     return [
         Mistake("that is clipping each entry to [-max_norm, max_norm] (clip by value)", by_value,
                 "clip by norm rescales the whole gradient by max_norm / global_norm, which keeps "
@@ -226,21 +209,20 @@ def _clip_mistakes(grads: dict, max_norm: float, norm_after: float) -> list[Mist
                 f"norm {norm_after:.3g} and a different direction", per_block,
                 "use one norm for all blocks together (the global norm) and one scale factor"),
         Mistake(f"the gradients came back unchanged, but their global norm "
-                f"{_true_norm(grads):.4g} is above max_norm = {max_norm:g}", tuple(grads.values()),
+                f"{_true_norm(grads):.4g} is above max_norm = {max_norm:g}", grads,
                 "above max_norm, rescale the gradients as the exercise says"),
     ]
 
 
 def _clip_large(fn):
     grads, max_norm = _example_grads(10.0), 2.0
-    out = fn(_copy(grads), max_norm)
+    out = fn(fresh(grads), max_norm)
     norm = _true_norm(out)
     factor = max_norm / _true_norm(grads)
-    if matches(_blocks(out, grads), tuple(g * factor for g in grads.values()), rtol=EXACT,
-               atol=1e-12):
+    if matches(out, {k: g * factor for k, g in grads.items()}, rtol=EXACT, atol=1e-12):
         return (True, f"a gradient of norm {_true_norm(grads):.3g} comes back with norm {norm:.3g} "
                 "and the same direction", None)
-    mistake = known_mistake(_blocks(out, grads), _clip_mistakes(grads, max_norm, norm))
+    mistake = known_mistake(out, _clip_mistakes(grads, max_norm, norm))
     if mistake is not None:
         return False, mistake.what, mistake.hint
     if np.isclose(norm, max_norm):
@@ -253,23 +235,20 @@ def _clip_large(fn):
 def _clip_small(fn):
     grads = _example_grads(0.01)
     before = _true_norm(grads)
-    out = fn(_copy(grads), 5.0)
-    if matches(_blocks(out, grads), tuple(grads.values()), rtol=1e-12, atol=0):
+    out = fn(fresh(grads), 5.0)
+    if matches(out, grads, rtol=1e-12, atol=0):
         return True, f"a gradient already below max_norm (norm {before:.3g}) is left as it is", None
     return (False, f"a gradient of norm {before:.3g} < max_norm = 5 was changed (now norm "
             f"{_true_norm(out):.3g})", "clipping only ever shrinks: below max_norm, return the "
             "gradients unchanged (do not scale them up to max_norm)")
 
 
-def _clip_no_mutation(fn):
-    grads = _example_grads(10.0)
-    given = _copy(grads)
-    fn(given, 1.0)
-    if all(np.array_equal(given[k], grads[k]) for k in grads):
-        return True, "the gradients you were given are not changed", None
-    return (False, "your function changed the arrays of the grads it was given",
-            "build new arrays (g * scale) instead of scaling in place (g *= scale): the caller "
-            "may still need the original gradients, e.g. to log their norm")
+_clip_no_mutation = leaves_inputs_unchanged(
+    lambda fn, grads: fn(grads, 1.0), (_example_grads(10.0),),
+    right="the gradients you were given are not changed",
+    wrong="your function changed the arrays of the grads it was given",
+    hint="build new arrays (g * scale) instead of scaling in place (g *= scale): the caller "
+         "may still need the original gradients, e.g. to log their norm")
 
 
 def clip_by_norm(fn):

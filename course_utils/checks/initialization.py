@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import (Mistake, describe_difference, grade, grade_number, is_real_number,
-                    known_mistake)
+from ._core import Mistake, array_case, grade, grade_number, known_mistake, on_inputs
 
 # ---------------------------------------------------------------- He initialization
 
@@ -194,21 +193,17 @@ def _xavier_mistakes(fan_in, fan_out):
                     "[-a, a] has variance a^2 / 3, so a = sqrt(3) * std")]
 
 
-def _xavier_bound_case(fn):
-    """bound(fan_in, fan_out) on every XAVIER_FANS, compared with sqrt(6 / (fan_in + fan_out))."""
-    for fan_in, fan_out in XAVIER_FANS:
-        value = fn(fan_in, fan_out)
-        ok, message = describe_difference(f"bound for fan_in={fan_in}, fan_out={fan_out}",
-                                          value, np.sqrt(6 / (fan_in + fan_out)))
-        if ok:
-            continue
-        if not is_real_number(value):
-            return False, message, "return a single number: the half-width a of the interval [-a, a]"
-        mistake = known_mistake(float(value), _xavier_mistakes(fan_in, fan_out))
-        return False, message, mistake.hint if mistake else XAVIER_HINT
-    return True, "the bound is sqrt(6 / (fan_in + fan_out)) for every case", None
+def _xavier_at(fan_in, fan_out):
+    """The case for bound(fan_in, fan_out): sqrt(6 / (fan_in + fan_out))."""
+    return array_case(f"bound for fan_in={fan_in}, fan_out={fan_out}",
+                      np.sqrt(6 / (fan_in + fan_out)), mistakes=_xavier_mistakes(fan_in, fan_out),
+                      how_to_answer="return a single number: the half-width a of the interval "
+                                    "[-a, a]",
+                      otherwise=XAVIER_HINT)
 
 
 def xavier_uniform_bound(fn):
     """Grade bound(fan_in, fan_out) -> a, the half-width of Xavier's uniform distribution."""
-    return grade("Xavier's uniform bound", [_xavier_bound_case], fn)
+    case = on_inputs(XAVIER_FANS, _xavier_at,
+                     right="the bound is sqrt(6 / (fan_in + fan_out)) for every case")
+    return grade("Xavier's uniform bound", [case], fn)

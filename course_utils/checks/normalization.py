@@ -7,8 +7,8 @@ import re
 import numpy as np
 
 from ..lessons import normalization as lesson
-from ._core import (Mistake, as_number, describe_difference, grade, known_mistake, matches,
-                    number_case)
+from ._core import (Mistake, array_case, as_number, grade, matches, number_case,
+                    unchanged)
 
 __all__ = ["standardize_with_train_stats", "condition_number_prediction",
            "max_stable_learning_rate"]
@@ -137,7 +137,7 @@ def _standardize_case(m_train, m_test, seed, label):
             return (False, f"{label}: expected a tuple (X_train_std, X_test_std), got "
                     f"{type(out).__name__}",
                     "return both arrays: return X_train_std, X_test_std")
-        if not (np.array_equal(X_train, originals[0]) and np.array_equal(X_test, originals[1])):
+        if not unchanged((X_train, X_test), originals):
             return (False, f"{label}: your function changed X_train or X_test in place",
                     "compute new arrays (X - mean) / std; do not use -= or /= on the inputs")
         expected = _standardized(*originals)
@@ -149,14 +149,11 @@ def _standardize_case(m_train, m_test, seed, label):
                     f"rows as examples, scikit-learn's layout, not the course's (n_x, m)",
                     "transpose the results back to one example per column: "
                     "scaler.transform(X_test.T).T")
-        mistake = known_mistake(out, _wrong_versions(*originals))
-        if mistake is not None:
-            return False, f"{label}: you {mistake.what}", mistake.hint
-        for name, got, want in zip(("X_train_std", "X_test_std"), out, expected):
-            ok, message = describe_difference(name, got, want)
-            if not ok:
-                return False, f"{label}: {message}", _WHAT_TO_DO
-        return False, f"{label}: not the expected result", None
+        values = array_case(("X_train_std", "X_test_std"), expected,
+                            mistakes=_wrong_versions(*originals),
+                            say_mistake=f"{label}: you {{what}}",
+                            say_wrong=f"{label}: {{difference}}", otherwise=_WHAT_TO_DO)
+        return values(lambda: out)
     return case
 
 

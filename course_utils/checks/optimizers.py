@@ -5,25 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Mistake, describe_difference, grade, grade_number, known_mistake
+from ._core import (Mistake, array_case, grade, grade_number, leaves_inputs_unchanged,
+                    on_inputs)
 
 __all__ = ["momentum_step", "bias_correction", "adagrad_step_size"]
 
 
 def _is_pair(out):
     return isinstance(out, (tuple, list)) and len(out) == 2
-
-
-def _leaves_inputs_unchanged(call, inputs: tuple, operators: str, hint: str):
-    """A case's verdict on call(*copies of inputs): the course's optimizers never change the
-    arrays they are given, so neither may the reader's function. operators: the in-place
-    ones a reader would have used ("-= or +=")."""
-    copies = tuple(x.copy() for x in inputs)
-    with np.errstate(all="ignore"):  # a wrong formula's inf is another case's business
-        call(*copies)
-    if all(np.array_equal(copy, x) for copy, x in zip(copies, inputs)):
-        return True, "the inputs are left unchanged", None
-    return False, f"your function changed the arrays it was given (in-place {operators})", hint
 
 
 # ---------------------------------------------------------------- one momentum step
@@ -51,27 +40,27 @@ _HEAVY_BALL_HINT = ("that is the same method written another way (section 3): wi
 
 def _momentum_mistakes(W, v, dW, lr, beta) -> list[Mistake]:
     """The known wrong steps from (W, v) with gradient dW: each Mistake's wrong answer is
-    the pair (W_new, v_new) it returns, arrays of W's shape."""
+    the pair (v_new, W_new) it gives, in the order they are computed (and compared)."""
     v_right = beta * v + (1 - beta) * dW
     v_pytorch = beta * v + dW
     v_swapped = (1 - beta) * v + beta * dW
     u_seed = beta * v - lr * dW  # the heavy ball's movement u, from v read as u
     u_seed_averaged = beta * v - lr * (1 - beta) * dW
     return [
-        Mistake("PyTorch's form v = beta v + g (no 1 - beta)", (W - lr * v_pytorch, v_pytorch),
+        Mistake("PyTorch's form v = beta v + g (no 1 - beta)", (v_pytorch, W - lr * v_pytorch),
                 "the course averages the gradients: v = beta * v + (1 - beta) * dW"),
-        Mistake("the step uses the gradient, not the velocity", (W - lr * dW, v_right),
+        Mistake("the step uses the gradient, not the velocity", (v_right, W - lr * dW),
                 "the whole point: move by the velocity, W - lr * v, with the new v"),
-        Mistake("the step uses the old velocity", (W - lr * v, v_right),
+        Mistake("the step uses the old velocity", (v_right, W - lr * v),
                 "update v first, then take the step with the new v"),
-        Mistake("the step goes uphill (W + lr * v)", (W + lr * v_right, v_right),
+        Mistake("the step goes uphill (W + lr * v)", (v_right, W + lr * v_right),
                 "move against the gradient: W - lr * v"),
-        Mistake("beta and 1 - beta swapped", (W - lr * v_swapped, v_swapped),
+        Mistake("beta and 1 - beta swapped", (v_swapped, W - lr * v_swapped),
                 "beta (0.9) weighs the past velocity, 1 - beta (0.1) the new gradient"),
         Mistake("seed 001's heavy-ball form u = beta u - lr dW, W = W + u",
-                (W + u_seed, u_seed), _HEAVY_BALL_HINT),
+                (u_seed, W + u_seed), _HEAVY_BALL_HINT),
         Mistake("the heavy-ball form with (1 - beta): u = beta u - lr (1 - beta) dW, W = W + u",
-                (W + u_seed_averaged, u_seed_averaged), _HEAVY_BALL_HINT),
+                (u_seed_averaged, W + u_seed_averaged), _HEAVY_BALL_HINT),
     ]
 
 
@@ -92,31 +81,41 @@ def _momentum_returns_pair(fn):
     return True, "returns (W, v), both of the parameter's shape", None
 
 
-def _momentum_values(fn):
-    """Two steps in a row, each from the right (W, v) of the step before."""
-    W, v = _W.copy(), _V.copy()
+def _momentum_steps():
+    """Two steps in a row, (step, W, v, dW), each from the right (W, v) of the step before."""
+    steps, W, v = [], _W, _V
     for step, dW in ((1, _G1), (2, _G2)):
-        got_W, got_v = (np.asarray(x, dtype=float)
-                        for x in fn(W.copy(), v.copy(), dW.copy(), _LR, _BETA))
-        want_W, want_v = _momentum_reference(W, v, dW, _LR, _BETA)
-        ok_v, message_v = describe_difference(f"v after step {step}", got_v, want_v)
-        ok_W, message_W = describe_difference(f"W after step {step}", got_W, want_W)
-        if not (ok_v and ok_W):
-            mistake = known_mistake((got_W, got_v), _momentum_mistakes(W, v, dW, _LR, _BETA),
-                                    rtol=1e-5, atol=1e-8)
-            if mistake is not None:
-                return False, f"step {step}: looks like {mistake.what}", mistake.hint
-            return (False, f"step {step}: {message_v if not ok_v else message_W}",
-                    "v = beta * v + (1 - beta) * dW, then W = W - lr * v")
-        W, v = want_W, want_v
-    return True, "two steps in a row match v = beta v + (1 - beta) dW; W = W - lr v", None
+        steps.append((step, W, v, dW))
+        W, v = _momentum_reference(W, v, dW, _LR, _BETA)
+    return steps
 
 
-def _momentum_no_mutation(fn):
-    return _leaves_inputs_unchanged(
-        lambda W, v, dW: fn(W, v, dW, _LR, _BETA), (_W, _V, _G1), "-= or +=",
-        "return new arrays (W_new = W - lr * v_new) instead of changing W or v in place: "
-        "the course's optimizers never change their inputs")
+def _momentum_step_at(step, W, v, dW):
+    """The case for one step from (W, v): the new (v, W), v first (W is made from it)."""
+    want_W, want_v = _momentum_reference(W, v, dW, _LR, _BETA)
+    return array_case((f"v after step {step}", f"W after step {step}"), (want_v, want_W),
+                      mistakes=_momentum_mistakes(W, v, dW, _LR, _BETA),
+                      mistake_rtol=1e-5, mistake_atol=1e-8,
+                      say_mistake=f"step {step}: looks like {{what}}",
+                      say_wrong=f"step {step}: {{difference}}",
+                      otherwise="v = beta * v + (1 - beta) * dW, then W = W - lr * v")
+
+
+def _new_v_and_W(fn, step, W, v, dW):
+    """The reader's step as float arrays (a list from .tolist() will do), v first."""
+    W_new, v_new = fn(W.copy(), v.copy(), dW.copy(), _LR, _BETA)
+    return np.asarray(v_new, dtype=float), np.asarray(W_new, dtype=float)
+
+
+_momentum_values = on_inputs(
+    _momentum_steps(), _momentum_step_at, call=_new_v_and_W,
+    right="two steps in a row match v = beta v + (1 - beta) dW; W = W - lr v")
+
+_momentum_no_mutation = leaves_inputs_unchanged(
+    lambda fn, W, v, dW: fn(W, v, dW, _LR, _BETA), (_W, _V, _G1),
+    wrong="your function changed the arrays it was given (in-place -= or +=)",
+    hint="return new arrays (W_new = W - lr * v_new) instead of changing W or v in place: "
+         "the course's optimizers never change their inputs")
 
 
 def momentum_step(fn):
@@ -166,30 +165,35 @@ def _correction_mistakes(m, v, t, beta1, beta2) -> list[Mistake]:
     ]
 
 
-def _correction_values(fn):
-    for t, beta1, beta2 in _CASES:
-        with np.errstate(all="ignore"):  # a division by 1 - beta ** 0 = 0 is reported below
-            out = fn(_M.copy(), _S.copy(), t, beta1, beta2)
+def _correction_at(t, beta1, beta2):
+    """The case for bias_correction(_M, _S, t, beta1, beta2): a pair of finite arrays, then
+    their values and the known mistakes."""
+    values = array_case((f"m_hat at t={t}", f"v_hat at t={t}"), _corrected(_M, _S, t, beta1, beta2),
+                        mistakes=_correction_mistakes(_M, _S, t, beta1, beta2),
+                        mistake_rtol=1e-5, mistake_atol=1e-8,
+                        say_mistake=f"t={t}: looks like {{what}}",
+                        say_wrong=f"t={t}, beta1={beta1}, beta2={beta2}: {{difference}}",
+                        otherwise="m_hat = m / (1 - beta1 ** t), v_hat = v / (1 - beta2 ** t)")
+
+    def case(answer):
+        out = answer()
         if not _is_pair(out):
             return (False, f"bias_correction should return a pair (m_hat, v_hat), got "
                     f"{type(out).__name__}", "end with: return m_hat, v_hat")
-        got_m, got_v = (np.asarray(x, dtype=float) for x in out)
-        if not (np.all(np.isfinite(got_m)) and np.all(np.isfinite(got_v))):
+        if not all(np.all(np.isfinite(np.asarray(x, dtype=float))) for x in out):
             return (False, f"t={t}: your m_hat or v_hat is inf or NaN (a division by zero?)",
                     _T_HINT)
-        want_m, want_v = _corrected(_M, _S, t, beta1, beta2)
-        ok_m, message_m = describe_difference(f"m_hat at t={t}", out[0], want_m)
-        ok_v, message_v = describe_difference(f"v_hat at t={t}", out[1], want_v)
-        if ok_m and ok_v:
-            continue
-        mistake = known_mistake((got_m, got_v), _correction_mistakes(_M, _S, t, beta1, beta2),
-                                rtol=1e-5, atol=1e-8)
-        if mistake is not None:
-            return False, f"t={t}: looks like {mistake.what}", mistake.hint
-        return (False, f"t={t}, beta1={beta1}, beta2={beta2}: "
-                f"{message_m if not ok_m else message_v}",
-                "m_hat = m / (1 - beta1 ** t), v_hat = v / (1 - beta2 ** t)")
-    return True, "m_hat and v_hat are right at t = 1, 5 and 40", None
+        return values(lambda: out)
+    return case
+
+
+def _corrections(fn, t, beta1, beta2):
+    with np.errstate(all="ignore"):  # a division by 1 - beta ** 0 = 0 is reported by the case
+        return fn(_M.copy(), _S.copy(), t, beta1, beta2)
+
+
+_correction_values = on_inputs(_CASES, _correction_at, call=_corrections,
+                               right="m_hat and v_hat are right at t = 1, 5 and 40")
 
 
 def _correction_first_step(fn):
@@ -204,13 +208,13 @@ def _correction_first_step(fn):
             "at t = 1, m = (1 - beta1) g: dividing by 1 - beta1 ** 1 gives g back")
 
 
-def _correction_no_mutation(fn):
-    """The same rule as momentum_step's, so m /= (1 - beta1 ** t) (which overwrites Adam's
-    running average) is not accepted."""
-    return _leaves_inputs_unchanged(
-        lambda m, v: fn(m, v, 5, 0.9, 0.999), (_M, _S), "/= or *=",
-        "return new arrays (m_hat = m / ...) instead of changing m or v in place: m and v "
-        "are Adam's running averages, and the next step needs them uncorrected")
+# The same rule as momentum_step's, so m /= (1 - beta1 ** t) (which overwrites Adam's
+# running average) is not accepted.
+_correction_no_mutation = leaves_inputs_unchanged(
+    lambda fn, m, v: fn(m, v, 5, 0.9, 0.999), (_M, _S),
+    wrong="your function changed the arrays it was given (in-place /= or *=)",
+    hint="return new arrays (m_hat = m / ...) instead of changing m or v in place: m and v "
+         "are Adam's running averages, and the next step needs them uncorrected")
 
 
 def bias_correction(fn):

@@ -7,8 +7,8 @@ import numpy as np
 
 from .. import gradcheck as _gradcheck
 from .. import losses
-from ._core import (Mistake, as_number, describe_difference, grade, grade_number, known_mistake,
-                    matches)
+from ._core import (Mistake, array_case, fresh, grade, grade_number, known_mistake, matches,
+                    number_case, unchanged)
 from .gradcheck import gradient_case
 
 __all__ = ["l2_penalty", "inverted_dropout", "soft_threshold", "matching_weight_decay"]
@@ -65,26 +65,23 @@ def _l2_value_mistakes(params):
 
 def _l2_value(fn):
     params = _l2_params()
-    copies = {k: v.copy() for k, v in params.items()}
+    copies = fresh(params)
     out = fn(params, L2_LAMBDA, L2_M)
     if not (isinstance(out, tuple) and len(out) == 2):
         return (False, f"l2_penalty should return (value, grads), got {type(out).__name__}",
                 "return two things: the penalty (a number) and a dict of gradients")
-    if any(not np.array_equal(params[k], copies[k]) for k in params):
+    if not unchanged(params, copies):
         return (False, "l2_penalty changed the parameters it was given",
                 "compute new arrays (lambd / m * W) instead of changing params in place")
-    value, problem, _ = as_number(out[0])
-    if problem:
-        return (False, f"the value should be one number, got {type(out[0]).__name__}",
-                "sum the squares of every entry of every W: np.sum(W ** 2)")
-    expected = _l2_cost(params)
-    if np.isclose(value, expected, rtol=EXACT):
-        return True, f"the penalty lambda / (2m) * sum ||W||^2 = {expected:.6g} is right", None
-    mistake = known_mistake(value, _l2_value_mistakes(params), rtol=EXACT)
-    if mistake is not None:
-        return False, f"your value {value:.6g} is what you get {mistake.what}", mistake.hint
-    return (False, f"your value {value:.6g}, expected {expected:.6g}",
-            "lambd / (2 * m) * (np.sum(W1 ** 2) + np.sum(W2 ** 2) + ...), weights only")
+    value = number_case(
+        _l2_cost(params), rtol=EXACT, atol=1e-8, mistakes=_l2_value_mistakes(params),
+        right="the penalty lambda / (2m) * sum ||W||^2 = {truth:.6g} is right",
+        not_a_number="the value should be one number, got {type}",
+        how_to_answer="sum the squares of every entry of every W: np.sum(W ** 2)",
+        say_mistake="your value {value:.6g} is what you get {what}",
+        say_wrong="your value {value:.6g}, expected {truth:.6g}",
+        otherwise="lambd / (2 * m) * (np.sum(W1 ** 2) + np.sum(W2 ** 2) + ...), weights only")
+    return value(lambda: out[0])
 
 
 def _l2_factor_mistakes(n_weights: int):
@@ -132,7 +129,7 @@ def _l2_grads(fn):
     message lists the relative error of every block), with hints for the typical mistakes.
     Gradients left out for the biases count as zeros: the penalty does not depend on them."""
     params = _l2_params()
-    _, grads = fn({k: v.copy() for k, v in params.items()}, L2_LAMBDA, L2_M)
+    _, grads = fn(fresh(params), L2_LAMBDA, L2_M)
     if not isinstance(grads, dict):
         return (False, f"grads should be a dict like {{'dW1': ...}}, got {type(grads).__name__}",
                 "build {'d' + key: ... for each weight key}")
@@ -274,17 +271,12 @@ def _soft_mistakes(W, threshold):
 def _soft_cases(fn):
     W = np.array([[-1.0, -0.3, -0.1, -0.04, 0.0], [0.04, 0.1, 0.25, 0.5, 2.0]])
     threshold = 0.1
-    got = fn(W.copy(), threshold)
-    ok, message = describe_difference("soft_threshold(W, 0.1)", got,
-                                      losses.soft_threshold(W, threshold))
-    if ok:
-        return True, "weights within 0.1 of 0 become 0; the others move 0.1 towards 0", None
-    if isinstance(got, np.ndarray):  # anything else is told by describe_difference's message
-        mistake = known_mistake(got, _soft_mistakes(W, threshold))
-        if mistake is not None:
-            return False, f"your result {mistake.what}", mistake.hint
-    return (False, message, "return an array of W's shape: each weight moved t towards 0, and "
-            "0 where |W| <= t")
+    values = array_case("soft_threshold(W, 0.1)", losses.soft_threshold(W, threshold),
+                        right="weights within 0.1 of 0 become 0; the others move 0.1 towards 0",
+                        mistakes=_soft_mistakes(W, threshold), say_mistake="your result {what}",
+                        otherwise="return an array of W's shape: each weight moved t towards 0, "
+                                  "and 0 where |W| <= t")
+    return values(lambda: fn(W.copy(), threshold))
 
 
 def soft_threshold(fn):

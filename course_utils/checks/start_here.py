@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._core import Mistake, describe_difference, grade, known_mistake
+from ._core import Mistake, array_case, grade
 
 # What to do, without the answer: a stub's stored output must never print the solution.
 WHAT_TO_DO = ("return a numpy array the shape of z, with the sigmoid of each entry: "
@@ -30,13 +30,10 @@ MISTAKES = [
 
 
 def _sigmoid_case(fn):
-    got = fn(Z.copy())  # a copy: a function that changes z in place must not change Z
-    ok, message = describe_difference("sigmoid([-3, 0, 2])", got, SIGMOID_Z)
-    if ok:
-        return True, message, None
-    # a specific hint for a known mistake, else what to do (never the formula itself)
-    mistake = known_mistake(got, MISTAKES) if isinstance(got, np.ndarray) else None
-    return False, message, mistake.hint if mistake else WHAT_TO_DO
+    """What sigmoid returns on Z: its type, shape and values; a specific hint for a known
+    mistake, else what to do (never the formula itself)."""
+    values = array_case("sigmoid([-3, 0, 2])", SIGMOID_Z, mistakes=MISTAKES, otherwise=WHAT_TO_DO)
+    return values(lambda: fn(Z.copy()))  # a copy: a function that changes z must not change Z
 
 
 def sigmoid(fn):

@@ -8,14 +8,18 @@ One module per notebook, named by the notebook's topic, the same name as its das
     activations    04_activation_functions: dead units, layer moments, activation cost
     optimizers     05_optimizers: 2-D test functions and optimizer paths on them
     gradcheck      08_gradient_checking: a hand-written backward pass with planted bugs
+    deeper         09 (deeper networks, shattered gradients): per-layer sizes at
+                   initialization for residual and normalized nets, autocorrelation
 
 and one shared by several notebooks:
 
-    theory         02, 03, 04: what the variance formulas predict (Gaussian expectations)
+    theory         02, 03, 04, 09: what the variance formulas predict (Gaussian
+                   expectations), and the mean-field q*, chi_1 and depth scales
 
 A lesson module imports the core library (and `theory`), never a dashboard or a grader.
 """
 
-from . import activations, gradcheck, gradients, normalization, optimizers, theory
+from . import activations, deeper, gradcheck, gradients, normalization, optimizers, theory
 
-__all__ = ["activations", "gradcheck", "gradients", "normalization", "optimizers", "theory"]
+__all__ = ["activations", "deeper", "gradcheck", "gradients", "normalization", "optimizers",
+           "theory"]

@@ -65,6 +65,9 @@ def _check_plain(spec: net.Spec) -> None:
     if any(spec.batch_norm) or any(k < 1 for k in spec.keep_prob):
         raise ValueError("gradient_flow measures plain networks: spec must have no batch norm "
                          "and no dropout")
+    if any(spec.layer_norm) or any(spec.residual):
+        raise ValueError("gradient_flow measures plain networks: spec must have no layer norm "
+                         "and no residual layers (lessons.deeper measures those)")
     if any(fn is None for fn in spec.activation_fns):
         raise ValueError("gradient_flow needs registry activations (not prelu or rrelu), got "
                          f"{spec.activation}")

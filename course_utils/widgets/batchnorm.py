@@ -19,7 +19,8 @@ import numpy as np
 
 from .. import Validation, datasets, initializers, network, optimizers, plotting, training
 from ._base import Dashboard
-from .panels import COLOURS, CostPanel, LayerPanel, accuracies, corner_note
+from .panels import (COLOURS, MINIBATCH_STYLE, SMOOTHED_STYLE, CostPanel, LayerPanel, accuracies,
+                     corner_note)
 
 __all__ = ["BatchNormDashboard", "batchnorm_dashboard"]
 
@@ -147,10 +148,9 @@ class BatchNormDashboard(Dashboard):
         ax_cost, ax_z, ax_grad = self.figure.subplots(
             1, 3, gridspec_kw={"width_ratios": [1.2, 1, 1]})
         self.cost = CostPanel(self.view, ax_cost, length=self.steps, limits=COST_LIMITS,
-                              lines={"batch": (COLOURS["cost"], "minibatch cost",
-                                               {"lw": 0.6, "alpha": 0.45}),
+                              lines={"batch": (COLOURS["cost"], "minibatch cost", MINIBATCH_STYLE),
                                      "eval": (COLOURS["cost"], "training set, eval mode",
-                                              {"lw": 2}),
+                                              SMOOTHED_STYLE),
                                      "other": ("0.45", "the other BN setting (once run)",
                                                {"lw": 1.5, "ls": "--"})},
                               legend_size=7)

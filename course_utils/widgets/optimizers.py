@@ -23,7 +23,8 @@ from matplotlib.colors import to_hex
 from .. import datasets, network, optimizers, plotting, training
 from ..lessons import optimizers as lesson
 from ._base import Dashboard
-from .panels import COLOURS, BoundaryPanel, CostPanel, accuracies
+from .panels import (COLOURS, MINIBATCH_STYLE, SMOOTHED_STYLE, BoundaryPanel, CostPanel,
+                     accuracies)
 
 __all__ = ["LandscapeDashboard", "landscape_dashboard", "MoonsDashboard", "moons_dashboard"]
 
@@ -494,9 +495,8 @@ class MoonsDashboard(Dashboard):
         ax_cost, ax_boundary, ax_lr = self.figure.subplots(
             1, 3, gridspec_kw={"width_ratios": [1.15, 1, 0.9]})
         self.cost = CostPanel(self.view, ax_cost, length=self.updates, limits=COST_LIMITS,
-                              lines={"minibatch": (COLOURS["cost"], "each minibatch",
-                                                   {"alpha": 0.25, "lw": 0.8}),
-                                     "epoch": (COLOURS["cost"], "mean over an epoch", {"lw": 1.5})},
+                              lines={"minibatch": (COLOURS["cost"], "each minibatch", MINIBATCH_STYLE),
+                                     "epoch": (COLOURS["cost"], "mean over an epoch", SMOOTHED_STYLE)},
                               xlabel="update", title="training cost (log scale)")
         self.boundary = BoundaryPanel(self.view, ax_boundary, self.X, self.Y,
                                       resolution=self.resolution,

@@ -20,6 +20,10 @@ from .. import network, plotting
 # One colour per quantity, in every dashboard and in the notebooks' figures.
 COLOURS = {"train": "C0", "cost": "C0", "val": "C1", "test": "C2", "weights": "C4",
            "start": "0.55", "bad": "#c62828"}
+# A cost measured on each minibatch is noisy: drawn thin and faint under its smoothed or
+# whole-set version, which is drawn thicker.
+MINIBATCH_STYLE = {"lw": 0.7, "alpha": 0.35}
+SMOOTHED_STYLE = {"lw": 1.8}
 
 
 def corner_note(view, ax, colour: str = COLOURS["bad"], where: str = "upper right",

@@ -258,7 +258,7 @@ def test_the_module_table_names_every_activation_of_the_registry():
     for 02's sigmoid story, included), and nothing else."""
     spoken = {"sigmoid": "sigmoid", "sigmoid_centered": "the centred sigmoid", "tanh": "tanh",
               "relu": "ReLU", "leaky_relu": "leaky ReLU", "elu": "ELU", "selu": "SELU",
-              "softplus": "softplus", "linear": "linear"}
+              "softplus": "softplus", "gelu": "GELU", "silu": "SiLU", "linear": "linear"}
     assert set(cu.activations.NAMES) == set(spoken)
     row = next(line for line in _markdown().splitlines() if line.startswith("| `cu.activations` |"))
     listed = row.split("|")[2].split(", each with")[0].strip().split(", ")
