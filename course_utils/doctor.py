@@ -436,8 +436,10 @@ def check_dead_relus(spec, params, X, state, hist: History) -> Finding | None:
         NOTEBOOKS["activations"], numbers={"layer": l, "fraction": float(fractions[l - 1])})
 
 
-def check_update_ratio(hist: History) -> Finding | None:
-    """||step|| / ||W|| per layer at the median record, against the ~1e-3 heuristic."""
+def check_update_ratio(hist: History, stall_explained: bool = False) -> Finding | None:
+    """||step|| / ||W|| per layer at the median record, against the ~1e-3 heuristic.
+    stall_explained: another finding (dead units, vanishing gradients, symmetric weights)
+    already explains tiny updates: they are then not blamed on the learning rate."""
     ratios = _stats(hist, "update_ratio")
     if ratios is None:
         return None
@@ -448,7 +450,7 @@ def check_update_ratio(hist: History) -> Finding | None:
     spread = f"from {_fmt(np.nanmin(medians))} to {_fmt(largest)} across layers"
     heuristic = (f"(heuristic, CS231n / Karpathy: about {UPDATE_RATIO_TYPICAL:g}; flagged below "
                  f"{UPDATE_RATIO_LOW:g} or above {UPDATE_RATIO_HIGH:g})")
-    if largest < UPDATE_RATIO_LOW:
+    if largest < UPDATE_RATIO_LOW and not stall_explained:
         return Finding(
             "update_ratio", "Updates too small",
             f"update / weight ratio {spread} at the median record {heuristic}",
@@ -498,7 +500,11 @@ def check_chance(spec, hist: History, params, X, state, symmetric: bool) -> Find
 def check_overfitting(spec, hist: History, params, X, Y, X_val, Y_val, state) -> list:
     """A growing train/validation gap (from History.evals), or a large final gap."""
     evals = hist.evals or {}
-    if "val_cost" in evals and len(evals["val_cost"]) >= 3:
+    if "val_cost" in evals and len(evals["val_cost"]) < 3:
+        return [Finding("overfitting_not_checked", "Overfitting not checked",
+                        f"only {len(evals['val_cost'])} validation record(s)", "", "",
+                        NOTEBOOKS["regularization"], severity="note")]
+    if "val_cost" in evals:
         val, train = np.asarray(evals["val_cost"]), np.asarray(evals["train_cost"])
         best = int(np.argmin(val))
         rise = float(val[-1] / val[best])
@@ -590,9 +596,13 @@ def diagnose(history: History, spec: net.Spec | None = None, X: np.ndarray | Non
     found += check_gradients(history)
     found += [check_divergence(history)]
     symmetry = check_symmetry(spec, net_params)
-    found += [symmetry, check_saturation(spec, history),
-              check_dead_relus(spec, net_params, X if usable else None, state, history),
-              check_update_ratio(history),
+    # Symmetric weights explain units that never activate (they are all the same unit).
+    dead = None if symmetry else check_dead_relus(spec, net_params, X if usable else None,
+                                                  state, history)
+    explained = symmetry is not None or dead is not None or any(
+        f is not None and f.code == "vanishing_gradients" for f in found)
+    found += [symmetry, check_saturation(spec, history), dead,
+              check_update_ratio(history, stall_explained=explained),
               check_chance(spec, history, net_params, X if usable else None, state,
                            symmetry is not None)]
     found += check_overfitting(spec, history, net_params, X, Y, X_val, Y_val, state)

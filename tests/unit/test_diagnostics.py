@@ -128,8 +128,8 @@ def test_activation_profile_words_and_errors():
     assert diagnostics.activation_profile("elu")["flat"] == "z < -3.0"
     assert diagnostics.activation_profile("linear")["flat"] == "nowhere"
     assert diagnostics.activation_profile("softplus")["kink"] is False
-    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
-        diagnostics.slope_function("gelu")
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        diagnostics.slope_function("swish")  # SiLU is in the registry as "silu" only
     with pytest.raises(ValueError, match="flat_below must be"):
         diagnostics.activation_profile("relu", flat_below=0)
 

@@ -177,3 +177,11 @@ def test_bad_input_is_named():
     hist = _hist([0.7, 0.6], params=cu.init_params(spec, "he_normal", rng=0))
     with pytest.raises(ValueError, match="X must have shape"):
         cu.diagnose(hist, spec, X=np.zeros((3, 5)), Y=np.zeros((1, 5)))
+
+
+def test_tiny_updates_explained_by_vanishing_gradients_are_not_blamed_on_the_rate():
+    stats = {"step": np.arange(3), "grad_norm": np.tile([1e-4, 1.0], (3, 1)),
+             "update_ratio": np.full((3, 2), 1e-7)}
+    assert cu.diagnose(_hist([0.7, 0.69, 0.69], layer_stats=stats)).codes == ("vanishing_gradients",)
+    stats["grad_norm"] = np.ones((3, 2))
+    assert cu.diagnose(_hist([0.7, 0.69, 0.69], layer_stats=stats)).codes == ("update_ratio",)
