@@ -8,6 +8,7 @@ One module per notebook, named by the notebook's topic, the same name as its das
     activations    04_activation_functions: dead units, layer moments, activation cost
     optimizers     05_optimizers: 2-D test functions and optimizer paths on them
     gradcheck      08_gradient_checking: a hand-written backward pass with planted bugs
+    capstone       11_capstone: the broken digits setting, its fixes, runs the doctor reads
     deeper         09 (deeper networks, shattered gradients): per-layer sizes at
                    initialization for residual and normalized nets, autocorrelation
 
@@ -19,7 +20,7 @@ and one shared by several notebooks:
 A lesson module imports the core library (and `theory`), never a dashboard or a grader.
 """
 
-from . import activations, deeper, gradcheck, gradients, normalization, optimizers, theory
+from . import activations, capstone, deeper, gradcheck, gradients, normalization, optimizers, theory
 
-__all__ = ["activations", "deeper", "gradcheck", "gradients", "normalization", "optimizers",
+__all__ = ["activations", "capstone", "deeper", "gradcheck", "gradients", "normalization", "optimizers",
            "theory"]

@@ -81,3 +81,63 @@ def lag1_correlation(signal) -> float:
     """r(1), the correlation of neighbouring values of the signal (see autocorrelation):
     one number per network for the shattered-gradients measurement."""
     return float(autocorrelation(signal, 1)[0])
+
+
+# ---------------------------------------------------------------- the map of what trains
+
+# The map's fixed short run (09, section 1; scripts/sweep_trainability_map.py): digits,
+# hidden layers of MAP_WIDTH units, softmax, minibatch SGD with batches of 64 for MAP_STEPS
+# steps, weights W_l ~ N(0, sigma_w2 / n_{l-1}) and biases b_l ~ N(0, MAP_SIGMA_B2), the
+# setting of Schoenholz et al. 2017's trainability maps (their sigma_b^2 = 0.05).
+MAP_WIDTH, MAP_STEPS, MAP_BATCH, MAP_SIGMA_B2 = 32, 200, 64, 0.05
+
+
+def init_mean_field(spec: net.Spec, sigma_w2: float, sigma_b2: float, rng) -> dict:
+    """Parameters of `spec` drawn as mean-field theory assumes: every W_l (n_l, n_{l-1}) from
+    N(0, sigma_w2 / n_{l-1}) and every bias b_l (n_l, 1) from N(0, sigma_b2); norm and PReLU
+    parameters at their usual start (gamma 1, beta 0). sigma_w2 = 2 is He's scale, 1 LeCun's."""
+    from .._validate import as_rng, positive_number
+
+    positive_number(sigma_w2, "sigma_w2")
+    positive_number(sigma_b2, "sigma_b2", allow_zero=True)
+    rng = as_rng(rng)
+    params = net.init_params(spec, "he_normal", rng)
+    for l in range(1, spec.n_layers + 1):
+        n_out, n_in = params[f"W{l}"].shape
+        params[f"W{l}"] = rng.normal(0.0, np.sqrt(sigma_w2 / n_in), size=(n_out, n_in))
+        if f"b{l}" in params:
+            params[f"b{l}"] = rng.normal(0.0, np.sqrt(sigma_b2), size=(n_out, 1)) if sigma_b2 else np.zeros((n_out, 1))
+    return params
+
+
+def map_spec(activation: str, depth: int, residual: bool = False, width: int = MAP_WIDTH,
+             n_x: int = 64, n_out: int = 10) -> net.Spec:
+    """The map's network: `depth` hidden layers of `width` units and a softmax output; with
+    residual=True every hidden layer from the second is a residual block with the branch
+    scaled by 1 / sqrt(depth) (a plain ReLU block of branch scale 1 explodes, see 09)."""
+    return net.Spec((n_x,) + (width,) * depth + (n_out,), activation, output="softmax",
+                    residual=residual, branch_scale=1 / np.sqrt(depth) if residual else 1.0)
+
+
+def map_run(activation: str, depth: int, sigma_w2: float, lr: float, seed: int,
+            residual: bool = False, data=None, steps: int = MAP_STEPS) -> dict:
+    """One cell of the map at one learning rate and seed: the fixed short run, then the
+    training accuracy (evaluation mode) and History.verdict. data: (X, Y) (default digits'
+    training set). The seed draws the weights and the batch order."""
+    from .. import optimizers, training
+
+    X, Y = data if data is not None else _digits_train()
+    spec = map_spec(activation, depth, residual)
+    params = init_mean_field(spec, sigma_w2, MAP_SIGMA_B2, np.random.default_rng(seed))
+    hist = training.train(spec, params, X, Y, optimizers.sgd(lr), steps=steps,
+                          batch_size=MAP_BATCH, rng=seed + 1000, progress=False)
+    with np.errstate(over="ignore", invalid="ignore"):
+        acc = net.accuracy(spec, hist.params, X, Y) if not hist.diverged else float("nan")
+    return {"train_acc": acc, "verdict": hist.verdict, "final_cost": hist.judged_cost}
+
+
+def _digits_train():
+    from .. import datasets
+
+    X, Y, _, _ = datasets.load_digits()
+    return X, Y

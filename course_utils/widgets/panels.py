@@ -149,3 +149,46 @@ class LayerPanel:
             self.clipped += int(np.sum(beyond))  # NaN compares False: never counted
             self.lines[name].set_data(np.arange(1, per_layer.size + 1),
                                       np.clip(per_layer, *self.limits))
+
+
+class DoctorPanel:
+    """The training doctor's findings (course_utils.doctor) as a numbered list on an axes
+    without ticks: each fault's title, the notebook that teaches it and what was measured,
+    wrapped to the panel's width; "No fault found" in green when there is none.
+
+    show(findings): findings as dicts with "title", "notebook", "measured" and "severity"
+    (Report.rows() gives "finding" for the title; both are accepted), or a Report.
+    """
+
+    def __init__(self, view, ax, *, title: str = "the training doctor's findings",
+                 width: int = 62, max_findings: int = 5, fontsize: float = 8.5):
+        self.width, self.max_findings = width, max_findings
+        ax.set_axis_off()
+        ax.set_title(title)
+        self.text = ax.text(0.0, 1.0, "", transform=ax.transAxes, ha="left", va="top",
+                            fontsize=fontsize, family="monospace", linespacing=1.25)
+        view.animate(self.text)
+
+    def lines(self, findings) -> str:
+        """The panel's text for `findings` (what show() draws)."""
+        import textwrap
+
+        if hasattr(findings, "rows"):
+            findings = findings.rows()
+        faults = [f for f in findings if f.get("severity", "fault") == "fault"]
+        if not faults:
+            return "No fault found."
+        out = []
+        for i, f in enumerate(faults[: self.max_findings], 1):
+            title = f.get("title", f.get("finding"))
+            out.append(f"{i}. {title} ({f['notebook'][:2]})")
+            out += textwrap.wrap(f["measured"], self.width, initial_indent="   ",
+                                 subsequent_indent="   ")[:2]
+        if len(faults) > self.max_findings:
+            out.append(f"... and {len(faults) - self.max_findings} more")
+        return "\n".join(out)
+
+    def show(self, findings) -> None:
+        text = self.lines(findings)
+        self.text.set_text(text)
+        self.text.set_color(COLOURS["train"] if text == "No fault found." else "black")

@@ -52,6 +52,22 @@ def test_the_map_lists_the_eight_notebooks_in_course_order():
     assert next_section.index("01_input_normalization.ipynb") < next_section.index("03_initialization.ipynb")
 
 
+def test_the_map_gives_each_notebook_its_measured_reading_time():
+    """The map's 'reading time' column: for each notebook, scripts/reading_time.py's
+    measurement (words at 150 a minute, code lines at 20 a minute, rounded up to 5 minutes),
+    the same time the notebook states at its top."""
+    import sys
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from reading_time import reading_minutes
+    text = _markdown()
+    assert "| # | notebook | the question | reading time |" in text
+    rows = re.findall(r"^\| (\d+) \| \[[^\]]+\]\((\d\d_\w+\.ipynb)\) \| [^|]+ \| about (\d+) min \|$",
+                      text, flags=re.M)
+    assert [int(n) for n, _, _ in rows] == list(TOPICS)
+    for _, name, minutes in rows:
+        assert int(minutes) == reading_minutes(NOTEBOOKS / name), name
+
+
 def test_every_topic_notebook_has_a_dashboard_and_graded_exercises():
     """'Each topic notebook has a dashboard' and 'ends with exercises' graded by cu.checks."""
     for name in TOPICS.values():
