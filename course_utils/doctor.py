@@ -19,7 +19,7 @@ update-to-weight ratios), where a NaN appeared (History.nonfinite), the evaluati
 inputs are missing is skipped and said so in a note, never guessed.
 
 The thresholds below are heuristics, each with where it comes from; the gallery of planted
-faults and healthy runs (scripts/doctor_gallery.py, tests/claims/test_10_doctor_gallery.py)
+faults and healthy runs (scripts/doctor_gallery.py, tests/claims/test_11_doctor_gallery.py)
 is what shows they separate the two on the course's data.
 """
 
@@ -49,7 +49,7 @@ BN_MODE_GAP = 0.10          # accuracy difference between the two modes
 VANISHING_RATIO = 1e-2
 EXPLODING_RATIO = 1e2
 # A layer's gradient norm (of the mean cost) above this at any record: the gallery's healthy
-# runs stay below 6 (tests/claims/test_10_doctor_gallery.py checks a margin), notebook 02's
+# runs stay below 6 (tests/claims/test_11_doctor_gallery.py checks a margin), notebook 02's
 # exploding run (2 x He, 6 ReLU layers) starts over 100 and ends in NaN.
 EXPLODING_GRAD_NORM = 50.0
 # Saturation: over half of a sigmoid/tanh layer's pre-activations beyond

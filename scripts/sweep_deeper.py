@@ -1,21 +1,22 @@
 """The sweeps of 09_deeper_networks: data/deeper_map.json and data/deeper_runs.json.
 
-`map` (data/deeper_map.json; about 15 minutes on one core for `plain`, 10 for `residual`):
-the map of what trains. Plain networks with tanh, ReLU and sigmoid and residual networks
-(branch scaled by 1/sqrt(depth)) with tanh and ReLU, 2 to 64 hidden layers of 32 units on
-scikit-learn's digits, weights N(0, sigma_w2 / fan_in) with sigma_w2 from 0.5 to 16 and
-biases N(0, 0.05), trained by the fixed short run of cu.lessons.deeper.map_run (SGD,
-batches of 64, 200 steps) at seven learning rates (a factor sqrt(10) apart: 0.001-1, the
-sigmoid 0.01-10), rng seed 0; then seed 1 at each cell's best rate, for the spread.
+`map` (data/deeper_map.json; about 3 minutes for `plain`, 1 for `residual`, on one busy
+core): the map of what trains. Plain networks with tanh, ReLU and sigmoid and residual ReLU
+networks (branch scaled by 1/sqrt(depth)), 2 to 64 hidden layers of 32 units on
+scikit-learn's digits, weights N(0, sigma_w2 / fan_in) with sigma_w2 in SIGMA_W2 and biases
+N(0, 0.05), trained by the fixed short run of cu.lessons.deeper.map_run (SGD, batches of
+64, 100 steps). The budget: three learning rates per cell, a factor sqrt(10) apart and
+centred on where that depth's best rate lies (rates_for), rng seed 0 at each; then seed 1
+at the cell's best rate. `bracket` (about 1 minute) checks on a sample of cells that the
+3-rate grid brackets the best rate: it adds the rates a factor sqrt(10) below and above
+the grid and records whether either beats the grid's best by more than 0.05.
 
-`runs` (data/deeper_runs.json; about 8 minutes): sections 2-5's training runs, each over a
-learning-rate grid and rng seeds 0-2 (0-4 for warmup): depth 50 plain vs residual ReLU
-nets; batch norm vs layer norm at batch sizes 2, 8, 64; pre- vs post-norm at depth 50;
-Adam with and without warmup; ReLU, GELU and SiLU.
+`runs` (data/deeper_runs.json): sections 2-5's training runs (scripts/sweep_deeper_runs.py).
 
     python scripts/sweep_deeper.py map plain
     python scripts/sweep_deeper.py map residual
-    python scripts/sweep_deeper.py runs
+    python scripts/sweep_deeper.py bracket
+    python scripts/sweep_deeper.py runs [residual norms warmup activations]
 
 tests/claims/test_09_deeper_networks.py recomputes a sample of both files.
 """
@@ -29,24 +30,43 @@ import time
 
 import numpy as np
 
-import course_utils as cu
 from course_utils.lessons import deeper
 
 DATA = pathlib.Path(__file__).parents[1] / "data"
-MAP_FILE, RUNS_FILE = DATA / "deeper_map.json", DATA / "deeper_runs.json"
-SIGMA_W2 = [0.5, 0.71, 1.0, 1.41, 2.0, 2.83, 4.0, 8.0, 16.0]
+MAP_FILE = DATA / "deeper_map.json"
+SIGMA_W2 = [0.5, 1.0, 1.41, 2.0, 2.83, 4.0, 16.0]
 DEPTHS = [2, 4, 8, 16, 32, 64]
-RATES = [0.001, 0.0032, 0.01, 0.032, 0.1, 0.32, 1.0]
-SIGMOID_RATES = [0.01, 0.032, 0.1, 0.32, 1.0, 3.2, 10.0]
-VARIANTS = {"plain": ["tanh", "relu", "sigmoid"], "residual": ["tanh", "relu"]}
+VARIANTS = {"plain": ["tanh", "relu", "sigmoid"], "residual": ["relu"]}
+# The grid's centre by depth (deeper plain nets need lower rates); x10 for the sigmoid (its
+# slope is at most 1/4); residual nets (branches scaled down) have their own centres.
+CENTRE = {2: 0.32, 4: 0.32, 8: 0.1, 16: 0.032, 32: 0.01, 64: 0.01}
+RESIDUAL_CENTRE = {2: 0.32, 4: 0.32, 8: 0.32, 16: 0.1, 32: 0.1, 64: 0.1}
+STEP = np.sqrt(10)
+BRACKET_SAMPLE = [("plain", "tanh", 8, 2.0), ("plain", "tanh", 32, 1.41), ("plain", "relu", 16, 2.0),
+                  ("plain", "relu", 32, 2.0), ("plain", "sigmoid", 4, 16.0), ("plain", "sigmoid", 8, 16.0),
+                  ("residual", "relu", 32, 2.0), ("plain", "tanh", 16, 4.0)]
 
 
-def rates_for(activation: str) -> list:
-    return SIGMOID_RATES if activation == "sigmoid" else RATES
+def rates_for(activation: str, depth: int, kind: str = "plain") -> list:
+    centre = (RESIDUAL_CENTRE if kind == "residual" else CENTRE)[depth] * (10 if activation == "sigmoid" else 1)
+    return [float(f"{centre * f:.2g}") for f in (1 / STEP, 1, STEP)]
 
 
 def _score(run) -> float:
     return -1.0 if np.isnan(run["train_acc"]) else run["train_acc"]
+
+
+def sweep_cell(kind, activation, depth, sigma_w2, rates=None) -> dict:
+    rates = rates or rates_for(activation, depth, kind)
+    runs = {lr: deeper.map_run(activation, depth, sigma_w2, lr, 0, kind == "residual") for lr in rates}
+    best = max(runs, key=lambda lr: _score(runs[lr]))
+    again = deeper.map_run(activation, depth, sigma_w2, best, 1, kind == "residual")
+    return {"kind": kind, "activation": activation, "depth": depth, "sigma_w2": sigma_w2,
+            "best_lr": best, "rates": rates,
+            "acc_by_lr": [runs[lr]["train_acc"] for lr in rates],
+            "verdict_by_lr": [runs[lr]["verdict"] for lr in rates],
+            "acc_seeds": [runs[best]["train_acc"], again["train_acc"]],
+            "verdict_seeds": [runs[best]["verdict"], again["verdict"]]}
 
 
 def sweep_map(kind: str) -> list:
@@ -54,43 +74,66 @@ def sweep_map(kind: str) -> list:
     for activation in VARIANTS[kind]:
         for depth in DEPTHS:
             for sigma_w2 in SIGMA_W2:
-                runs = {lr: deeper.map_run(activation, depth, sigma_w2, lr, 0, kind == "residual")
-                        for lr in rates_for(activation)}
-                best = max(runs, key=lambda lr: _score(runs[lr]))
-                again = deeper.map_run(activation, depth, sigma_w2, best, 1, kind == "residual")
-                cells.append({"kind": kind, "activation": activation, "depth": depth,
-                              "sigma_w2": sigma_w2, "best_lr": best,
-                              "acc_by_lr": [runs[lr]["train_acc"] for lr in rates_for(activation)],
-                              "verdict_by_lr": [runs[lr]["verdict"] for lr in rates_for(activation)],
-                              "acc_seeds": [runs[best]["train_acc"], again["train_acc"]],
-                              "verdict_seeds": [runs[best]["verdict"], again["verdict"]]})
-                print(kind, activation, depth, sigma_w2, best, cells[-1]["acc_seeds"], flush=True)
+                cells.append(sweep_cell(kind, activation, depth, sigma_w2))
+                c = cells[-1]
+                print(kind, activation, depth, sigma_w2, c["best_lr"], np.round(c["acc_by_lr"], 2),
+                      np.round(c["acc_seeds"], 2), flush=True)
     return cells
 
 
-def _save(path, content):
-    path.write_text(json.dumps(content, indent=0, allow_nan=True) + "\n")
+def sweep_bracket() -> list:
+    """Seed 0 at the grid's rates and at one rate beyond each end, for BRACKET_SAMPLE."""
+    out = []
+    for kind, activation, depth, sigma_w2 in BRACKET_SAMPLE:
+        grid = rates_for(activation, depth, kind)
+        wide = [float(f"{grid[0] / STEP:.2g}")] + grid + [float(f"{grid[-1] * STEP:.2g}")]
+        accs = [_score(deeper.map_run(activation, depth, sigma_w2, lr, 0, kind == "residual")) for lr in wide]
+        out.append({"kind": kind, "activation": activation, "depth": depth, "sigma_w2": sigma_w2,
+                    "rates": wide, "acc_by_lr": accs, "grid_best": max(accs[1:4]),
+                    "outside_best": max(accs[0], accs[4])})
+        print(out[-1], flush=True)
+    return out
+
+
+def _load() -> dict:
+    return json.loads(MAP_FILE.read_text()) if MAP_FILE.exists() else {"cells": [], "bracket": []}
+
+
+def _save(content):
+    MAP_FILE.write_text(json.dumps(content, indent=0, allow_nan=True) + "\n")
+
+
+def settings() -> dict:
+    return {"sigma_w2": SIGMA_W2, "depths": DEPTHS,
+            "rates": {f"{a} {d} {k}": rates_for(a, d, k) for k, acts in VARIANTS.items()
+                      for a in acts for d in DEPTHS},
+            "sigma_b2": deeper.MAP_SIGMA_B2, "width": deeper.MAP_WIDTH, "steps": deeper.MAP_STEPS,
+            "batch_size": deeper.MAP_BATCH, "seeds": [0, 1],
+            "data": "cu.datasets.load_digits() training set (1,347 images)",
+            "residual_branch_scale": "1/sqrt(depth)"}
 
 
 def main_map(kind: str):
-    stored = json.loads(MAP_FILE.read_text()) if MAP_FILE.exists() else {"cells": []}
-    cells = [c for c in stored["cells"] if c["kind"] != kind] + sweep_map(kind)
-    fresh = json.loads(MAP_FILE.read_text()) if MAP_FILE.exists() else {"cells": []}
-    other = [c for c in fresh["cells"] if c["kind"] != kind]  # the other kind may have finished meanwhile
-    cells = other + [c for c in cells if c["kind"] == kind]
-    settings = {"sigma_w2": SIGMA_W2, "depths": DEPTHS, "rates": RATES,
-                "sigmoid_rates": SIGMOID_RATES, "sigma_b2": deeper.MAP_SIGMA_B2,
-                "width": deeper.MAP_WIDTH, "steps": deeper.MAP_STEPS,
-                "batch_size": deeper.MAP_BATCH, "seeds": [0, 1],
-                "data": "cu.datasets.load_digits() training set (1,347 images)",
-                "residual_branch_scale": "1/sqrt(depth)"}
-    _save(MAP_FILE, {"settings": settings, "cells": cells})
+    cells = sweep_map(kind)
+    stored = _load()  # re-read: the other kind may have finished meanwhile
+    stored["cells"] = [c for c in stored.get("cells", []) if c["kind"] != kind] + cells
+    stored["settings"] = settings()
+    _save(stored)
+
+
+def main_bracket():
+    bracket = sweep_bracket()
+    stored = _load()
+    stored["bracket"] = bracket
+    _save(stored)
 
 
 if __name__ == "__main__":
     t = time.time()
     if sys.argv[1] == "map":
         main_map(sys.argv[2])
+    elif sys.argv[1] == "bracket":
+        main_bracket()
     else:
         import sweep_deeper_runs
         sweep_deeper_runs.main(sys.argv[2:])

@@ -2,15 +2,18 @@
 something is wrong, what differs and a hint. One module per notebook; every grader is
 available directly as cu.checks.<name>."""
 
-from . import (activations, batchnorm, gradcheck, gradients, initialization, normalization,
-               optimizers, regularization, start_here)
+from . import (activations, batchnorm, capstone, deeper, gradcheck, gradients, initialization, normalization,
+               optimizers, regularization, shattered, start_here)
 from ._core import Feedback, describe_difference, grade
 from .activations import *  # noqa: F401,F403  (each module lists its graders in __all__)
 from .batchnorm import *  # noqa: F401,F403
+from .deeper import *  # noqa: F401,F403
+from .capstone import *  # noqa: F401,F403
 from .gradcheck import *  # noqa: F401,F403
 from .gradients import *  # noqa: F401,F403
 from .initialization import he_init, layer5_std, xavier_uniform_bound
 from .normalization import *  # noqa: F401,F403
 from .optimizers import *  # noqa: F401,F403
 from .regularization import *  # noqa: F401,F403
+from .shattered import *  # noqa: F401,F403
 from .start_here import sigmoid

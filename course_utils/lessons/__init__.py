@@ -20,7 +20,7 @@ and one shared by several notebooks:
 A lesson module imports the core library (and `theory`), never a dashboard or a grader.
 """
 
-from . import activations, capstone, deeper, gradcheck, gradients, normalization, optimizers, theory
+from . import activations, capstone, deeper, gradcheck, gradients, normalization, optimizers, shattered, theory
 
 __all__ = ["activations", "capstone", "deeper", "gradcheck", "gradients", "normalization", "optimizers",
-           "theory"]
+           "shattered", "theory"]

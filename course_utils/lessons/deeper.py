@@ -89,7 +89,7 @@ def lag1_correlation(signal) -> float:
 # hidden layers of MAP_WIDTH units, softmax, minibatch SGD with batches of 64 for MAP_STEPS
 # steps, weights W_l ~ N(0, sigma_w2 / n_{l-1}) and biases b_l ~ N(0, MAP_SIGMA_B2), the
 # setting of Schoenholz et al. 2017's trainability maps (their sigma_b^2 = 0.05).
-MAP_WIDTH, MAP_STEPS, MAP_BATCH, MAP_SIGMA_B2 = 32, 200, 64, 0.05
+MAP_WIDTH, MAP_STEPS, MAP_BATCH, MAP_SIGMA_B2 = 32, 100, 64, 0.05
 
 
 def init_mean_field(spec: net.Spec, sigma_w2: float, sigma_b2: float, rng) -> dict:
@@ -141,3 +141,34 @@ def _digits_train():
 
     X, Y, _, _ = datasets.load_digits()
     return X, Y
+
+
+# A cell of the map "trains" when its mean training accuracy over the seeds reaches TRAINED
+# (chance is 0.1 on the ten digits); a diverged run counts as 0.
+TRAINED = 0.5
+
+
+def map_grid(sweep: dict, kind: str = "plain", activation: str = "relu"):
+    """The stored map (data/deeper_map.json) of one network kind and activation as
+    (sigma_w2 (S,), depths (D,), accuracy (D, S)): each cell's training accuracy at its best
+    rate, averaged over the seeds, a diverged run (nan) counted as 0; nan where not stored."""
+    sigmas, depths = sweep["settings"]["sigma_w2"], sweep["settings"]["depths"]
+    acc = np.full((len(depths), len(sigmas)), np.nan)
+    for cell in sweep["cells"]:
+        if cell["kind"] == kind and cell["activation"] == activation:
+            values = [0.0 if a is None or np.isnan(a) else a for a in cell["acc_seeds"]]
+            acc[depths.index(cell["depth"]), sigmas.index(cell["sigma_w2"])] = np.mean(values)
+    return np.array(sigmas, dtype=float), np.array(depths), acc
+
+
+def deepest_trained(sweep: dict, kind: str, activation: str, sigma_w2: float) -> int:
+    """The largest depth on the map whose cell at sigma_w2 trains (>= TRAINED) with every
+    shallower cell at that sigma_w2 training too; 0 when even the shallowest fails."""
+    sigmas, depths, acc = map_grid(sweep, kind, activation)
+    column = acc[:, list(sigmas).index(sigma_w2)]
+    deepest = 0
+    for depth, value in zip(depths, column):
+        if not value >= TRAINED:
+            break
+        deepest = int(depth)
+    return deepest

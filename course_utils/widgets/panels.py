@@ -161,7 +161,7 @@ class DoctorPanel:
     """
 
     def __init__(self, view, ax, *, title: str = "the training doctor's findings",
-                 width: int = 62, max_findings: int = 5, fontsize: float = 8.5):
+                 width: int = 84, max_findings: int = 5, fontsize: float = 8.5):
         self.width, self.max_findings = width, max_findings
         ax.set_axis_off()
         ax.set_title(title)
@@ -183,7 +183,7 @@ class DoctorPanel:
             title = f.get("title", f.get("finding"))
             out.append(f"{i}. {title} ({f['notebook'][:2]})")
             out += textwrap.wrap(f["measured"], self.width, initial_indent="   ",
-                                 subsequent_indent="   ")[:2]
+                                 subsequent_indent="   ")[:3]
         if len(faults) > self.max_findings:
             out.append(f"... and {len(faults) - self.max_findings} more")
         return "\n".join(out)
@@ -191,4 +191,4 @@ class DoctorPanel:
     def show(self, findings) -> None:
         text = self.lines(findings)
         self.text.set_text(text)
-        self.text.set_color(COLOURS["train"] if text == "No fault found." else "black")
+        self.text.set_color("#2e7d32" if text == "No fault found." else "black")

@@ -1,0 +1,48 @@
+"""The Shattered-gradients dashboard (course_utils.widgets.shattered): every control redraws
+the gradient and its autocorrelation, the status line says what was measured in words."""
+
+import numpy as np
+import pytest
+
+import course_utils as cu
+from course_utils.lessons import deeper, shattered
+
+
+@pytest.fixture(scope="module")
+def dash():
+    return cu.widgets.shattered_dashboard(depth=4, width=16)
+
+
+def test_default_draws_the_measured_setting(dash):
+    spec = shattered.net_spec(4, width=16)
+    g = shattered.gradient_along_grid(spec, shattered.init_net(spec, 0))
+    np.testing.assert_allclose(dash.acf_line.get_ydata(), deeper.autocorrelation(g, 64))
+    assert f"{deeper.lag1_correlation(g):.2f}" in dash.status_text()
+    assert dash.view.png
+
+
+@pytest.mark.parametrize("move", [{"depth": 1}, {"depth": 30}, {"residual": True},
+                                  {"batch_norm": False}, {"gain": 0.5}, {"gain": 2.0}])
+def test_every_control_redraws(dash, move):
+    before = dash.view.png
+    dash.set(**move)
+    assert dash.status_text()[0].isupper() and "Something went wrong" not in dash.status_text()
+    assert dash.view.png != before or dash.timings[-1]["kind"] == "cached"
+
+
+def test_shallow_is_brown_and_deep_plain_is_shattered():
+    dash = cu.widgets.shattered_dashboard(depth=1, width=32)
+    assert "brown" in dash.status_text()
+    dash.set(depth=24)
+    assert "shattered" in dash.status_text()
+    dash.set(depth=1)
+    assert dash.timings[-1]["kind"] == "cached"
+
+
+def test_overflow_and_a_constant_gradient_are_said_in_words():
+    dash = cu.widgets.shattered_dashboard(depth=50, width=16, batch_norm=False, residual=True)
+    dash.set(gain=2.0)  # residual without batch norm: dy/dx grows like 2^L and beyond
+    text = dash.status_text()
+    assert "overflowed" in text or "rms" in text
+    dash.set(residual=False, gain=1.0, depth=3)  # no biases, no batch norm: a single step
+    assert "Lag-1 correlation 0.99" in dash.status_text()
