@@ -1,7 +1,8 @@
 """The sweeps of 09_deeper_networks: data/deeper_map.json and data/deeper_runs.json.
 
-`map` (data/deeper_map.json; about 3 minutes for `plain`, 1 for `residual`, on one busy
-core): the map of what trains. Plain networks with tanh, ReLU and sigmoid and residual ReLU
+`map` (data/deeper_map.json; `plain` took 150 s wall-clock (116 s of CPU) on the shared
+2-core machine with two other helpers' jobs running, `residual` 34 s, `bracket`
+about 45 s): the map of what trains. Plain networks with tanh, ReLU and sigmoid and residual ReLU
 networks (branch scaled by 1/sqrt(depth)), 2 to 64 hidden layers of 32 units on
 scikit-learn's digits, weights N(0, sigma_w2 / fan_in) with sigma_w2 in SIGMA_W2 and biases
 N(0, 0.05), trained by the fixed short run of cu.lessons.deeper.map_run (SGD, batches of

@@ -1,5 +1,5 @@
-"""Sections 2-5 of 09_deeper_networks: data/deeper_runs.json (about 6 minutes on a busy
-core). Run through `python scripts/sweep_deeper.py runs [part ...]`; parts: residual,
+"""Sections 2-5 of 09_deeper_networks: data/deeper_runs.json (warmup, residual and norms
+took 9 minutes together on the busy shared machine; warmup alone 83 s). Run through `python scripts/sweep_deeper.py runs [part ...]`; parts: residual,
 norms, warmup, activations (default: all). Every part: scikit-learn's digits (1,347
 training images, 450 test), hidden layers of 32 units, softmax, batches of 64 (except the
 batch-size part), a learning-rate grid with each setting's best rate (by mean training

@@ -85,7 +85,7 @@ def lag1_correlation(signal) -> float:
 
 # ---------------------------------------------------------------- the map of what trains
 
-# The map's fixed short run (09, section 1; scripts/sweep_trainability_map.py): digits,
+# The map's fixed short run (09, section 1; scripts/sweep_deeper.py): digits,
 # hidden layers of MAP_WIDTH units, softmax, minibatch SGD with batches of 64 for MAP_STEPS
 # steps, weights W_l ~ N(0, sigma_w2 / n_{l-1}) and biases b_l ~ N(0, MAP_SIGMA_B2), the
 # setting of Schoenholz et al. 2017's trainability maps (their sigma_b^2 = 0.05).

@@ -3,8 +3,8 @@ layers), residual connections on or off, the normalization (none, batch, layer),
 weights' scale sigma_w^2 and the warmup steps; watch the cost, the gradient that reaches
 each layer at the start, and where the setting sits on 09's map of what trains.
 
-Every setting trains a ReLU network of hidden layers of 16 units on 128 of the digits
-(one full batch) with Adam at lr 0.02 for 24 steps, the rate warmed up linearly over the
+Every setting trains a ReLU network of hidden layers of 16 units on 64 of the digits
+(one full batch) with Adam at lr 0.02 for 20 steps, the rate warmed up linearly over the
 warmup steps: small enough that a 64-layer setting trains in about 0.3 s on a quiet core
 (benchmarks/bench_dashboard_deeper.py); every result is remembered. The
 map beside it is 09's (data/deeper_map.json: ReLU, 32 units, the whole training set, SGD
@@ -31,7 +31,7 @@ DEPTHS = (2, 4, 8, 16, 32, 64)
 NORMS = ("none", "batch", "layer")
 COST_LIMITS = (1e-2, 1e2)
 GRAD_LIMITS = (1e-8, 1e4)
-WIDTH, N_EXAMPLES, STEPS, LR = 16, 128, 24, 0.02
+WIDTH, N_EXAMPLES, STEPS, LR = 16, 64, 20, 0.02
 
 
 @dataclass
