@@ -85,9 +85,12 @@ $$\\chi_1 = \\sigma_w^2\\, E[f'(z)^2], \\qquad z \\sim N(0, q^*):$$
 
 a small difference between two inputs, and the gradient's mean square, are multiplied by
 $\\chi_1$ at every layer. $\\chi_1 < 1$ (**ordered**): they shrink; $\\chi_1 > 1$ (**chaotic**):
-they grow; $\\chi_1 = 1$ is the **edge of chaos**. They change $e$-fold over
-$\\xi = -1/\\ln\\chi_1$ layers, and Schoenholz et al. found networks train up to about
-$6\\xi$ layers.
+they grow; $\\chi_1 = 1$ is the **edge of chaos**. The gradient's mean square changes $e$-fold
+over $\\xi = -1/\\ln\\chi_1$ layers. Schoenholz et al. found that tanh networks train up to
+about $6\\xi_c$ layers, $\\xi_c$ being the depth over which the correlation of two inputs
+settles. In the ordered phase $\\xi_c = \\xi$; in the chaotic phase $\\xi_c$ is longer (tanh at
+$\\sigma_w^2 = 4$: $6\\xi_c \\approx 42$, $6|\\xi| \\approx 20$). We use $6|\\xi|$, the gradient's
+scale, which is defined for ReLU too: drawn on the map, it is our reading, not the paper's line.
 """),
 code("""
 print(f"tanh at He's scale (σ_w² = 2, σ_b² = 0): χ₁ = {theory.chi_1('tanh', 2.0, 0.0):.3f}")
@@ -180,12 +183,16 @@ for b in beaten:
 md("""
 **What to notice**
 
-- $6\\xi$ is a ceiling: no cell trains deeper than it, and the trainable depth falls with it
-  on both sides of the edge. Tanh trains deepest (16 layers) at $\\sigma_w^2$ = 1.41, 2 and 4,
+- In this budget no cell trains deeper than $6|\\xi|$, and the trainable depth falls with it
+  on both sides of the edge. That does not test the bound: 100 steps keep most cells far
+  inside it (tanh at $\\sigma_w^2 = 2$: 16 layers against about 130), and the paper's bound is
+  for long training, where the trainable depth grows. Tanh trains deepest (16 layers) at $\\sigma_w^2$ = 1.41, 2 and 4,
   around its critical point ($\\chi_1 = 1$ at $\\sigma_w^2$ a little below 2 with $\\sigma_b^2 = 0.05$;
   exercise 2 finds it).
 - ReLU at He's scale sits on the edge, yet the short run trains it only to 4 layers (0.41
-  at 8): the theory says the signal *can* cross any depth, not that 100 SGD steps suffice.
+  at 8). That is the budget, not He's scale: 02, with 660 steps, trained ReLU at He's scale
+  to 12 layers (less reliably past 9), and He's is the right start for ReLU (03). The theory
+  says the signal *can* cross any depth; it does not say 100 SGD steps suffice.
   Above 2 its activations grow by $(\\sigma_w^2/2)^{1/2}$ per layer and the deep runs overflow
   (diverged: drawn as 0).
 - The sigmoid is ordered on the whole grid and never trains deep. At $\\sigma_w^2 = 16$
@@ -250,7 +257,7 @@ for name, r in runs["residual"].items():
 """),
 md("""
 At depth 50 and this budget the plain net stays close to chance (0.20; chance is 0.1), the unscaled residual net
-diverges at every rate, the scaled branch trains a little, and the normalized residual nets
+diverges at every rate tried (0.0032 to 0.32), the scaled branch trains a little, and the normalized residual nets
 train best. Deep plain ReLU nets fail for a reason other than the gradient's size at the
 start: 10 (shattered gradients) shows it.
 
@@ -289,9 +296,27 @@ for key, r in runs["norms"].items():
     print(f"{norm:5s} norm, batch {batch:>2s}: best lr {r['best_lr']:<5g} test accuracy {summary(r, 'test_acc')}")
 """),
 md("""
-At a batch of 2, batch norm's statistics are two examples' and its running averages do not
-match them: it stays at chance in evaluation mode, where layer norm reaches about half. At
-64 the two are alike.
+At a batch of 2 batch norm stays at chance, where layer norm reaches about half; at 64 the
+two are alike. Are the running averages to blame? Normalize the test set with its own
+statistics instead (450 images, training mode), after the same training at batch 2 (seed 0,
+its best rate):
+"""),
+code("""
+spec = cu.Spec((64,) + (32,) * 6 + (10,), "relu", output="softmax", batch_norm=True)
+hist = cu.train(spec, cu.init_params(spec, "he_normal", np.random.default_rng(0)), X, Y,
+                cu.optimizers.sgd(runs["norms"]["batch 2"]["best_lr"]), steps=300, batch_size=2,
+                rng=1000, progress=False)
+Z_L, _ = cu.network.forward(spec, hist.params, X_test, hist.state, train=True)
+acc = cu.network.accuracy_from_logits(spec, Z_L, Y_test)
+print(f"batch norm trained at batch 2, test set normalized with its own statistics: "
+      f"{'at chance (below 0.25)' if acc < 0.25 else 'off chance'}")
+"""),
+md("""
+Still at chance: the running averages are not the problem, training at a batch of 2 is.
+Normalizing two numbers over their mean and spread gives $\\pm 1$ (up to $\\epsilon$), so every
+unit passes on only which of the two examples is larger. Layer norm normalizes over 32 units,
+whatever the batch.
+
 
 **Pre-norm or post-norm.** Post-norm (the original transformer) normalizes after the
 addition, $A_l = \\mathrm{LN}(A_{l-1} + f(A_{l-1}))$: the identity path passes through 50
@@ -334,12 +359,12 @@ for r in runs["warmup"].values():
 md("""
 Without warmup the first update moves the weights by 10% to 100% of their size (at lr
 0.03 to 0.3); with 100 warmup steps, by 1% or less. **Warmup did not rescue a run in this
-grid**: no rate made the runs without warmup blow up while the warmed-up ones survived
-(at lr 1 both blow up, on every seed). What it did: from lr 0.1 on, every seed without
-warmup ended at 0.24-0.47 training accuracy and every seed with it at 0.86-0.97. The large
-first steps damage the network without making it diverge. The best run without warmup
-(0.89 at lr 0.03) is matched with warmup at every rate up to 0.3: at these rates warmup is
-a safety margin against a rate ten times too high, not a rescue from divergence.
+grid** from a blow-up: no rate made the runs without warmup blow up while the warmed-up ones
+survived (at lr 1 both blow up, on every seed). It did rescue the *accuracy* at lr 0.1 and
+0.3: there every seed without warmup ended at 0.24-0.47 training accuracy and every seed with
+it at 0.86-0.97. The large first steps damage the network without making it diverge. The
+best run without warmup (0.89 at lr 0.03) is matched with warmup at every rate up to 0.3:
+warmup made the run ten times less sensitive to a too-high rate.
 """),
 md("""
 ## 5 · GELU and SiLU
@@ -366,9 +391,10 @@ for key, r in runs["activations"].items():
 """),
 md("""
 At 8 layers the three are within each other's seed spread. At 20 layers with He's
-initialization GELU and SiLU stay near chance where ReLU learns a little: He's scale puts
-*ReLU* at $\\chi_1 = 1$; GELU and SiLU have a different $E[f'(z)^2]$ and need their own
-scale. What makes them popular is large transformers (with pre-norm and residual
+initialization GELU and SiLU stay near chance where ReLU learns a little. That is not a fair
+comparison at depth: He's scale is ReLU's. GELU and SiLU keep less of the signal's mean square
+(at He's scale about 0.85 and 0.71 of it per layer for a unit-variance input), so it fades with
+depth; these runs do not show that they train worse at their own scale. What makes them popular is large transformers (with pre-norm and residual
 connections), not trainability at depth.
 
 ## 6 · Try it: the deeper-networks dashboard

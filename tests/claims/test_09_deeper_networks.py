@@ -323,3 +323,17 @@ def test_the_dashboards_suggested_path():
     assert not dash.status_text().startswith("Learned")
     dash.set(norm="layer")
     assert dash.status_text().startswith("Learned")
+
+
+def test_batch_norm_at_batch_2_stays_at_chance_with_the_test_sets_own_statistics(runs):
+    """Batch norm trained at a batch of 2 (seed 0, its best rate) stays at chance when the test
+    set is normalized with its own statistics: the running averages are not the problem."""
+    import course_utils as cu
+
+    X, Y, X_test, Y_test = cu.datasets.load_digits()
+    spec = cu.Spec((64,) + (32,) * 6 + (10,), "relu", output="softmax", batch_norm=True)
+    hist = cu.train(spec, cu.init_params(spec, "he_normal", np.random.default_rng(0)), X, Y,
+                    cu.optimizers.sgd(runs["norms"]["batch 2"]["best_lr"]), steps=300,
+                    batch_size=2, rng=1000, progress=False)
+    Z_L, _ = cu.network.forward(spec, hist.params, X_test, hist.state, train=True)
+    assert cu.network.accuracy_from_logits(spec, Z_L, Y_test) < 0.25
