@@ -30,6 +30,7 @@ from .figure import FigureView
 
 FRAME_SECONDS = 0.15  # while training, at most one progress frame this often
 
+
 class Dashboard:
     """Controls, a status line and a FigureView, shown as one box.
 
