@@ -20,7 +20,6 @@ from threadpoolctl import threadpool_limits
 # One BLAS thread. The course's matrices are small (tens to a few hundred units), and
 # several OpenBLAS threads mostly wait for each other: measured on a 2-core machine,
 # matrix products and whole notebooks ran 2 to 25 times slower with the default threads.
-# This is the one setting course_utils changes in the process that imports it.
 threadpool_limits(1, user_api="blas")
 
 from . import (activations, checks, datasets, gradcheck, init_utils, initializers, layers,
@@ -29,6 +28,11 @@ from .network import (Spec, accuracy, forward, init_params, init_state, loss_and
                       predict_proba)
 from .training import L1, L2, ClipNorm, ClipValue, History, Validation, train
 from .doctor import diagnose
+
+# The course's colour-blind-safe palette and readable text sizes for every figure
+# (plotting.use_course_style). With the BLAS threads above, the two settings course_utils
+# changes in the process that imports it.
+plotting.use_course_style()
 
 __version__ = "0.2.0"
 

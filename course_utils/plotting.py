@@ -8,10 +8,46 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 
-CMAP = "Spectral"  # the seed's colours: red for class 0, blue for class 1
+# ---------------------------------------------------------------- one palette for the course
+
+# Matplotlib's "petroff10" style: ten colours chosen to stay distinct under the common
+# colour-vision deficiencies (M. Petroff, 2021). "C0" ... "C9" name them in any figure
+# once `use_course_style()` has run, which `import course_utils` does.
+COURSE_STYLE = "petroff10"
+PALETTE = tuple(plt.style.library[COURSE_STYLE]["axes.prop_cycle"].by_key()["color"])
+# C0 blue, C1 yellow-orange, C2 red, C3 grey-green, C4 purple, C5 brown, C6 orange,
+# C7 khaki, C8 grey, C9 light blue.
+
+# One colour per quantity, in every dashboard and notebook figure. Greys ("0.55") mark
+# what is only a reference, such as the starting point.
+COLOURS = {"train": "C0", "cost": "C0", "val": "C6", "test": "C4", "weights": "C5",
+           "start": "0.55", "bad": "C2", "good": "C0", "warn": "C1",
+           "yours": "C6", "reference": "C0"}
+
+# Text no smaller than this many points in any figure of the course.
+MIN_FONT_SIZE = 8
+# Colormaps: the decision boundary's is diverging (class 0 red, class 1 blue, as in the
+# seed's figures, without the seed's Spectral greens and yellows); sequential maps are
+# the perceptually uniform ones and single-hue ramps.
+CMAP = "RdBu"
+SEQUENTIAL_CMAPS = ("viridis", "cividis", "magma", "Greys", "Blues", "Blues_r", "Greys_r")
+
+
+def use_course_style() -> None:
+    """Set matplotlib's colour cycle to the course's palette (PALETTE) and its text sizes
+    to readable ones. `import course_utils` calls it; call it again after another style."""
+    plt.style.use(COURSE_STYLE)
+    mpl.rcParams.update({"font.size": 10, "legend.fontsize": 9, "xtick.labelsize": 9,
+                         "ytick.labelsize": 9, "axes.titlesize": 11})
+
+
+def colour_of(name: str) -> str:
+    """The hex colour of a palette name ("C2") or a quantity in COLOURS ("bad")."""
+    return mpl.colors.to_hex(COLOURS.get(name, name))
 
 
 def _axes(ax):
@@ -67,7 +103,7 @@ class BoundaryArtists:
     `update(predict_fn)` recolours the image in place."""
 
     image: object
-    points: object
+    points: tuple  # the two classes' scatters: class 0 circles, class 1 triangles
     grid: np.ndarray  # (2, resolution**2) grid points, column layout
     resolution: int
 
@@ -86,7 +122,7 @@ def plot_decision_boundary(predict_fn, X: np.ndarray, Y: np.ndarray, ax=None,
     """Colour the plane by predict_fn and scatter the points.
 
     predict_fn: X (2, k) -> labels or P(y=1), shape (1, k) or (k,). X (2, m), Y (1, m).
-    Red is class 0, blue is class 1 (the seed's Spectral colours).
+    Red is class 0 (circles), blue is class 1 (triangles), as in the seed's figures.
     """
     ax = _axes(ax)
     if xlim is None or ylim is None:
@@ -99,8 +135,12 @@ def plot_decision_boundary(predict_fn, X: np.ndarray, Y: np.ndarray, ax=None,
     image = ax.imshow(artists.values(predict_fn), extent=(*xlim, *ylim), origin="lower",
                       cmap=CMAP, vmin=0, vmax=1, alpha=0.55, aspect="auto",
                       interpolation="nearest")
-    points = ax.scatter(X[0], X[1], c=np.ravel(Y), cmap=CMAP, vmin=0, vmax=1, s=point_size,
-                        edgecolors="k", linewidths=0.3)
+    # Class 0 as circles, class 1 as triangles: the shape says the class without colour.
+    labels = np.ravel(Y)
+    points = tuple(ax.scatter(X[0, labels == k], X[1, labels == k], c=np.full((labels == k).sum(), k),
+                              cmap=CMAP, vmin=-0.15, vmax=1.15, s=point_size, marker=marker,
+                              edgecolors="k", linewidths=0.3, label=f"class {k}")
+                   for k, marker in ((0, "o"), (1, "^")))
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel("$x_1$")

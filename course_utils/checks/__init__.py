@@ -4,7 +4,8 @@ available directly as cu.checks.<name>."""
 
 from . import (activations, batchnorm, capstone, deeper, gradcheck, gradients, initialization, normalization,
                optimizers, regularization, shattered, start_here)
-from ._core import Feedback, describe_difference, grade
+from ._core import Feedback, describe_difference, grade, progress
+from ._runs import RunMistake, plot_runs
 from .activations import *  # noqa: F401,F403  (each module lists its graders in __all__)
 from .batchnorm import *  # noqa: F401,F403
 from .deeper import *  # noqa: F401,F403

@@ -73,11 +73,23 @@ class Feedback:
                 f"<span style='color:{colour}'>{verdict}</span><ul>{items}</ul>{hint}</div>")
 
 
+# Every grade of this kernel session, in order: (title, passed). An explicit record kept
+# by `grade` and read by `progress()`; nothing is stored anywhere else.
+RECORD: list = []
+
+
 def grade(title: str, cases, answer, stop_at_first_failure: bool = True) -> Feedback:
     """Run each case on `answer`; a case is fn(answer) -> (ok, message, hint or None).
 
-    An exception raised by the reader's code becomes a failed case that names it.
+    An exception raised by the reader's code becomes a failed case that names it. The
+    verdict is appended to RECORD (see `progress`).
     """
+    feedback = _grade(title, cases, answer, stop_at_first_failure)
+    RECORD.append((title, feedback.passed))
+    return feedback
+
+
+def _grade(title, cases, answer, stop_at_first_failure):
     feedback = Feedback(title)
     if not callable(answer):
         feedback.results.append((False, f"expected a function, got {type(answer).__name__}"))
@@ -140,6 +152,37 @@ def describe_difference(name: str, got, expected, rtol: float = 1e-6, atol: floa
     where = np.unravel_index(int(np.nanargmax(diff)), diff.shape)
     return False, (f"{name} differs: at {tuple(int(i) for i in where)} you have "
                    f"{got[where]:.6g}, expected {expected[where]:.6g}")
+
+
+@dataclass
+class Progress:
+    """Which exercises of this kernel session have passed: one row per exercise graded,
+    with the number of attempts and whether the last one passed."""
+
+    rows: list  # (title, attempts, passed at the last attempt)
+
+    def __str__(self) -> str:
+        if not self.rows:
+            return "No exercise graded yet in this session."
+        passed = sum(ok for _, _, ok in self.rows)
+        lines = [f"{passed} of {len(self.rows)} exercises graded in this session have passed:"]
+        lines += [f"  {'✓' if ok else '✗'} {title} ({attempts} attempt{'s' * (attempts > 1)})"
+                  for title, attempts, ok in self.rows]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def progress() -> Progress:
+    """The exercises graded in this kernel session (from RECORD), in the order first tried:
+    how many attempts each, and whether the last attempt passed. A restarted kernel starts
+    a new record."""
+    attempts, last = {}, {}
+    for title, passed in RECORD:
+        attempts[title] = attempts.get(title, 0) + 1
+        last[title] = passed
+    return Progress([(title, attempts[title], last[title]) for title in attempts])
 
 
 # ---------------------------------------------------------------- known mistakes as data

@@ -17,9 +17,7 @@ import numpy as np
 
 from .. import network, plotting
 
-# One colour per quantity, in every dashboard and in the notebooks' figures.
-COLOURS = {"train": "C0", "cost": "C0", "val": "C1", "test": "C2", "weights": "C4",
-           "start": "0.55", "bad": "#c62828"}
+COLOURS = plotting.COLOURS  # one colour per quantity, in every dashboard and notebook
 # A cost measured on each minibatch is noisy: drawn thin and faint under its smoothed or
 # whole-set version, which is drawn thicker.
 MINIBATCH_STYLE = {"lw": 0.7, "alpha": 0.35}
@@ -95,7 +93,7 @@ class BoundaryPanel:
             xlim=xlim, ylim=ylim, point_size=point_size)
         self.grid = self.artists.grid  # (2, resolution**2): the points the plane is coloured by
         ax.set_title(title, fontsize=title_size)  # None: the figure's usual title size
-        view.animate(self.artists.image, self.artists.points)
+        view.animate(self.artists.image, *self.artists.points)
 
     def probabilities(self, spec, params, state=None) -> np.ndarray:
         """P(y = 1) on the grid, (resolution, resolution); a network that overflowed gives
