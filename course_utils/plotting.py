@@ -25,7 +25,7 @@ PALETTE = tuple(plt.style.library[COURSE_STYLE]["axes.prop_cycle"].by_key()["col
 # One colour per quantity, in every dashboard and notebook figure. Greys ("0.55") mark
 # what is only a reference, such as the starting point.
 COLOURS = {"train": "C0", "cost": "C0", "val": "C6", "test": "C4", "weights": "C5",
-           "start": "0.55", "bad": "C2", "good": "C0", "warn": "C1",
+           "start": "0.55", "bad": "C2", "good": "C0", "warn": "C6",
            "yours": "C6", "reference": "C0"}
 
 # Text no smaller than this many points in any figure of the course.

@@ -35,6 +35,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..plotting import colour_of
+
 
 @dataclass
 class Feedback:
@@ -62,9 +64,10 @@ class Feedback:
         return str(self)
 
     def _repr_html_(self) -> str:
-        colour = "#2e7d32" if self.passed else "#c62828"
+        good, bad = colour_of("good"), colour_of("bad")  # the course's palette
+        colour = good if self.passed else bad
         items = "".join(
-            f"<li style='color:{'#2e7d32' if ok else '#c62828'}'>{'✓' if ok else '✗'} "
+            f"<li style='color:{good if ok else bad}'>{'✓' if ok else '✗'} "
             f"{html.escape(message)}</li>" for ok, message in self.results)
         hint = (f"<p><b>Hint:</b> {html.escape(self.hint)}</p>"
                 if self.hint and not self.passed else "")

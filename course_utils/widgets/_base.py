@@ -26,6 +26,7 @@ from collections import OrderedDict
 
 import ipywidgets as widgets
 
+from ..plotting import colour_of
 from .figure import FigureView
 
 FRAME_SECONDS = 0.15  # while training, at most one progress frame this often
@@ -78,7 +79,7 @@ class Dashboard:
 
     def say(self, text: str, level: str = "info") -> None:
         """Set the status line; level "warn" or "bad" colours it."""
-        colour = {"info": "#333", "good": "#2e7d32", "warn": "#b26a00", "bad": "#c62828"}[level]
+        colour = "#333" if level == "info" else colour_of(level)  # the palette's good/warn/bad
         self.status.value = f"<span style='color:{colour}'>{text}</span>"
 
     def status_text(self) -> str:

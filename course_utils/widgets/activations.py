@@ -146,7 +146,7 @@ class ActivationDashboard(Dashboard):
         self.inactive_bars = ax.bar(layers - 0.2, np.zeros(MAX_DEPTH), width=0.4,
                                     color="C1", alpha=0.6, label="never active")
         self.dead_bars = ax.bar(layers + 0.2, np.zeros(MAX_DEPTH), width=0.4,
-                                color="C3", label="dead")
+                                color=COLOURS["bad"], label="dead")
         ax.set(xlim=(0.5, MAX_DEPTH + 0.5), ylim=(0, 1.35), xticks=layers,
                yticks=np.linspace(0, 1, 6), xlabel="hidden layer",
                ylabel="fraction of units", title="inactive and dead units")

@@ -73,7 +73,7 @@ class RidgePanel:
         empty = np.zeros(bins.size - 1)
         self.after = [ax.stairs(empty + i, bins, baseline=i, fill=True, alpha=0.75, color="C0")
                       for i in range(depth)]
-        self.before = [ax.stairs(empty + i, bins, baseline=None, color="C3", lw=1.0)
+        self.before = [ax.stairs(empty + i, bins, baseline=None, color="C2", lw=1.0)
                        for i in range(depth)]
         ax.set_yticks(np.arange(depth) + 0.3)
         ax.set_yticklabels([f"layer {l}" for l in range(1, depth + 1)], fontsize=8)
@@ -81,8 +81,8 @@ class RidgePanel:
                xlabel="z (values beyond ±5 in the end bins)",
                title="what each activation receives")
         ax.plot([], [], color="C0", lw=6, alpha=0.75, label="z (after BN, if on)")
-        ax.plot([], [], color="C3", lw=1, label="W a before BN")
-        ax.legend(loc="upper left", fontsize=7, ncol=2, bbox_to_anchor=(0, 1.0))
+        ax.plot([], [], color="C2", lw=1, label="W a before BN")
+        ax.legend(loc="upper left", fontsize=8, ncol=2, bbox_to_anchor=(0, 1.0))
         # below the legend, top right: which moment the histograms show
         self.note = ax.text(0.98, 0.86, "", transform=ax.transAxes, ha="right", va="top",
                             fontsize=8, color="0.3")
@@ -153,7 +153,7 @@ class BatchNormDashboard(Dashboard):
                                               SMOOTHED_STYLE),
                                      "other": ("0.45", "the other BN setting (once run)",
                                                {"lw": 1.5, "ls": "--"})},
-                              legend_size=7)
+                              legend_size=8)
 
         self.ridges = RidgePanel(self.view, ax_z, self.depth, self.bins)
 
@@ -163,7 +163,7 @@ class BatchNormDashboard(Dashboard):
                                 xlabel="layer (last = output)",
                                 ylabel="‖dW‖ on the training set",
                                 title="gradient reaching each layer")
-        ax_grad.legend(loc="lower right", fontsize=7)
+        ax_grad.legend(loc="lower right", fontsize=8)
         # values below the axis (down to exactly 0) are drawn on its bottom edge: say so
         self.grad_note = corner_note(self.view, ax_grad, where="lower left", fontsize=8)
         self.figure.tight_layout()

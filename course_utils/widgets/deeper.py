@@ -107,12 +107,12 @@ class DeeperDashboard(Dashboard):
             self.map_image = ax_map.imshow(acc, origin="lower", aspect="auto", cmap="viridis",
                                            vmin=0.1, vmax=1.0, extent=(-0.5, len(sigmas) - 0.5,
                                                                        -0.5, len(depths) - 0.5))
-            ax_map.set_xticks(range(len(sigmas)), [f"{s:g}" for s in sigmas], fontsize=7)
+            ax_map.set_xticks(range(len(sigmas)), [f"{s:g}" for s in sigmas], fontsize=8)
             ax_map.set_yticks(range(len(depths)), [str(d) for d in depths])
             self.figure.colorbar(self.map_image, ax=ax_map, label="training accuracy")
             self.view.animate(self.map_image)
         ax_map.set(xlabel="σ_w²", ylabel="hidden layers", title="09's map (ReLU)")
-        (self.marker,) = ax_map.plot([], [], "o", ms=12, mfc="none", mec="red", mew=2)
+        (self.marker,) = ax_map.plot([], [], "o", ms=12, mfc="none", mec=COLOURS["bad"], mew=2)
         self.map_note = corner_note(self.view, ax_map, colour="white", where="lower left", fontsize=8)
         self.view.animate(self.marker)
         self.figure.tight_layout()

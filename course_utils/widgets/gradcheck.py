@@ -17,6 +17,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import gradcheck, initializers
+from ..plotting import COLOURS, colour_of
 from ..lessons import gradcheck as lesson
 from ._base import Dashboard
 
@@ -29,7 +30,8 @@ DTYPES = {"float64": np.float64, "float32": np.float32}
 EPS_EXPONENTS = np.arange(-12.0, -0.75, 0.5)  # the slider's positions: 1e-12 ... 1e-1
 EPS_GRID = 10.0 ** EPS_EXPONENTS
 ERROR_LIMITS = (1e-13, 3.0)
-BAND_COLOURS = {"ok": "#2e7d32", "look closer": "#ef6c00", "bug": "#c62828"}
+BAND_COLOURS = {verdict: colour_of(level) for verdict, level in
+                (("ok", "good"), ("look closer", "warn"), ("bug", "bad"))}
 
 
 def eps_at(index: int) -> float:
@@ -145,7 +147,7 @@ class GradcheckDashboard(Dashboard):
         self._bands(ax_sweep)
         (self.correct_line,) = ax_sweep.plot([], [], "--", color="0.45", lw=1.2,
                                              label="correct code")
-        (self.bug_line,) = ax_sweep.plot([], [], "o-", ms=3, color="C3", lw=1.5,
+        (self.bug_line,) = ax_sweep.plot([], [], "o-", ms=3, color=COLOURS["bad"], lw=1.5,
                                          label="with the planted bug")
         self.eps_line = ax_sweep.axvline(1e-6, color="0.2", lw=0.8, ls=":")
         (self.eps_marker,) = ax_sweep.plot([], [], "o", ms=8, mfc="none", mec="k", mew=1.5)

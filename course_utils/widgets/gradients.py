@@ -23,7 +23,7 @@ import numpy as np
 from .. import datasets, network, optimizers, training
 from ..lessons import gradients as lesson
 from ._base import Dashboard
-from .panels import CostPanel, LayerPanel, accuracies
+from .panels import COLOURS, CostPanel, LayerPanel, accuracies
 
 __all__ = ["GradientFlowDashboard", "gradient_flow_dashboard"]
 
@@ -146,7 +146,7 @@ class GradientFlowDashboard(Dashboard):
             ax.set_yticks([1e-9, 1e-6, 1e-3, 1, 1e3, 1e6, 1e9])
         # In the figure's top row, right of the legend: no curve ever runs there.
         self.off_scale = self.figure.text(0.5, 0.985, "", ha="left", va="top", fontsize=8,
-                                          color="#c62828")
+                                          color=COLOURS["bad"])
         self.view.animate(self.off_scale)
 
         self.cost = CostPanel(self.view, ax_cost, length=self.steps, limits=COST_LIMITS,

@@ -192,7 +192,7 @@ class InitializationDashboard(Dashboard):
             styles={"a_init": {"ms": 4, "lw": 1}},
             xlabel="hidden layer", ylabel="standard deviation",
             title="spread of z = W a + b and of a = f(z)")
-        ax_std.legend(loc="lower left", fontsize=7)
+        ax_std.legend(loc="lower left", fontsize=8)
         self.figure.tight_layout()
 
     # ---------------------------------------------------------------- one setting

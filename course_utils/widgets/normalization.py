@@ -29,7 +29,7 @@ INPUTS = ("raw", "standardized")
 WINDOW = (-0.6, 1.8)                    # w1 and w2 range: equal, so circles look round
 BAND_EDGES = np.arange(-4.0, 2.01, 0.5)  # contour bands of log10(excess cost / start's)
 EXCESS_LIMITS = (1e-4, 1e3)             # the cost-curve axis, in units of the start's excess
-NOTE_COLOURS = {"good": "#2e7d32", "warn": "#b26a00", "bad": COLOURS["bad"]}  # as the status line
+NOTE_COLOURS = {level: COLOURS[level] for level in ("good", "warn", "bad")}  # as the status line
 
 
 @dataclass
@@ -111,7 +111,7 @@ class NormalizationDashboard(Dashboard):
                                          cmap="Blues_r", norm=norm, interpolation="nearest")
         (self.path_line,) = ax_surface.plot([], [], ".-", color=COLOURS["bad"], ms=4, lw=1.2,
                                             label="gradient descent")
-        (self.minimum_mark,) = ax_surface.plot([], [], "*", color="#ffb300", mec="k", ms=14,
+        (self.minimum_mark,) = ax_surface.plot([], [], "*", color="C1", mec="k", ms=14,
                                                label="minimum")
         (self.start_mark,) = ax_surface.plot([0], [0], "o", color="k", ms=5, label="start")
         ax_surface.set(xlim=WINDOW, ylim=WINDOW, aspect="equal", xlabel="$w_1$", ylabel="$w_2$")
@@ -130,7 +130,7 @@ class NormalizationDashboard(Dashboard):
                                xlabel="step (linear up to 10, then log scale)",
                                ylabel="cost above the minimum\n(relative to the start)", title="")
         self.curve.lines["theory"].set(linestyle="--", linewidth=1)
-        ax_cost.axhline(self.tolerance, color="#2e7d32", ls=":", lw=1.2,
+        ax_cost.axhline(self.tolerance, color=COLOURS["good"], ls=":", lw=1.2,
                         label=f"target ({100 * (1 - self.tolerance):g}% of the way)")
         ax_cost.set_xscale("symlog", linthresh=10)  # the fast runs take 1-10 steps
         ax_cost.set_xlim(0, self.max_steps)

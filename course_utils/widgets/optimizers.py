@@ -36,6 +36,10 @@ PATH_OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 LABELS = {"sgd": "gradient descent", "momentum": "momentum", "nesterov": "Nesterov",
           "adagrad": "AdaGrad", "rmsprop": "RMSProp", "adam": "Adam", "adamw": "AdamW"}
 COLORS = {name: f"C{i}" for i, name in enumerate(PATH_OPTIMIZERS)}
+# Each optimizer's marker at the end of its path and line style in the gap plot, so that
+# the paths are told apart without colour too.
+MARKERS = dict(zip(PATH_OPTIMIZERS, "osDv^P"))
+LINESTYLES = dict(zip(PATH_OPTIMIZERS, ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2)))))
 # The beta each optimizer's beta slider sets (None: the optimizer has none).
 BETA_ARGUMENT = {"sgd": None, "momentum": "beta", "nesterov": "beta", "adagrad": None,
                  "rmsprop": "beta", "adam": "beta1"}
@@ -228,12 +232,15 @@ class LandscapeDashboard(Dashboard):
         for name in PATH_OPTIMIZERS:
             color = COLORS[name]
             (self.path_lines[name],) = self.ax_path.plot([], [], ".-", color=color, ms=2.5, lw=1.1)
-            (self.ends[name],) = self.ax_path.plot([], [], "o", color=color, ms=5, mec="k", mew=0.5)
-            (self.gap_lines[name],) = self.ax_gap.plot([], [], color=color, lw=1.3,
+            (self.ends[name],) = self.ax_path.plot([], [], MARKERS[name], color=color, ms=6,
+                                                   mec="k", mew=0.5)
+            (self.gap_lines[name],) = self.ax_gap.plot([], [], color=color, lw=1.5,
+                                                       ls=LINESTYLES[name], marker=MARKERS[name],
+                                                       markevery=[-1], ms=5, mec="k", mew=0.4,
                                                        label=LABELS[name])
         (self.start_marker,) = self.ax_path.plot([], [], "s", color="k", ms=6)
         # drawn last, so the paths never hide where the minima are
-        (self.minima_marker,) = self.ax_path.plot([], [], "*", color="gold", mec="k", mew=0.6,
+        (self.minima_marker,) = self.ax_path.plot([], [], "*", color="C1", mec="k", mew=0.6,
                                                   ms=12)
         self.ax_path.set(xlabel="$w_1$", ylabel="$w_2$")
         self.ax_gap.set(yscale="log", ylim=GAP_LIMITS, xlabel="step",
@@ -501,7 +508,7 @@ class MoonsDashboard(Dashboard):
         self.boundary = BoundaryPanel(self.view, ax_boundary, self.X, self.Y,
                                       resolution=self.resolution,
                                       title="decision boundary (training points)")
-        (self.lr_line,) = ax_lr.plot([], [], color="C3")
+        (self.lr_line,) = ax_lr.plot([], [], color="C4")
         ax_lr.set(xlim=(0, self.updates), ylim=LR_LIMITS, yscale="log", xlabel="update",
                   ylabel="learning rate", title="learning-rate schedule")
         self.figure.tight_layout()

@@ -189,4 +189,4 @@ class DoctorPanel:
     def show(self, findings) -> None:
         text = self.lines(findings)
         self.text.set_text(text)
-        self.text.set_color("#2e7d32" if text == "No fault found." else "black")
+        self.text.set_color(COLOURS["good"] if text == "No fault found." else "black")

@@ -125,7 +125,7 @@ def test_the_module_table_says_where_each_module_is_first_used():
 
 # ---------------------------------------------------------------- the live control
 
-RED, GREEN, ORANGE = "#c62828", "#2e7d32", "#b26a00"
+BAD, GOOD, WARN = (cu.plotting.colour_of(level) for level in ("bad", "good", "warn"))
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +149,7 @@ def test_the_demo_starts_where_something_visibly_happens(demo):
     np.testing.assert_array_equal(demo.X, cu.datasets.load_circles()[0])
     assert slider.value == 0.2
     text = demo.status_text()
-    assert text.startswith("Learned: cost 1.392 -> ") and GREEN in demo.status.value
+    assert text.startswith("Learned: cost 1.392 -> ") and GOOD in demo.status.value
     hist = _final_cost(demo, 0.2)
     assert hist.verdict == "learned" and hist.final_cost < 0.7 * hist.chance_cost
     assert cu.accuracy(demo.spec, hist.params, demo.X, demo.Y) > 0.9
@@ -169,14 +169,14 @@ def test_dragging_to_the_right_turns_the_status_orange_then_red(demo):
     assert slider.base ** slider.max == 100
     for exponent in np.arange(0.6, 1.35, slider.step):
         demo.set(lr=float(slider.base ** exponent))
-        assert ORANGE in demo.status.value and demo.status_text().startswith("At chance"), exponent
-        assert GREEN not in demo.status.value
+        assert WARN in demo.status.value and demo.status_text().startswith("At chance"), exponent
+        assert GOOD not in demo.status.value
     for exponent in np.arange(1.4, slider.max + 0.05, slider.step):
         demo.set(lr=float(slider.base ** exponent))
-        assert RED in demo.status.value and demo.status_text().startswith("Diverged at step"), exponent
+        assert BAD in demo.status.value and demo.status_text().startswith("Diverged at step"), exponent
         assert demo.cost.note.get_text().startswith("diverged at step")
     demo.set(lr=1.0)
-    assert GREEN in demo.status.value and demo.cost.note.get_text() == ""
+    assert GOOD in demo.status.value and demo.cost.note.get_text() == ""
     demo.set(lr=0.2)
 
 
@@ -188,7 +188,7 @@ def test_every_position_is_judged_by_history_verdict(demo):
         lr = float(slider.base ** exponent)
         demo.set(lr=lr)
         hist = _final_cost(demo, lr)
-        assert (GREEN in demo.status.value) == (hist.verdict == "learned"), lr
+        assert (GOOD in demo.status.value) == (hist.verdict == "learned"), lr
         assert demo.status_text()[0].isupper()
         if not hist.diverged and hist.final_cost > hist.costs[0]:
             assert "ended above where it started" in demo.status_text()

@@ -91,7 +91,7 @@ def test_status_reads_the_verdict_and_never_calls_chance_a_success(dash):
     _reset(dash)
     dash.set(lr=3.0)  # ReLU collapses to a constant output
     text = dash.status_text()
-    assert "At chance" in text and "#c62828" in dash.status.value
+    assert "At chance" in text and cu.plotting.colour_of("bad") in dash.status.value
     dash.set(lr=0.3)
     assert "Learned:" in dash.status_text()
 

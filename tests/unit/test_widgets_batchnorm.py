@@ -129,7 +129,7 @@ def test_bn_at_the_largest_rate_blows_up_and_is_not_called_a_success(dashboard):
     dashboard.set(**{**DEFAULTS, "lr": 10 ** 1.5})
     text = dashboard.status_text()
     assert "Blew up: the cost rose to" in text and "Train accuracy 0.50" in text
-    assert "#c62828" in dashboard.status.value  # coloured as a failure
+    assert cu.plotting.colour_of("bad") in dashboard.status.value  # coloured as a failure
     dashboard.set(**DEFAULTS)
 
 

@@ -70,14 +70,15 @@ def test_lambda_slider_is_greyed_out_without_a_penalty(dashboard):
 
 
 def test_one_colour_per_quantity():
-    """Training blue and validation orange (as in the notebook's figures); the weights
-    after training in a colour no other quantity uses."""
+    """Training and validation in their colours of cu.plotting.COLOURS (as in the notebook's
+    figures); the weights after training in a colour no other quantity uses."""
     from matplotlib.colors import to_hex
     board = cu.widgets.regularization_dashboard(steps=50, hidden=(10, 10))
-    assert to_hex(board.train_line.get_color()) == to_hex("C0")
-    assert to_hex(board.val_line.get_color()) == to_hex("C1")
+    colours = cu.plotting.COLOURS
+    assert to_hex(board.train_line.get_color()) == to_hex(colours["train"])
+    assert to_hex(board.val_line.get_color()) == to_hex(colours["val"])
     weights = to_hex(board.hist_patch.get_facecolor())
-    assert weights not in {to_hex("C0"), to_hex("C1"), to_hex("C2")}
+    assert weights not in {to_hex(colours[name]) for name in ("train", "val", "test", "bad")}
 
 
 def test_status_lines_start_with_a_capital(dashboard):

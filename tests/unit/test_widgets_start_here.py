@@ -7,7 +7,7 @@ import pytest
 import course_utils as cu
 from course_utils.widgets.start_here import LEVELS
 
-COLOURS = {"good": "#2e7d32", "warn": "#b26a00", "bad": "#c62828"}
+COLOURS = {level: cu.plotting.colour_of(level) for level in ("good", "warn", "bad")}
 
 
 @pytest.fixture(scope="module")
