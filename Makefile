@@ -4,7 +4,7 @@
 #   make lab        install, then open the course in JupyterLab
 #   make test       install, then run every test (unit, claims, notebooks, browser)
 #   make bench      install, then run the speed and latency benchmarks
-#   make notebooks  re-execute every notebook in place in a fresh kernel
+#   make notebooks  re-execute every notebook (and solutions/) in place in a fresh kernel
 #   make site       build the course's static website into build/site (offline)
 
 PYTHON ?= python3
@@ -12,6 +12,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+# Tested answers to every exercise, for teachers: outside the reading path (not in the site),
+# executed and checked with the notebooks, so every grader is shown to accept them.
+SOLUTIONS := $(sort $(wildcard solutions/*.ipynb))
 PYTEST_FLAGS ?=
 
 # No arithmetic settings: the numbers the notebooks print are properties of the experiments,
@@ -60,14 +63,14 @@ claims: $(STAMP)
 	$(PY) -m pytest $(PYTEST_FLAGS) -p no:cacheprovider tests/claims
 
 nbval: $(STAMP)
-	$(PY) $(NBVAL) $(NOTEBOOKS)
+	$(PY) $(NBVAL) $(NOTEBOOKS) $(SOLUTIONS)
 
 # The stored outputs under two arithmetics: the machine's own, then numpy's baseline paths.
 nbval-portable: $(STAMP)
 	@echo "nbval, this machine's arithmetic:"
-	$(PY) $(NBVAL) $(NOTEBOOKS)
+	$(PY) $(NBVAL) $(NOTEBOOKS) $(SOLUTIONS)
 	@echo "nbval, numpy's baseline SIMD paths ($(NUMPY_BASELINE)):"
-	$(NUMPY_BASELINE) $(PY) $(NBVAL) $(NOTEBOOKS)
+	$(NUMPY_BASELINE) $(PY) $(NBVAL) $(NOTEBOOKS) $(SOLUTIONS)
 
 browser: $(STAMP)
 	$(PY) tests/browser/run.py $(PYTEST_FLAGS)
@@ -81,7 +84,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
 notebooks: $(STAMP)
-	$(PY) scripts/execute_notebooks.py $(NOTEBOOKS)
+	$(PY) scripts/execute_notebooks.py $(NOTEBOOKS) $(SOLUTIONS)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

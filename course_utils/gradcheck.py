@@ -126,7 +126,10 @@ class Report:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        colour = {"ok": "#2e7d32", "look closer": "#ef6c00", "bug": "#c62828"}
+        from .plotting import colour_of  # the course's palette: good, warn, bad
+
+        colour = {"ok": colour_of("good"), "look closer": colour_of("warn"),
+                  "bug": colour_of("bad")}
         rows = "".join(
             f"<tr><td>{b.key}</td><td>{b.relative_error:.1e}</td><td>{b.max_abs_diff:.1e}</td>"
             f"<td>{b.worst_index}</td><td style='color:{colour[b.verdict]}'>{b.verdict}</td></tr>"

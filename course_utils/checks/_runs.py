@@ -166,12 +166,13 @@ def run_case(run: Callable, reference, *, otherwise: str, mistakes=(),
     return case
 
 
-def grade_run(title: str, case: Callable, piece, *more_cases):
+def grade_run(title: str, case: Callable, piece, *more_cases, stop_at_first_failure: bool = True):
     """Grade `piece` (the reader's optimizer, activation, layer, ...: any value, a function
     included) with `case` and then `more_cases`, each called with `lambda: piece`; the
     case's traces are attached to the Feedback (`feedback.traces`: "yours" and "library")
-    for `plot_runs`."""
-    feedback = grade(title, [case, *more_cases], lambda: piece)
+    for `plot_runs`. With stop_at_first_failure=False every case runs (and the run is drawn)
+    even after an earlier case failed."""
+    feedback = grade(title, [case, *more_cases], lambda: piece, stop_at_first_failure)
     feedback.traces = dict(getattr(case, "traces", {}))
     return feedback
 
