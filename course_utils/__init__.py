@@ -24,7 +24,7 @@ threadpool_limits(1, user_api="blas")
 
 from . import (activations, checks, datasets, gradcheck, init_utils, initializers, layers,
                lessons, losses, network, optimizers, plotting, training)
-from .network import (Spec, accuracy, forward, init_params, init_state, loss_and_grads, predict,
+from .network import (Functions, Spec, accuracy, forward, init_params, init_state, loss_and_grads, predict,
                       predict_proba)
 from .training import L1, L2, ClipNorm, ClipValue, History, Validation, train
 from .doctor import diagnose

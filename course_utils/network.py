@@ -26,13 +26,30 @@ hidden layer maps the n_x inputs to n_1 units and is always a plain layer. Note:
 here is the ResNet placement (the norm inside the branch, before the activation); the
 original Transformer's "post-LN" normalizes after the addition, which this Spec does not
 offer.
+
+Your own code in the network (Spec(functions=Functions(...))): the network runs the
+library's batch norm (layers.batchnorm_forward, batchnorm_backward, update_running_stats),
+dropout (layers.dropout_forward, dropout_backward) and L2 penalty (losses.l2_penalty),
+unless the Spec names other functions with the same signatures:
+
+    mine = Functions(batchnorm_forward=my_forward, batchnorm_backward=my_backward)
+    spec = Spec((2, 16, 16, 1), batch_norm=True, functions=mine)
+    cu.train(spec, params, X, Y, cu.optimizers.sgd(0.1), steps=30)   # runs my_forward
+
+A function left out (None) is the library's. The backward pass reads the cache its forward
+returned, and the running averages read the batch statistics from the batch-norm cache as
+cache.mean and cache.var (a layers.BatchNormCache has them). Dropout's forward is called in
+both modes with `train` (the library's returns its input unchanged in evaluation), its
+backward only where the forward ran in training mode. Functions is a frozen dataclass, so a
+Spec that carries one stays hashable (a cache key): two Specs are equal when they name the
+same function objects.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 from scipy.special import expit, softmax
@@ -80,6 +97,68 @@ def _residual_layers(residual, sizes: tuple) -> tuple:
     return flags
 
 
+BATCHNORM_FUNCTIONS = ("batchnorm_forward", "batchnorm_backward", "update_running_stats")
+DROPOUT_FUNCTIONS = ("dropout_forward", "dropout_backward")
+
+
+@dataclass(frozen=True)
+class Functions:
+    """The implementation of each pluggable step the network runs: None (the default) is
+    the library's function, anything else a function with the same signature (the reader's
+    own, in an exercise). Spec(..., functions=Functions(dropout_forward=mine)).
+
+    batchnorm_forward(Z, gamma, beta, train, running_mean, running_var) -> (out, cache);
+        in training mode cache.mean and cache.var must be the batch's mean and variance
+        (layers.batchnorm_forward).
+    batchnorm_backward(dout, cache) -> (dZ, dgamma, dbeta)        (layers.batchnorm_backward)
+    update_running_stats(running_mean, running_var, batch_mean, batch_var, m)
+        -> (new_mean, new_var)                                  (layers.update_running_stats)
+    dropout_forward(A, keep_prob, train, rng, mask) -> (out, cache)  (layers.dropout_forward)
+    dropout_backward(dout, cache) -> dA                          (layers.dropout_backward)
+    l2_penalty(params, lambd, m) -> (value, grads)                   (losses.l2_penalty)
+    """
+
+    batchnorm_forward: Callable | None = None
+    batchnorm_backward: Callable | None = None
+    update_running_stats: Callable | None = None
+    dropout_forward: Callable | None = None
+    dropout_backward: Callable | None = None
+    l2_penalty: Callable | None = None
+
+    def __post_init__(self):
+        for name, fn in self.named():
+            if not callable(fn):
+                raise TypeError(f"Functions' {name} must be a function (or None for the "
+                                f"library's), got {type(fn).__name__} {fn!r}")
+
+    def named(self) -> list:
+        """[(name, function)] of the functions given (not None), in field order."""
+        return [(name, getattr(self, name)) for name in self.__dataclass_fields__
+                if getattr(self, name) is not None]
+
+
+_LIBRARY = Functions()  # every step the library's
+
+
+def _check_functions(functions, batch_norm: tuple, keep_prob: tuple):
+    """Spec's functions, checked: a Functions (or None); a function it names must have a
+    step to run in this spec. Returns None when it names none (the library's network)."""
+    if functions is None:
+        return None
+    if not isinstance(functions, Functions):
+        raise TypeError("functions must be None or cu.network.Functions(...), e.g. "
+                        "Functions(dropout_forward=my_dropout_forward), got "
+                        f"{type(functions).__name__}")
+    for name, _ in functions.named():
+        if name in BATCHNORM_FUNCTIONS and not any(batch_norm):
+            raise ValueError(f"functions.{name} would never run: this spec has no batch norm "
+                             "(pass batch_norm=True)")
+        if name in DROPOUT_FUNCTIONS and all(k == 1.0 for k in keep_prob):
+            raise ValueError(f"functions.{name} would never run: this spec has no dropout "
+                             "(pass keep_prob < 1)")
+    return None if functions == _LIBRARY else functions
+
+
 @dataclass(frozen=True)
 class Spec:
     """The architecture of a fully connected network.
@@ -105,6 +184,10 @@ class Spec:
                  "pre" (the norm on the residual layer's input: f(W norm(A_{l-1}) + b));
                  "pre" needs residual layers and applies to them, plain layers normalize Z.
 
+    functions:   None (the library's) or Functions(...): your own implementation of batch
+                 norm, dropout or the L2 penalty, run in place of the library's (see the
+                 module docstring). Shown in the repr only when set.
+
     Spec((2, 32, 32, 32, 1), "relu", residual=True, layer_norm=True, norm_position="pre")
     is a pre-norm residual net: layer 1 plain (with layer norm on Z_1), layers 2 and 3
     residual blocks.
@@ -120,6 +203,7 @@ class Spec:
     residual: tuple | bool = False
     branch_scale: float = 1.0
     norm_position: str = "post"
+    functions: Functions | None = None
 
     def __post_init__(self):
         sizes = self.layer_sizes
@@ -160,6 +244,20 @@ class Spec:
         object.__setattr__(self, "layer_norm", ln)
         object.__setattr__(self, "residual", residual)
         object.__setattr__(self, "branch_scale", float(self.branch_scale))
+        object.__setattr__(self, "functions", _check_functions(self.functions, bn, keep))
+
+    def __repr__(self) -> str:
+        shown = [f"{name}={getattr(self, name)!r}" for name in self.__dataclass_fields__
+                 if name != "functions" or self.functions is not None]
+        return f"Spec({', '.join(shown)})"
+
+    def function(self, name: str) -> Callable:
+        """The function this network runs for step `name` ("dropout_forward", ...): the one
+        given in `functions`, or the library's (looked up when called)."""
+        mine = None if self.functions is None else getattr(self.functions, name)
+        if mine is not None:
+            return mine
+        return getattr(losses if name == "l2_penalty" else layers, name)
 
     @property
     def n_layers(self) -> int:
@@ -326,22 +424,35 @@ def _normalize(spec, params, l, X, state, new_state, train):
     if spec.layer_norm[l - 1]:
         out, ln_cache = layers.layernorm_forward(X, gamma, beta)
         return out, None, ln_cache
-    out, bn_cache = layers.batchnorm_forward(X, gamma, beta, train, state.get(f"running_mean{l}"),
-                                             state.get(f"running_var{l}"))
+    out, bn_cache = spec.function("batchnorm_forward")(
+        X, gamma, beta, train, state.get(f"running_mean{l}"), state.get(f"running_var{l}"))
     if train:
-        new_state[f"running_mean{l}"], new_state[f"running_var{l}"] = layers.update_running_stats(
-            state[f"running_mean{l}"], state[f"running_var{l}"], bn_cache.mean, bn_cache.var,
-            X.shape[1])
+        batch_mean, batch_var = _batch_statistics(bn_cache)
+        new_state[f"running_mean{l}"], new_state[f"running_var{l}"] = spec.function(
+            "update_running_stats")(state[f"running_mean{l}"], state[f"running_var{l}"],
+                                    batch_mean, batch_var, X.shape[1])
     return out, bn_cache, None
 
 
-def _normalize_backward(dout, layer_cache, grads, l):
+def _batch_statistics(bn_cache):
+    """The batch's mean and variance from a batch-norm cache, or a TypeError saying what a
+    batchnorm_forward of your own must return for the running averages."""
+    try:
+        return bn_cache.mean, bn_cache.var
+    except AttributeError:
+        raise TypeError("batchnorm_forward's cache must carry the batch's mean and variance as "
+                        "cache.mean and cache.var (the running averages read them), e.g. "
+                        "cu.layers.BatchNormCache(Z_hat, gamma, inv_std, mean, var, train); got "
+                        f"{type(bn_cache).__name__}") from None
+
+
+def _normalize_backward(spec, dout, layer_cache, grads, l):
     """Backward of layer l's norm (whichever of the two caches is set); records dgamma{l}
     and dbeta{l} in grads (when grads is not None). Returns the gradient of its input."""
     if layer_cache.layernorm is not None:
         dX, dgamma, dbeta = layers.layernorm_backward(dout, layer_cache.layernorm)
     else:
-        dX, dgamma, dbeta = layers.batchnorm_backward(dout, layer_cache.batchnorm)
+        dX, dgamma, dbeta = spec.function("batchnorm_backward")(dout, layer_cache.batchnorm)
     if grads is not None:
         grads[f"dgamma{l}"], grads[f"dbeta{l}"] = dgamma, dbeta
     return dX
@@ -364,9 +475,9 @@ def _hidden_layer_forward(spec, params, l, A_prev, state, new_state, train, rng,
     A, act_cache = act_layer.forward(Z, act_layer.param_in(params, l), train, rng)
     drop_cache = None
     keep_prob = spec.keep_prob[l - 1]
-    if train and keep_prob < 1:
+    if keep_prob < 1:  # called in both modes: the layer knows what evaluation means
         mask = None if masks is None else masks.get(l)
-        A, drop_cache = layers.dropout_forward(A, keep_prob, train, rng, mask)
+        A, drop_cache = spec.function("dropout_forward")(A, keep_prob, train, rng, mask)
     if spec.residual[l - 1]:
         A = A_prev + spec.branch_scale * A
     return Z, A, LayerCache(dense_cache, bn_cache, act_cache, drop_cache, ln_cache)
@@ -450,7 +561,8 @@ def _backward(spec: Spec, cache: ForwardCache, dZ_L: np.ndarray, param_grads: bo
         dA_out = dA  # the gradient reaching A_l; the identity path carries it on unchanged
         if spec.residual[l - 1]:
             dA = spec.branch_scale * dA
-        dA = layers.dropout_backward(dA, layer_cache.dropout)
+        if cache.train and spec.keep_prob[l - 1] < 1:  # dropout's backward where it dropped
+            dA = spec.function("dropout_backward")(dA, layer_cache.dropout)
         act_layer = spec.activation_layers[l - 1]
         dZ, dparam = act_layer.backward(dA, layer_cache.activation)
         if param_grads and act_layer.param is not None:
@@ -458,12 +570,12 @@ def _backward(spec: Spec, cache: ForwardCache, dZ_L: np.ndarray, param_grads: bo
         pre = spec.pre_norm[l - 1]
         has_norm = layer_cache.batchnorm is not None or layer_cache.layernorm is not None
         if has_norm and not pre:
-            dZ = _normalize_backward(dZ, layer_cache, grads, l)
+            dZ = _normalize_backward(spec, dZ, layer_cache, grads, l)
         dA, db = _dense_backward(dZ, layer_cache.dense, grads, l, l > 1 or to_input)
         if param_grads and spec.has_bias[l - 1]:
             grads[f"db{l}"] = db
         if pre:
-            dA = _normalize_backward(dA, layer_cache, grads, l)
+            dA = _normalize_backward(spec, dA, layer_cache, grads, l)
         if spec.residual[l - 1]:
             dA = dA + dA_out
     return (grads if param_grads else {}), (dA if to_input else None)
@@ -498,7 +610,7 @@ def loss_and_grads(spec: Spec, params: dict, X: np.ndarray, Y: np.ndarray,
     cost, dZ_L = output_loss(spec)(Z_L, Y, check=check)
     grads = backward_from_logits(spec, params, cache, dZ_L)
     m = X.shape[1] if n_examples is None else n_examples
-    for lambd, penalty in ((l2, losses.l2_penalty), (l1, losses.l1_penalty)):
+    for lambd, penalty in ((l2, spec.function("l2_penalty")), (l1, losses.l1_penalty)):
         if lambd:
             value, penalty_grads = penalty(params, lambd, m)
             cost += value
@@ -539,6 +651,10 @@ def input_gradient(spec: Spec, params: dict, X: np.ndarray, state: dict | None =
         raise ValueError("input_gradient needs a network with one output y (a sigmoid or linear "
                          f"output with layer_sizes[-1] = 1), got layer_sizes {spec.layer_sizes} "
                          f"and output {spec.output!r}")
+    if statistics == "batch_constant" and spec.functions is not None and (
+            spec.functions.batchnorm_forward is not None):
+        raise ValueError("statistics='batch_constant' needs the library's batchnorm_forward "
+                         "(it switches the cache to evaluation mode); this spec has its own")
     train = statistics != "running"
     if train and spec.needs_rng:
         raise ValueError(f"statistics={statistics!r} runs batch norm in training mode, which "

@@ -129,7 +129,7 @@ def describe_parting(parting: dict, yours: str = "your run") -> str:
     if parting["cost"] is not None:
         mine, theirs = parting["cost"]
         said += f": cost {mine:.6g} where the library's is {theirs:.6g}"
-    if parting["param"] is not None:
+    if parting["param"] is not None and parting["param"][1] > 0:
         name, difference = parting["param"]
         before = "; before it, " if parting["cost"] is not None else ": "
         said += f"{before}{name} differs most (relative difference {difference:.1e})"
@@ -193,11 +193,17 @@ def plot_runs(feedback, boundary=None, logy: bool = True):
     if panels == 2:
         spec, X, Y = boundary
         final = traces["yours"].history
-        with np.errstate(all="ignore"):
-            plotting.plot_decision_boundary(
-                lambda G: np.nan_to_num(network.predict_proba(spec, final.params, G, final.state),
-                                        nan=0.5), X, Y, ax=axes[0, 1], resolution=80)
-        axes[0, 1].set_title("your run's decision boundary")
+        try:
+            with np.errstate(all="ignore"):
+                plotting.plot_decision_boundary(
+                    lambda G: np.nan_to_num(network.predict_proba(spec, final.params, G, final.state),
+                                            nan=0.5), X, Y, ax=axes[0, 1], resolution=80)
+            axes[0, 1].set_title("your run's decision boundary")
+        except (ValueError, TypeError, KeyError, IndexError):  # parameters of the wrong shape
+            axes[0, 1].text(0.5, 0.5, "your run's parameters do not fit the network:\n"
+                            "no decision boundary to draw", transform=axes[0, 1].transAxes,
+                            ha="center", va="center")
+            axes[0, 1].set_axis_off()
     styles = {"library": {"color": plotting.COLOURS["reference"], "lw": 3, "alpha": 0.5},
               "yours": {"color": plotting.COLOURS["yours"], "lw": 1.3, "ls": "--"}}
     labels = {"library": "the library's", "yours": "yours"}

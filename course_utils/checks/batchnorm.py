@@ -1,15 +1,21 @@
 """Graders for the exercises of 06_batch_normalization: the forward pass in training mode,
-the compact backward pass, and the running averages used in evaluation."""
+the compact backward pass, the running averages used in evaluation, and the capstone:
+your batch norm (forward in both modes, backward, running averages) in a training run."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from .. import layers
+from .. import datasets, layers, network, training
+from .. import optimizers as course_optimizers
 from ._core import Mistake, array_case, grade, known_mistake
+from ._runs import RunMistake, first_parting, grade_run, relative_difference, run_case, traced
 from .gradcheck import describe_block_error, gradient_case
 
-__all__ = ["batchnorm_forward_train", "batchnorm_backward", "running_stats_update"]
+__all__ = ["batchnorm_forward_train", "batchnorm_backward", "running_stats_update",
+           "batchnorm_in_network"]
 
 EPS = 1e-5
 
@@ -334,3 +340,269 @@ def running_stats_update(fn):
     """Grade fn(running_mean, running_var, batch_mean, batch_var, m, momentum) ->
     (new_mean, new_var), PyTorch's moving averages."""
     return grade("Running statistics", [_running_case, _running_converges], fn)
+
+
+# ---------------------------------------------------------------- capstone: your batch norm in a network
+#
+# The reader's three functions, with the library's signatures, run inside cu.train through
+# Spec(functions=cu.network.Functions(...)); the run is compared step by step with the
+# library's. The running statistics are state, not parameters: the run's snapshots hold
+# both (see _traced_run), so a run whose running averages part is caught where they part.
+
+RUN_STEPS = 30
+RUN_LR = 0.5
+RUN_GAIN = 0.2  # small weights: the pre-activations' variance (about 0.02) is where eps shows
+RUN_RTOL = 1e-6  # relative difference of every cost, parameter and running statistic allowed
+EVAL_RTOL = 1e-6  # relative difference of the evaluation-mode logits allowed
+
+
+@functools.lru_cache(maxsize=1)
+def _run_setting():
+    """(spec, start params, X, Y, X_test, Y_test): the circles and a (2, 16, 16, 1) ReLU net
+    with batch norm in both hidden layers, He weights times RUN_GAIN."""
+    X, Y, X_test, Y_test = datasets.load_circles()
+    spec = network.Spec((2, 16, 16, 1), "relu", batch_norm=True)
+    return spec, network.init_params(spec, "he_normal", rng=0, gain=RUN_GAIN), X, Y, X_test, Y_test
+
+
+def _with_functions(functions):
+    spec = _run_setting()[0]
+    return network.Spec(spec.layer_sizes, spec.activation, batch_norm=True, functions=functions)
+
+
+def _traced_run(functions, callback):
+    """The graders' run: RUN_STEPS full-batch steps of gradient descent on the circles with
+    `functions` plugged in. The callback sees the running statistics beside the parameters
+    (one dict), so the trace compares them step by step too."""
+    spec, start, X, Y, _, _ = _run_setting()
+    params = {k: p.copy() for k, p in start.items()}
+
+    def with_state(history, step, params, state):
+        return callback(history, step, {**params, **state}, state)
+    return training.train(_with_functions(functions), params, X, Y,
+                          course_optimizers.sgd(RUN_LR), steps=RUN_STEPS, callback=with_state,
+                          callback_every=1, progress=False)
+
+
+def run_boundary():
+    """(spec, X, Y) of the capstone's run, for cu.checks.plot_runs(feedback, boundary=...)."""
+    spec, _, X, Y, _, _ = _run_setting()
+    return spec, X, Y
+
+
+# Known wrong pieces, written as the library's with one thing changed.
+
+def _forward_variant(kind: str):
+    def forward(Z, gamma, beta, train, running_mean=None, running_var=None, eps=EPS):
+        if train or kind == "batch statistics in evaluation":
+            mean = Z.mean(axis=1, keepdims=True)
+            var = Z.var(axis=1, keepdims=True, ddof=1 if kind == "unbiased" else 0)
+        else:
+            mean, var = running_mean, running_var
+        std = np.sqrt(var) + eps if kind == "eps outside" else np.sqrt(var + eps)
+        Z_hat = (Z - mean) / std
+        return gamma * Z_hat + beta, layers.BatchNormCache(Z_hat, gamma, 1 / std, mean, var, train)
+    return forward
+
+
+def _backward_constant_statistics(dout, cache):
+    """The evaluation-mode backward used in training: mean and variance as constants."""
+    dgamma = (dout * cache.Z_hat).sum(axis=1, keepdims=True)
+    return cache.gamma * cache.inv_std * dout, dgamma, dout.sum(axis=1, keepdims=True)
+
+
+def _backward_without_variance_path(dout, cache):
+    dZ, dgamma, dbeta = _backward_constant_statistics(dout, cache)
+    if cache.train:
+        dZ = cache.gamma * cache.inv_std * (dout - dout.mean(axis=1, keepdims=True))
+    return dZ, dgamma, dbeta
+
+
+def _running_not_updated(running_mean, running_var, batch_mean, batch_var, m, momentum=0.1):
+    return running_mean, running_var
+
+
+def _running_swapped(running_mean, running_var, batch_mean, batch_var, m, momentum=0.1):
+    unbiased = batch_var * m / (m - 1)
+    return (momentum * running_mean + (1 - momentum) * batch_mean,
+            momentum * running_var + (1 - momentum) * unbiased)
+
+
+def _running_biased(running_mean, running_var, batch_mean, batch_var, m, momentum=0.1):
+    """Keras's convention: the running variance averages the biased batch variance."""
+    return ((1 - momentum) * running_mean + momentum * batch_mean,
+            (1 - momentum) * running_var + momentum * batch_var)
+
+
+def _mine(**wrong):
+    """The library's functions with the named ones replaced."""
+    return network.Functions(**{"batchnorm_forward": layers.batchnorm_forward,
+                                "batchnorm_backward": layers.batchnorm_backward,
+                                "update_running_stats": layers.update_running_stats, **wrong})
+
+
+MEAN_TERMS_HINT = ("in training mode the batch's mean and variance are computed from Z, so Z "
+                   "reaches the output through them too: dZ = gamma * inv_std * (dout - "
+                   "mean_j(dout) - Z_hat * mean_j(dout * Z_hat)), means over the batch (axis=1)")
+MOMENTUM_HINT = ("running = (1 - momentum) * running + momentum * batch, with momentum = 0.1: "
+                 "each step moves the average 10% of the way to the batch's value")
+_RUN_MISTAKES = [
+    RunMistake("the normalization adds eps outside the square root",
+               _mine(batchnorm_forward=_forward_variant("eps outside")),
+               "Z_hat = (Z - mean) / sqrt(var + eps): eps goes inside the square root"),
+    RunMistake("training mode normalizes with the unbiased variance (ddof=1)",
+               _mine(batchnorm_forward=_forward_variant("unbiased")),
+               "in training, batch norm divides by the batch's own variance, the mean of the "
+               "squared deviations: Z.var(axis=1, keepdims=True) (ddof=0); m / (m - 1) "
+               "enters only the running average"),
+    RunMistake("the running statistics are never updated",
+               _mine(update_running_stats=_running_not_updated),
+               f"return the new averages, not the old ones: {MOMENTUM_HINT}"),
+    RunMistake("the running averages weight the old value by momentum and the batch by "
+               "1 - momentum (the wrong way round)",
+               _mine(update_running_stats=_running_swapped), MOMENTUM_HINT),
+    RunMistake("the backward pass treats the batch's mean and variance as constants",
+               _mine(batchnorm_backward=_backward_constant_statistics), MEAN_TERMS_HINT),
+    RunMistake("the backward pass leaves out the path through the variance",
+               _mine(batchnorm_backward=_backward_without_variance_path), MEAN_TERMS_HINT),
+]
+_ACCEPTED = [("Keras's convention for the running variance (it averages the biased batch "
+              "variance; the library follows PyTorch and averages var * m / (m - 1))",
+              _mine(update_running_stats=_running_biased))]
+_compare_runs = run_case(
+    _traced_run, _mine(), mistakes=_RUN_MISTAKES, cost_rtol=RUN_RTOL, param_rtol=RUN_RTOL,
+    right="your run matches the library's at every step ({steps} steps: costs, parameters "
+          "and running statistics within a relative {rtol:g})",
+    otherwise="run one training step of yours and of the library's on a small batch and "
+              "compare out, then dZ, dgamma, dbeta, then the running averages")
+
+
+def _one_batch(functions):
+    """Your forward (training mode) and backward on a batch of 8, 3 units: None when the
+    results have the right form, else (message, hint)."""
+    Z, gamma, beta = _case_data(0, m=8)
+    result = functions.batchnorm_forward(Z.copy(), gamma.copy(), beta.copy(), True,
+                                         np.zeros((3, 1)), np.ones((3, 1)))
+    if not _returns(result, 2):
+        return (f"your batchnorm_forward returned {type(result).__name__}, expected two "
+                "values: out and the cache", "return out, cache")
+    out, cache = result
+    if not isinstance(out, np.ndarray) or out.shape != Z.shape:
+        return (f"in training mode your batchnorm_forward returned out of shape "
+                f"{np.shape(out)}, expected Z's {Z.shape}",
+                "keep keepdims=True in mean and var so that (n, 1) statistics broadcast")
+    if not (hasattr(cache, "mean") and hasattr(cache, "var")):
+        return ("your batchnorm_forward's cache has no .mean and .var: the network's running "
+                "averages read the batch's statistics there",
+                "return cu.layers.BatchNormCache(Z_hat, gamma, inv_std, mean, var, train), or "
+                "your own NamedTuple with fields mean and var")
+    result = functions.batchnorm_backward(np.ones_like(Z), cache)
+    if not _returns(result, 3):
+        return NOT_THREE_ARRAYS[1:]
+    dZ, dgamma, dbeta = (np.asarray(g) for g in result)
+    for name, got in (("dgamma", dgamma), ("dbeta", dbeta)):
+        if got.shape != (3, 1):
+            wrong_axis = got.size == Z.shape[1] or got.shape == (1, 1) or got.ndim == 0
+            what = (" (summed over the wrong axis: over the units instead of the batch)"
+                    if wrong_axis and got.size != 3 else "")
+            return (f"{name} has shape {got.shape}, expected (3, 1), one per unit{what}",
+                    f"gamma and beta are shared by the examples of the batch: sum over the "
+                    f"examples, .sum(axis=1, keepdims=True)")
+    if dZ.shape != Z.shape:
+        return f"dZ has shape {dZ.shape}, expected Z's {Z.shape}", "dZ has the shape of Z"
+    result = functions.update_running_stats(np.zeros((3, 1)), np.ones((3, 1)), cache.mean,
+                                            cache.var, Z.shape[1])
+    if not (_returns(result, 2) and all(np.shape(r) == (3, 1) for r in result)):
+        return ("your update_running_stats should return two arrays of shape (3, 1), the new "
+                "running mean and variance", "return new_mean, new_var")
+    return None
+
+
+def _training_case(answer):
+    """The reader's functions on one batch, then their run against the library's, then the
+    accepted other convention."""
+    functions = answer()
+    _training_case.traces = {}
+    problem = _one_batch(functions)
+    if problem is not None:
+        return False, problem[0], problem[1]
+    ok, message, hint = _compare_runs(answer)
+    _training_case.traces = _compare_runs.traces
+    if ok:
+        return True, message, None
+    yours = _compare_runs.traces["yours"]
+    for words, piece in _ACCEPTED:
+        if _runs_agree(yours, piece):
+            return True, f"your run follows {words}: accepted", None
+    return False, message, hint
+
+
+_training_case.traces = {}
+
+
+def _runs_agree(yours, piece) -> bool:
+    """True when the trace `yours` is the run of `piece` (costs, parameters, state)."""
+    return first_parting(yours, traced(_traced_run, piece), RUN_RTOL, RUN_RTOL) is None
+
+
+@functools.lru_cache(maxsize=1)
+def _library_trained():
+    """The parameters and running statistics after the library's run."""
+    spec, start, X, Y, _, _ = _run_setting()
+    history = training.train(spec, {k: p.copy() for k, p in start.items()}, X, Y,
+                             course_optimizers.sgd(RUN_LR), steps=RUN_STEPS, progress=False)
+    return history.params, history.state
+
+
+def _evaluation_case(answer):
+    """The library's trained network, its test points predicted in evaluation mode with your
+    batchnorm_forward: the same logits as the library's (running statistics), within
+    EVAL_RTOL; a forward that used the test batch's own statistics is named."""
+    spec, _, _, _, X_test, Y_test = _run_setting()
+    params, state = _library_trained()
+    mine = _with_functions(network.Functions(batchnorm_forward=answer().batchnorm_forward,
+                                             batchnorm_backward=layers.batchnorm_backward))
+    yours, _ = network.forward(mine, params, X_test, state, train=False)
+    expected, _ = network.forward(spec, params, X_test, state, train=False)
+    accuracy = network.accuracy_from_logits(spec, expected, Y_test)
+    difference = relative_difference(yours, expected)
+    if difference < EVAL_RTOL:
+        return (True, f"evaluation mode: your test logits match the library's (running "
+                f"statistics; test accuracy {accuracy:.2f} after {RUN_STEPS} steps)", None)
+    batch, _ = network.forward(spec, params, X_test, state, train=True)
+    if relative_difference(yours, batch) < EVAL_RTOL:
+        return (False, "in evaluation mode your batchnorm_forward normalizes with the test "
+                "batch's own mean and variance",
+                "with train=False use running_mean and running_var: a prediction must not "
+                "depend on which other examples share the batch")
+    return (False, f"in evaluation mode your test logits differ from the library's (relative "
+            f"difference {difference:.1e})",
+            "with train=False: Z_hat = (Z - running_mean) / sqrt(running_var + eps), then "
+            "gamma * Z_hat + beta")
+
+
+def batchnorm_in_network(batchnorm_forward, batchnorm_backward, update_running_stats):
+    """Grade your batch norm inside a training run (the capstone of 06).
+
+    The three functions have the library's signatures (layers.batchnorm_forward(Z, gamma,
+    beta, train, running_mean, running_var) -> (out, cache) with cache.mean and cache.var,
+    layers.batchnorm_backward(dout, cache) -> (dZ, dgamma, dbeta),
+    layers.update_running_stats(running_mean, running_var, batch_mean, batch_var, m) ->
+    (new_mean, new_var)). They are plugged into a (2, 16, 16, 1) ReLU network with batch norm
+    (Spec(functions=cu.network.Functions(...))) trained for RUN_STEPS full-batch steps on the
+    circles, and the run is compared step by step with the library's: every cost, parameter
+    and running statistic within a relative difference of RUN_RTOL. Both correct backward
+    forms (node by node, or the compact formula) pass; so does Keras's biased running
+    variance, by name. Then the library's trained network predicts the test points in
+    evaluation mode with your forward: logits within EVAL_RTOL of the library's. The
+    Feedback carries the runs for cu.checks.plot_runs(feedback, boundary=run_boundary())."""
+    title = "Your batch norm in a training run"
+    try:
+        functions = network.Functions(batchnorm_forward=batchnorm_forward,
+                                      batchnorm_backward=batchnorm_backward,
+                                      update_running_stats=update_running_stats)
+    except TypeError as error:  # not a function: a message, not a traceback
+        return grade(title, [lambda answer: (False, str(error), "pass the three functions "
+                                             "themselves, without calling them")], lambda: None)
+    return grade_run(title, _training_case, functions,
+                     _evaluation_case)

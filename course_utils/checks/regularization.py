@@ -1,17 +1,24 @@
 """Graders for the exercises of 07_regularization: the L2 cost and gradient, inverted
-dropout, L1's soft-threshold step, and the weight decay that matches an L2 penalty."""
+dropout, L1's soft-threshold step, the weight decay that matches an L2 penalty, and the
+capstone: your dropout (forward and backward) and L2 penalty in a training run."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from .. import datasets, layers, network, training
 from .. import gradcheck as _gradcheck
 from .. import losses
+from .. import optimizers as course_optimizers
+from ._runs import describe_parting, first_parting, grade_run, traced
 from ._core import (Mistake, array_case, fresh, grade, grade_number, known_mistake, matches,
                     number_case, unchanged)
 from .gradcheck import gradient_case
 
-__all__ = ["l2_penalty", "inverted_dropout", "soft_threshold", "matching_weight_decay"]
+__all__ = ["l2_penalty", "inverted_dropout", "soft_threshold", "matching_weight_decay",
+           "regularization_in_network"]
 
 EXACT = 1e-9  # relative tolerance: a right formula, however written, agrees to rounding
 
@@ -315,3 +322,286 @@ def matching_weight_decay(answer):
         how_to_answer="work out the number and pass it (or the expression that computes it)",
         otherwise="write one step of each: W - lr * (g + lambda / m * W) and "
                   "W - lr * g - lr * weight_decay * W")
+
+
+# ---------------------------------------------------------------- capstone: your dropout and L2 in a network
+#
+# The reader's dropout_forward, dropout_backward and l2_penalty, with the library's
+# signatures, run inside cu.train through Spec(functions=cu.network.Functions(...)). Masks
+# are random, and a right dropout may draw them in any correct way (rng.random(shape) <
+# keep_prob, rng.binomial(1, keep_prob, shape), rng.uniform(size=shape) < keep_prob, ...).
+# So the library's run does not draw its own: it replays the masks the reader's run drew
+# (read off the reader's output, where A_out = 0 exactly when the unit was dropped or A was
+# 0, and a unit with A = 0 passes no gradient through ReLU either way), and the known
+# mistakes replay them too. Whether the masks keep the right share of units is checked
+# apart, by their statistics.
+
+RUN_STEPS = 30
+RUN_LR = 0.3
+RUN_KEEP_PROB = 0.8
+RUN_LAMBDA = 0.7
+RUN_SEED = 0  # the rng of the reader's run, which their dropout draws from
+RUN_RTOL = 1e-6  # relative difference of every cost and parameter allowed
+SHARE_TOLERANCE = 0.01  # kept share of 100,000 units vs keep_prob (its spread is about 0.0013)
+
+
+@functools.lru_cache(maxsize=1)
+def _run_setting():
+    """(spec, start params, X, Y): 07's noisy points and its (2, 50, 50, 1) ReLU network
+    with dropout in both hidden layers."""
+    X, Y, _, _, _, _ = datasets.load_overfit_2d(validation=True)
+    spec = network.Spec((2, 50, 50, 1), "relu", keep_prob=RUN_KEEP_PROB)
+    return spec, network.init_params(spec, "he_normal", rng=0), X, Y
+
+
+def run_boundary():
+    """(spec, X, Y) of the capstone's run, for cu.checks.plot_runs(feedback, boundary=...)."""
+    spec, _, X, Y = _run_setting()
+    return spec, X, Y
+
+
+def _train(functions, callback):
+    """The graders' run: RUN_STEPS full-batch steps of gradient descent with the penalty
+    L2(RUN_LAMBDA) and `functions` plugged in, the dropout rng seeded with RUN_SEED."""
+    spec, start, X, Y = _run_setting()
+    mine = network.Spec(spec.layer_sizes, spec.activation, keep_prob=spec.keep_prob,
+                        functions=functions)
+    return training.train(mine, {k: p.copy() for k, p in start.items()}, X, Y,
+                          course_optimizers.sgd(RUN_LR), steps=RUN_STEPS, rng=RUN_SEED,
+                          penalty=training.L2(RUN_LAMBDA), callback=callback,
+                          callback_every=1, progress=False)
+
+
+def _recording(forward, masks: list):
+    """`forward` that also records, at every training call, the mask it applied."""
+    def recorded(A, keep_prob, train, rng=None, mask=None):
+        out, cache = forward(A, keep_prob, train, rng, mask)
+        if train:
+            masks.append(np.asarray(out) != 0)
+        return out, cache
+    return recorded
+
+
+def _replaying(masks: list, scale: bool = True):
+    """A dropout forward that applies the recorded masks in order instead of drawing (the
+    library's, or with scale=False the one that forgets 1 / keep_prob)."""
+    queue = iter(masks)
+
+    def forward(A, keep_prob, train, rng=None, mask=None):
+        if not train:
+            return A, None
+        out, cache = layers.dropout_forward(A, keep_prob, True, mask=next(queue))
+        return (out if scale else out * keep_prob), cache
+    return forward
+
+
+# Known wrong pieces: the library's, with one thing changed.
+
+def _backward_without_mask(dout, cache):
+    return dout / cache.keep_prob
+
+
+def _backward_identity(dout, cache):
+    return dout
+
+
+def _backward_without_scale(dout, cache):
+    return dout * cache.mask
+
+
+def _l2_variant(kind: str):
+    def penalty(params, lambd, m):
+        keys = list(params) if kind == "biases" else losses.weight_keys(params)
+        factor = {"no m": lambd, "factor 2": 2 * lambd / m}.get(kind, lambd / m)
+        value = lambd / (2 * m) * sum(float(np.sum(params[k] ** 2)) for k in keys)
+        if kind == "value without 1/2":
+            value *= 2
+        return value, {"d" + k: factor * params[k] for k in keys}
+    return penalty
+
+
+L2_GRADIENT = "the gradient of lambda / (2m) * sum ||W||^2 is lambda / m * W"
+_MISTAKES = [
+    ("the forward pass does not divide by keep_prob (not inverted)",
+     {"forward": "unscaled", "dropout_backward": _backward_without_scale},
+     "inverted dropout divides the kept units by keep_prob in training (forward and "
+     "backward), so the expected activation is the same as in evaluation, where nothing is "
+     "dropped"),
+    ("the backward pass does not reuse the forward's mask (it scales every unit by 1 / "
+     "keep_prob)", {"dropout_backward": _backward_without_mask},
+     "a dropped unit gets no gradient: dA = dout * mask / keep_prob with the mask the "
+     "forward pass drew (keep it in the cache)"),
+    ("the backward pass passes the gradient through unchanged (no mask, no 1 / keep_prob)",
+     {"dropout_backward": _backward_identity},
+     "dA = dout * mask / keep_prob with the mask of the forward pass (keep it in the cache)"),
+    ("the backward pass forgets the 1 / keep_prob", {"dropout_backward": _backward_without_scale},
+     "the forward multiplies by mask / keep_prob, so the backward does too"),
+    ("the L2 gradient is lambda * W, without the 1 / m", {"l2_penalty": _l2_variant("no m")},
+     L2_GRADIENT + ", m the number of training examples"),
+    ("the L2 penalty includes the biases", {"l2_penalty": _l2_variant("biases")},
+     "penalize the weights W only (keys starting with 'W'); the biases get no L2 gradient"),
+    ("the L2 gradient has a factor 2 (2 lambda / m * W)", {"l2_penalty": _l2_variant("factor 2")},
+     L2_GRADIENT + ": the 2 of the square cancels the 1/2"),
+    ("the L2 value lacks the 1/2 (lambda / m * sum ||W||^2; the gradient is right)",
+     {"l2_penalty": _l2_variant("value without 1/2")},
+     "the cost is lambda / (2m) * sum ||W||^2"),
+]
+
+
+def _functions(masks: list, **wrong):
+    """The library's functions replaying `masks`, with the named ones replaced ("forward":
+    "unscaled" replays them without the 1 / keep_prob)."""
+    unscaled = wrong.pop("forward", None) == "unscaled"
+    return network.Functions(**{"dropout_forward": _replaying(masks, scale=not unscaled),
+                                "dropout_backward": layers.dropout_backward,
+                                "l2_penalty": losses.l2_penalty, **wrong})
+
+
+def _one_call(functions):
+    """Each of your functions called once on a small input: None when what they return has
+    the right form, else (message, hint)."""
+    A = np.random.default_rng(0).random((4, 6)) + 0.5
+    result = functions.dropout_forward(A.copy(), RUN_KEEP_PROB, True, np.random.default_rng(1))
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        return (f"your dropout_forward returned {type(result).__name__}, expected two values: "
+                "out and the cache", "return out, cache (the cache keeps the mask)")
+    out, cache = result
+    if np.shape(out) != A.shape:
+        return f"dropout_forward's out has shape {np.shape(out)}, expected A's {A.shape}", None
+    dA = functions.dropout_backward(np.ones_like(A), cache)
+    if np.shape(dA) != A.shape:
+        return (f"dropout_backward returned {type(dA).__name__} of shape {np.shape(dA)}, "
+                f"expected an array of dout's shape {A.shape}", "return dout * mask / keep_prob")
+    params = _l2_params()
+    result = functions.l2_penalty(params, L2_LAMBDA, L2_M)
+    if not (isinstance(result, (tuple, list)) and len(result) == 2
+            and isinstance(result[1], dict)):
+        return (f"your l2_penalty returned {type(result).__name__}, expected (value, grads) "
+                "with grads a dict such as {'dW1': ...}", "return value, grads")
+    unknown = [k for k in result[1] if not (k.startswith("d") and k[1:] in params)]
+    if unknown:
+        return (f"your l2_penalty's grads has the keys {unknown}, which name no parameter",
+                "key each gradient by 'd' and the parameter's name: grads['dW1'] for W1")
+    return None
+
+
+def _run_case(answer):
+    """The reader's run (recording its masks) against the library's replaying them, step
+    by step; a parting run is matched against the known mistakes replaying them too."""
+    _run_case.traces = {}
+    functions, masks = answer(), []
+    problem = _one_call(functions)
+    if problem is not None:
+        return False, problem[0], problem[1]
+    plugged = network.Functions(dropout_forward=_recording(functions.dropout_forward, masks),
+                                dropout_backward=functions.dropout_backward,
+                                l2_penalty=functions.l2_penalty)
+    yours = traced(_train, plugged)
+    library = traced(_train, _functions(masks))
+    _run_case.traces = {"yours": yours, "library": library}
+    parting = first_parting(yours, library, RUN_RTOL, RUN_RTOL)
+    if parting is None:
+        return (True, f"your run matches the library's at every step ({RUN_STEPS} steps with "
+                f"your own masks: costs and parameters within a relative {RUN_RTOL:g})", None)
+    if parting["param"] is not None and parting["param"][1] == 0:
+        parting = {**parting, "param": None}  # nothing had parted yet: only the cost says so
+    said = describe_parting(parting)
+    for what, wrong, hint in _MISTAKES:
+        if first_parting(yours, traced(_train, _functions(masks, **wrong)),
+                         RUN_RTOL, RUN_RTOL) is None:
+            return False, f"{said}: {what}", hint
+    return (False, said, "run your dropout_forward and dropout_backward on a small A with a "
+            "fixed mask and compare with A * mask / keep_prob and dout * mask / keep_prob; "
+            "the L2 penalty's gradient is lambda / m * W for the weights only")
+
+
+_run_case.traces = {}
+
+
+def _mask_statistics(answer):
+    """Your forward in training on 100,000 positive activations: the kept share within
+    SHARE_TOLERANCE of keep_prob, kept units scaled by 1 / keep_prob, a fresh mask at
+    every call, drawn from the rng it is given, and a given mask used as it is."""
+    forward = answer().dropout_forward
+    A = np.random.default_rng(0).random((100, 1000)) + 0.5  # no zeros: a 0 out is a drop
+    rng = np.random.default_rng(1)
+    out, _ = forward(A.copy(), RUN_KEEP_PROB, True, rng)
+    out = np.asarray(out, dtype=float)
+    kept = out != 0
+    share = kept.mean()
+    if abs(share - (1 - RUN_KEEP_PROB)) < SHARE_TOLERANCE:
+        return (False, f"{share:.3f} of the units are kept, expected keep_prob = "
+                f"{RUN_KEEP_PROB}: your mask keeps the units that should be dropped",
+                "keep a unit with probability keep_prob: True where rng.random(A.shape) < "
+                "keep_prob")
+    if abs(share - RUN_KEEP_PROB) > SHARE_TOLERANCE:
+        return (False, f"{share:.3f} of the units are kept, expected keep_prob = "
+                f"{RUN_KEEP_PROB} within {SHARE_TOLERANCE}",
+                "draw one uniform number per unit from rng and keep the unit with "
+                "probability keep_prob")
+    scale = out[kept] / A[kept]
+    if not np.allclose(scale, 1 / RUN_KEEP_PROB, rtol=1e-12):
+        return (False, f"the kept units are multiplied by {scale.mean():.3g}, expected "
+                f"1 / keep_prob = {1 / RUN_KEEP_PROB:.3g}", "A_out = A * mask / keep_prob")
+    again, _ = forward(A.copy(), RUN_KEEP_PROB, True, rng)
+    if np.array_equal(np.asarray(again) != 0, kept):
+        return (False, "two calls with the same generator dropped the same units",
+                "draw a fresh mask from rng at every call; never re-seed inside the function")
+    same_seed = [np.asarray(forward(A.copy(), RUN_KEEP_PROB, True, np.random.default_rng(5))[0])
+                 for _ in range(2)]
+    if not np.array_equal(*same_seed):
+        return (False, "two generators with the same seed gave different masks: your mask "
+                "does not come from the rng argument",
+                "draw from the rng you are given (rng.random(A.shape)), not from np.random: "
+                "then every run can be repeated")
+    given = np.random.default_rng(2).random(A.shape) < 0.5
+    out_given, _ = forward(A.copy(), RUN_KEEP_PROB, True, rng, given)
+    if not np.allclose(np.asarray(out_given, dtype=float), A * given / RUN_KEEP_PROB):
+        return (False, "with a mask given (mask=...) your forward does not use it",
+                "draw a mask only when none is given: if mask is None: mask = ...")
+    return (True, f"{share:.3f} of 100,000 units kept (keep_prob {RUN_KEEP_PROB}), scaled by "
+            "1 / keep_prob, a fresh mask from rng at every call, a given mask used", None)
+
+
+def _evaluation_mode(answer):
+    """In evaluation mode (train=False) your forward returns A unchanged, even with an rng."""
+    A = np.random.default_rng(3).random((20, 50)) + 0.5
+    out, _ = answer().dropout_forward(A.copy(), RUN_KEEP_PROB, False,
+                                      np.random.default_rng(4))
+    out = np.asarray(out, dtype=float)
+    if out.shape == A.shape and np.array_equal(out, A):
+        return True, "evaluation mode (train=False): A passes unchanged", None
+    if out.shape == A.shape and np.allclose(out, A * RUN_KEEP_PROB):
+        what = "multiplies A by keep_prob"
+    elif out.shape == A.shape and np.any(out == 0):
+        what = "drops units"
+    else:
+        what = "changes A"
+    return (False, f"in evaluation mode (train=False) your dropout_forward {what}: dropout "
+            "applied at evaluation",
+            "with inverted dropout, evaluation is the identity: if not train, return A "
+            "unchanged (the scaling happened in training)")
+
+
+def regularization_in_network(dropout_forward, dropout_backward, l2_penalty):
+    """Grade your inverted dropout and L2 penalty inside a training run (the capstone of 07).
+
+    The three functions have the library's signatures (layers.dropout_forward(A, keep_prob,
+    train, rng=None, mask=None) -> (out, cache), layers.dropout_backward(dout, cache) -> dA,
+    losses.l2_penalty(params, lambd, m) -> (value, grads)). They are plugged into 07's
+    (2, 50, 50, 1) ReLU network with keep_prob RUN_KEEP_PROB in both hidden layers
+    (Spec(functions=cu.network.Functions(...))), trained for RUN_STEPS full-batch steps with
+    the penalty L2(RUN_LAMBDA), rng=RUN_SEED; the library's run replays the masks your
+    forward drew, so any correct way of drawing them passes, and the two runs must agree at
+    every step (costs and parameters within RUN_RTOL). Then the masks' statistics (the kept
+    share within SHARE_TOLERANCE of keep_prob, a fresh mask per call) and evaluation mode
+    (A unchanged). The Feedback carries the runs for
+    cu.checks.plot_runs(feedback, boundary=run_boundary())."""
+    title = "Your dropout and L2 penalty in a training run"
+    try:
+        functions = network.Functions(dropout_forward=dropout_forward,
+                                      dropout_backward=dropout_backward, l2_penalty=l2_penalty)
+    except TypeError as error:  # not a function: a message, not a traceback
+        return grade(title, [lambda answer: (False, str(error), "pass the three functions "
+                                             "themselves, without calling them")], lambda: None)
+    return grade_run(title, _run_case, functions, _mask_statistics, _evaluation_mode)

@@ -1,0 +1,132 @@
+"""The capstone grader of 07 (cu.checks.regularization_in_network): the solutions notebook's
+code passes, other correct ways of drawing masks pass, and each typical wrong answer gets
+its own message."""
+
+import pathlib
+
+import nbformat
+import numpy as np
+import pytest
+
+import course_utils as cu
+from course_utils.checks import regularization as R
+
+SOLUTIONS = pathlib.Path(__file__).parents[2] / "solutions" / "07_regularization_solutions.ipynb"
+
+
+@pytest.fixture(scope="module")
+def solution():
+    """The functions the solutions notebook defines (its code cells, run in order)."""
+    namespace = {}
+    for cell in nbformat.read(SOLUTIONS, as_version=4).cells:
+        if cell.cell_type == "code":
+            exec(cell.source.replace("cu.checks.plot_runs(", "(lambda *a, **k: None)("), namespace)
+    return namespace
+
+
+def grade(solution, **replaced):
+    pieces = {"dropout_forward": solution["dropout_forward"],
+              "dropout_backward": solution["dropout_backward"],
+              "l2_penalty": solution["l2_penalty"], **replaced}
+    return cu.checks.regularization_in_network(pieces["dropout_forward"],
+                                               pieces["dropout_backward"], pieces["l2_penalty"])
+
+
+def test_the_solutions_notebook_passes(solution):
+    feedback = grade(solution)
+    assert feedback.passed, feedback
+    assert set(feedback.traces) == {"yours", "library"}
+    assert cu.checks.l2_penalty(solution["l2_penalty"]).passed
+    assert cu.checks.inverted_dropout(solution["inverted_dropout"]).passed
+
+
+def _forward_drawing(draw):
+    def forward(A, keep_prob, train, rng=None, mask=None):
+        if not train:
+            return A, None
+        if mask is None:
+            mask = draw(rng, keep_prob, A.shape)
+        return A * mask / keep_prob, {"mask": mask, "keep_prob": keep_prob}
+    return forward
+
+
+def _backward_from_dict(dout, cache):
+    return dout * cache["mask"] / cache["keep_prob"]
+
+
+@pytest.mark.parametrize("draw", [
+    lambda rng, p, shape: rng.binomial(1, p, shape),
+    lambda rng, p, shape: rng.uniform(size=shape) < p,
+    lambda rng, p, shape: (rng.random(shape) <= p).astype(float),
+    lambda rng, p, shape: rng.random(shape) > 1 - p,
+])
+def test_every_correct_way_of_drawing_masks_passes(solution, draw):
+    feedback = grade(solution, dropout_forward=_forward_drawing(draw),
+                     dropout_backward=_backward_from_dict)
+    assert feedback.passed, feedback
+
+
+def _not_inverted(A, keep_prob, train, rng=None, mask=None):
+    if not train:
+        return A, None
+    mask = rng.random(A.shape) < keep_prob if mask is None else mask
+    return A * mask, (mask, 1.0)
+
+
+def _dropout_at_evaluation(A, keep_prob, train, rng=None, mask=None):
+    mask = rng.random(A.shape) < keep_prob if mask is None else mask
+    return A * mask / keep_prob, (mask, keep_prob)
+
+
+def _keeps_the_dropped(A, keep_prob, train, rng=None, mask=None):
+    if not train:
+        return A, None
+    mask = rng.random(A.shape) >= keep_prob if mask is None else mask
+    return A * mask / keep_prob, (mask, keep_prob)
+
+
+@pytest.mark.parametrize("replaced, words", [
+    ({"dropout_forward": _not_inverted}, ["step 0", "not inverted", "divides the kept units by keep_prob"]),
+    ({"dropout_forward": _dropout_at_evaluation}, ["evaluation mode", "dropout applied at evaluation", "if not train"]),
+    ({"dropout_backward": lambda dout, cache: dout / cache[1]}, ["does not reuse the forward's mask", "keep it in the cache"]),
+    ({"dropout_backward": lambda dout, cache: dout}, ["passes the gradient through unchanged"]),
+    ({"dropout_backward": lambda dout, cache: dout * cache[0]}, ["forgets the 1 / keep_prob"]),
+    ({"l2_penalty": R._l2_variant("no m")}, ["W3 differs most", "lambda * W, without the 1 / m"]),
+    ({"l2_penalty": R._l2_variant("biases")}, ["includes the biases", "weights W only"]),
+    ({"l2_penalty": R._l2_variant("factor 2")}, ["factor 2", "the 2 of the square cancels"]),
+    ({"dropout_forward": _keeps_the_dropped}, ["keeps the units that should be dropped"]),
+])
+def test_typical_mistakes_get_their_message(solution, replaced, words):
+    feedback = grade(solution, **replaced)
+    assert not feedback.passed
+    for word in words:
+        assert word in str(feedback), str(feedback)
+
+
+def test_the_stub_and_bad_arguments_get_messages_not_tracebacks(solution):
+    def stub(*args, **kwargs):
+        return None
+    assert "returned NoneType, expected two values" in str(grade(solution, dropout_forward=stub))
+    assert "expected (value, grads)" in str(grade(solution, l2_penalty=stub))
+    assert "must be a function" in str(grade(solution, l2_penalty=0.7))
+
+
+def test_a_given_mask_must_be_used(solution):
+    def ignores_mask(A, keep_prob, train, rng=None, mask=None):
+        return solution["dropout_forward"](A, keep_prob, train, rng)
+    assert "does not use it" in str(grade(solution, dropout_forward=ignores_mask))
+
+
+def test_grads_keyed_without_the_d_are_named(solution):
+    def l2_penalty(params, lambd, m):
+        value, grads = solution["l2_penalty"](params, lambd, m)
+        return value, {k[1:]: g for k, g in grads.items()}
+    assert "name no parameter" in str(grade(solution, l2_penalty=l2_penalty))
+
+
+def test_masks_not_drawn_from_rng_are_named(solution):
+    global_rng = np.random.default_rng(11)  # stands for np.random's global state
+
+    def forward(A, keep_prob, train, rng=None, mask=None):
+        return solution["dropout_forward"](A, keep_prob, train, global_rng, mask)
+    assert "does not come from the rng argument" in str(grade(solution, dropout_forward=forward))
