@@ -291,6 +291,40 @@ def _check_option(value, name: str, kinds: tuple, example: str) -> None:
         raise TypeError(f"{name} must be None or {example}, got {type(value).__name__} {value!r}")
 
 
+CLIP_OPTIONS = ("None, cu.ClipValue(threshold), cu.ClipNorm(threshold) or a function "
+                "grads -> grads")
+
+
+def _check_clip(clip) -> None:
+    """None, ClipValue, ClipNorm or a function of the gradients; else a TypeError."""
+    if clip is None or isinstance(clip, (ClipValue, ClipNorm)):
+        return
+    if isinstance(clip, type):  # clip=cu.ClipNorm: the class, not an option
+        raise TypeError(f"clip={clip.__name__} needs its threshold, e.g. "
+                        f"clip=cu.{clip.__name__}(5.0)")
+    if not callable(clip):
+        raise TypeError(f"clip must be {CLIP_OPTIONS}, got {type(clip).__name__} {clip!r}")
+
+
+def _clipped(clip, grads: dict) -> dict:
+    """The gradients after `clip` (see _check_clip). A function's result must be a dict
+    with the keys and shapes of `grads`, or a TypeError says what came back."""
+    if isinstance(clip, (ClipValue, ClipNorm)):
+        return clip.apply(grads)
+    out = clip(grads)
+    if not isinstance(out, dict):
+        raise TypeError(f"the clip function must return a dict of gradients like the one it "
+                        f"was given, got {type(out).__name__}")
+    if set(out) != set(grads):
+        raise TypeError(f"the clip function must return the keys it was given "
+                        f"{sorted(grads)}, got {sorted(out)}")
+    for key, g in grads.items():
+        if np.shape(out[key]) != g.shape:
+            raise TypeError(f"the clip function returned {key} with shape "
+                            f"{np.shape(out[key])}, expected {g.shape}")
+    return out
+
+
 # Keywords that train() took before its options were grouped, and what to write instead.
 _REMOVED_KEYWORDS = {
     "l2": "penalty=cu.L2({value})",
@@ -486,7 +520,8 @@ def _validate_train_args(spec, params, X, Y, steps, epochs, batch_size, validati
 def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
           optimizer: opt.Optimizer, *, steps: int | None = None, epochs: int | None = None,
           batch_size: int | None = None, rng=None, state: dict | None = None,
-          penalty: L2 | L1 | None = None, clip: ClipValue | ClipNorm | None = None,
+          penalty: L2 | L1 | None = None,
+          clip: ClipValue | ClipNorm | Callable[[dict], dict] | None = None,
           validation: Validation | None = None, record_every: int | None = None,
           callback: Callable | None = None, callback_every: int = 100,
           progress="auto", **removed) -> History:
@@ -500,8 +535,10 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
         lambd/(2m) sum||W||^2 or + lambd/m sum|W|, with m the number of training examples,
         also when training on minibatches. L1(..., proximal=True) soft-thresholds the
         weights after each update instead (exact zeros; see L1).
-    clip: None, ClipValue(threshold) (by entry) or ClipNorm(threshold) (by global norm),
-        applied to the gradient of the cost with its penalty, before the step.
+    clip: None, ClipValue(threshold) (by entry), ClipNorm(threshold) (by global norm), or
+        your own function grads -> grads (a dict with the same keys and shapes, e.g.
+        lambda grads: my_clip(grads, 5.0)), applied to the gradient of the cost with its
+        penalty, before the step (after record_every's statistics, which see it unclipped).
     validation: None or Validation(X_val, Y_val, every=100, patience=None): evaluate every
         `every` steps (costs and accuracies in History.evals), and at step 0; with
         patience, stop early and restore the best parameters seen (see Validation).
@@ -518,8 +555,7 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
     """
     _reject_keywords(removed)
     _check_option(penalty, "penalty", (L2, L1), "cu.L2(lambd) or cu.L1(lambd, proximal=False)")
-    _check_option(clip, "clip", (ClipValue, ClipNorm),
-                  "cu.ClipValue(threshold) or cu.ClipNorm(threshold)")
+    _check_clip(clip)
     _check_option(validation, "validation", (Validation,),
                   "cu.Validation(X_val, Y_val, every=100, patience=None)")
     total = _validate_train_args(spec, params, X, Y, steps, epochs, batch_size, validation)
@@ -593,7 +629,7 @@ def train(spec: net.Spec, params: dict, X: np.ndarray, Y: np.ndarray,
                     _record_layer_stats(hist.layer_stats, step, cache, grads, spec)
                     params_before = params
                 if clip is not None:
-                    grads = clip.apply(grads)
+                    grads = _clipped(clip, grads)
 
                 if l1 and l1_proximal:
                     lr_now = optimizer.lr_at(opt_state["step"])

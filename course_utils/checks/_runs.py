@@ -88,13 +88,21 @@ def first_parting(yours: Trace, reference: Trace, cost_rtol: float = COST_RTOL,
 
     Returns {"step": k, "cost": (yours, reference) or None, "param": (name, relative
     difference) or None, "diverged": bool}: k is the first step whose cost differs or after
-    whose update a parameter differs, whichever comes first (steps count from 0)."""
+    whose update a parameter differs, whichever comes first (steps count from 0). Two runs
+    that diverge at the same step, alike until then, count as the same run."""
+    with np.errstate(all="ignore"):  # diverged parameters are compared without warnings
+        return _first_parting(yours, reference, cost_rtol, param_rtol)
+
+
+def _first_parting(yours, reference, cost_rtol, param_rtol):
     a, b = yours.costs, reference.costs
     n = min(a.size, b.size)
     for k in range(max(a.size, b.size)):
         if k >= n:
             return {"step": n, "cost": None, "param": None, "diverged": False,
                     "ended": a.size < b.size}
+        if not np.isfinite(a[k]) and not np.isfinite(b[k]):
+            return None  # both diverged at the same step, alike until then: the same run
         if not np.isfinite(a[k]):
             return {"step": k, "cost": (a[k], b[k]), "param": None, "diverged": True}
         if not np.isclose(a[k], b[k], rtol=cost_rtol, atol=1e-12):

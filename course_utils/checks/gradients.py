@@ -6,8 +6,11 @@ import numpy as np
 
 from ._core import (Mistake, fresh, grade, known_mistake, leaves_inputs_unchanged, matches,
                     number_case, on_inputs)
+from .. import datasets, network, optimizers, training
+from ._runs import RunMistake, grade_run, plot_runs, run_case
 
-__all__ = ["sigmoid_chain_bound", "global_norm", "clip_by_norm"]
+__all__ = ["sigmoid_chain_bound", "global_norm", "clip_by_norm", "layer_norms_in_run",
+           "plot_layer_norms", "clipping_in_run", "plot_clipping_run"]
 
 EXACT = 1e-9  # relative tolerance: a right formula, however written, agrees to rounding
 
@@ -255,3 +258,377 @@ def clip_by_norm(fn):
     """Grade clip_by_norm(grads, max_norm) -> grads rescaled to global norm <= max_norm."""
     return grade("Clip by norm", [_clip_returns_dict, _clip_large, _clip_small, _clip_no_mutation],
                  fn)
+
+
+# ---------------------------------------------------------------- capstone: clipping in a deep run
+#
+# Section 5's exploding network: six ReLU layers of 32 units at twice He's standard deviation
+# (rng 0), on the digits, minibatches of 64 (rng 0), plain gradient descent at rate 0.1.
+# Without clipping its cost becomes NaN at step 6; clipped by the global norm at 5 it learns.
+# The reader's pieces run inside it: layer_gradient_norms sees every step's gradient (before
+# clipping), clip_by_global_norm clips it through train(clip=...).
+
+CAPSTONE_LR = 0.1
+MAX_NORM = 5.0
+NORM_STEPS = 30      # steps at which the reader's layer norms are compared with the library's
+CLIP_STEPS = 10      # a short run: this network is chaotic, so two correct clippings that
+                     # round differently (PyTorch's max_norm / (norm + 1e-6)) part ways after
+                     # about 15 steps; over 10 they agree within 1e-7
+NORM_RTOL = 1e-9     # the reader's norms against the library's: the same numbers, to rounding
+_NETWORK = {}
+
+
+def _capstone_network(gain: float):
+    """(spec, params, X, Y): section 5's six ReLU layers of 32 units, He x gain (rng 0)."""
+    if gain not in _NETWORK:
+        X, Y, _, _ = datasets.load_digits()
+        spec = network.Spec((64,) + (32,) * 6 + (10,), activation="relu", output="softmax")
+        _NETWORK[gain] = spec, network.init_params(spec, "he_normal", rng=0, gain=gain), X, Y
+    return _NETWORK[gain]
+
+
+def _deep_run(gain: float, steps: int, clip, callback=None):
+    """Train section 5's network (He x gain) for `steps` minibatch steps with `clip`."""
+    spec, params, X, Y = _capstone_network(gain)
+    return training.train(spec, params, X, Y, optimizers.sgd(CAPSTONE_LR), steps=steps,
+                          batch_size=64, rng=0, clip=clip, callback=callback,
+                          callback_every=1, progress=False)
+
+
+def _layer_of(key: str) -> int:
+    """'dW3' -> 3: the layer a gradient belongs to (the digits its name ends with)."""
+    return int(key[len(key.rstrip("0123456789")):])
+
+
+def library_layer_norms(grads: dict) -> np.ndarray:
+    """The right answer: (L,) the norm of each layer's gradients, dW{l} and db{l} together,
+    layer 1 first (optimizers.global_norm of the layer's blocks)."""
+    layers = sorted({_layer_of(key) for key in grads})
+    return np.array([optimizers.global_norm({k: g for k, g in grads.items() if _layer_of(k) == l})
+                     for l in layers])
+
+
+def _per_block(grads: dict, norm) -> np.ndarray:
+    """norm(dW_l, db_l) -> (L,), for the known wrong formulas."""
+    layers = sorted({_layer_of(key) for key in grads})
+    return np.array([norm([g for k, g in grads.items() if _layer_of(k) == l]) for l in layers])
+
+
+# (what, the wrong formula grads -> (L,), hint)
+LAYER_NORM_MISTAKES = (
+    ("the squared norms (no square root)",
+     lambda grads: library_layer_norms(grads) ** 2,
+     "take the square root of each layer's sum of squares"),
+    ("the norms of the weights' gradients dW alone, without db",
+     lambda grads: _per_block(grads, lambda gs: np.linalg.norm(gs[0])),
+     "a layer's gradient is dW and db together: add the squares of both, then one square root"),
+    ("||dW|| + ||db||: the blocks' norms added",
+     lambda grads: _per_block(grads, lambda gs: sum(np.linalg.norm(g) for g in gs)),
+     "norms do not add up: add the squares of every entry of dW and db, then take one "
+     "square root"),
+    ("the root mean square of the entries, not their norm",
+     lambda grads: _per_block(grads, lambda gs: np.sqrt(np.mean(np.concatenate(
+         [g.ravel() for g in gs]) ** 2))),
+     "the norm is the square root of the *sum* of squares, not of their mean"),
+    ("the sums of absolute values (the L1 norm)",
+     lambda grads: _per_block(grads, lambda gs: sum(np.abs(g).sum() for g in gs)),
+     "the Euclidean norm squares the entries: sqrt(sum of g ** 2)"),
+    ("the largest entry of each layer, not its norm",
+     lambda grads: _per_block(grads, lambda gs: max(np.abs(g).max() for g in gs)),
+     "every entry counts: sqrt(sum of g ** 2) over dW and db"),
+    ("the right norms, output layer first",
+     lambda grads: library_layer_norms(grads)[::-1],
+     "return layer 1 first: norms[0] is the first layer's, norms[-1] the output layer's "
+     "(grads lists the output layer first: loop over l = 1, ..., L)"),
+)
+
+
+def _as_layer_norms(returned, L: int):
+    """The reader's result as a float (L,) array, or (None, what is wrong, hint)."""
+    if isinstance(returned, dict):
+        if set(returned) == set(range(1, L + 1)):  # {layer: norm} is a right answer too
+            returned = [returned[l] for l in range(1, L + 1)]
+        else:
+            return None, (f"layer_gradient_norms returned a dict with keys "
+                          f"{sorted(returned, key=str)[:4]}..., expected an array of {L} numbers"), \
+                "return np.array([norm of layer 1, norm of layer 2, ...]), layer 1 first"
+    try:
+        values = np.asarray(returned, dtype=float)
+    except (TypeError, ValueError):
+        values = None
+    if returned is None or values is None or values.ndim == 0:
+        return None, (f"layer_gradient_norms returned {type(returned).__name__}, expected an "
+                      f"array of {L} numbers, one per layer"), \
+            "return np.array([...]) with one norm per layer, layer 1 first"
+    values = values.reshape(-1) if values.size in (L, 2 * L) else values
+    if values.shape == (2 * L,):
+        return None, (f"layer_gradient_norms returned {2 * L} numbers for a network of {L} "
+                      "layers: one per array (dW1, db1, dW2, ...), not one per layer"), \
+            "put each layer's dW and db together: sqrt(||dW||^2 + ||db||^2), one number per layer"
+    if values.shape != (L,):
+        return None, (f"layer_gradient_norms returned shape {values.shape}, expected ({L},): "
+                      "one norm per layer"), "one number per layer, layer 1 first"
+    return values, None, None
+
+
+def _record_norms(fn):
+    """Run the exploding network clipped by the library at MAX_NORM for NORM_STEPS steps,
+    calling fn on every step's gradient before clipping: (what fn returned, the library's
+    norms, the gradients) per step."""
+    seen = []
+
+    def probe(grads):
+        seen.append((fn(fresh(grads)), library_layer_norms(grads), fresh(grads)))
+        return optimizers.clip_by_norm(grads, MAX_NORM)
+
+    with np.errstate(all="ignore"):
+        _deep_run(2.0, NORM_STEPS, probe)
+    return seen
+
+
+def _layer_norms_case(fn):
+    seen = _record_norms(fn)
+    L = seen[0][1].size
+    _layer_norms_case.traces = {"yours": [], "library": [row[1] for row in seen]}
+    for step, (returned, truth, grads) in enumerate(seen):
+        values, problem, hint = _as_layer_norms(returned, L)
+        if problem:
+            return False, f"at step {step}: {problem}", hint
+        _layer_norms_case.traces["yours"].append(values)
+        if np.allclose(values, truth, rtol=NORM_RTOL, atol=0):
+            continue
+        layer = int(np.argmax(np.abs(values - truth) / np.abs(truth))) + 1
+        said = (f"at step {step} of the run, layer {layer}: you have {values[layer - 1]:.6g}, "
+                f"the library {truth[layer - 1]:.6g}")
+        for what, wrong, mistake_hint in LAYER_NORM_MISTAKES:
+            if matches(values, wrong(grads), rtol=1e-6, atol=0):
+                return False, f"{said}: {what}", mistake_hint
+            # grads lists the output layer first (backpropagation's order): a loop over
+            # grads.values() gives the layers backwards, on top of the other mistake
+            if matches(values[::-1], wrong(grads), rtol=1e-6, atol=0):
+                return (False, f"{said}: {what}, and the output layer first",
+                        f"{mistake_hint}; and return layer 1 first (grads lists the output "
+                        "layer first: loop over l = 1, ..., L)")
+        return False, said, ("for each layer l: sqrt(np.sum(dW_l ** 2) + np.sum(db_l ** 2)), "
+                             "layer 1 first")
+    return (True, f"your norms match the library's at every layer and every one of the "
+            f"{len(seen)} steps (relative difference below {NORM_RTOL:g})", None)
+
+
+_layer_norms_case.traces = {}
+
+
+def layer_norms_in_run(fn):
+    """Grade layer_gradient_norms(grads) -> (L,): the norm of each layer's gradients (dW{l}
+    and db{l} together), layer 1 first. It is called on every step's gradient of section 5's
+    exploding run (clipped by the library at 5, 30 steps) and compared with the library's
+    norms, relative difference 1e-9. A dict {layer: norm} is accepted too."""
+    feedback = grade("Per-layer gradient norms in the deep run", [_layer_norms_case], fn)
+    feedback.traces = {k: np.array(v) for k, v in _layer_norms_case.traces.items()}
+    return feedback
+
+
+def plot_layer_norms(feedback):
+    """Each layer's gradient norm at every step of the graded run: yours (markers) over
+    the library's (thick faint lines), each line labelled with its layer. Returns the axes."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import COLOURS
+    traces = getattr(feedback, "traces", {})
+    _, ax = plt.subplots(figsize=(7.5, 3.6), layout="constrained")
+    library, yours = traces.get("library"), traces.get("yours")
+    if library is None or not np.size(library):
+        ax.text(0.5, 0.5, "no run to show", transform=ax.transAxes, ha="center")
+        return ax
+    colours = plt.cm.viridis(np.linspace(0, 0.9, library.shape[1]))
+    for l in range(library.shape[1]):
+        ax.semilogy(library[:, l], color=colours[l], lw=4, alpha=0.35)
+        if yours is not None and yours.ndim == 2 and yours.shape[1] == library.shape[1]:
+            ax.semilogy(yours[:, l], "o", ms=3, color=colours[l])
+    # Direct labels at the right end, spread apart so that none hides another.
+    ends, placed = library[-1], {}
+    for l in np.argsort(ends):
+        placed[l] = max(ends[l], max(placed.values(), default=0) * 1.35)
+    for l, height in placed.items():
+        ax.annotate(f"layer {l + 1}", (library.shape[0] - 1, height), xytext=(6, 0),
+                    textcoords="offset points", va="center", fontsize=8, color=colours[l])
+    ax.plot([], [], color="0.5", lw=4, alpha=0.35, label="the library's (lines)")
+    ax.plot([], [], "o", ms=3, color="0.3", label="yours (markers)")
+    ax.axhline(MAX_NORM, color="0.4", ls=":", lw=1, label=f"the threshold, {MAX_NORM:g}")
+    ax.set(xlabel="step", ylabel="layer's gradient norm", xlim=(-0.5, library.shape[0] + 4),
+           title="each layer's gradient, before clipping (2 x He, lr 0.1, rng 0)")
+    ax.legend(loc="upper right", fontsize=8)
+    return ax
+
+
+def _library_clip(grads, max_norm):
+    return optimizers.clip_by_norm(grads, max_norm)
+
+
+def _global(grads):
+    return float(np.sqrt(sum(np.sum(np.square(g)) for g in grads.values())))
+
+
+def _rescaled(grads, scale, keys=None):
+    return {k: g * scale if keys is None or k in keys else g for k, g in grads.items()}
+
+
+def _clip_if_above(norm_of):
+    """A clipping that compares norm_of(grads) with max_norm (the known wrong norms)."""
+    def clip(grads, max_norm):
+        norm = norm_of(grads)
+        return grads if norm <= max_norm else _rescaled(grads, max_norm / norm)
+    return clip
+
+
+def _per_tensor(grads, max_norm):
+    return {k: g * min(1.0, max_norm / np.linalg.norm(g)) for k, g in grads.items()}
+
+
+def _scaled_up(grads, max_norm):
+    return _rescaled(grads, max_norm / _global(grads))
+
+
+def _weights_only_scaled(grads, max_norm):
+    norm = _global(grads)
+    weights = [k for k in grads if k.startswith("dW")]
+    return grads if norm <= max_norm else _rescaled(grads, max_norm / norm, weights)
+
+
+def _to_unit_norm(grads, max_norm):
+    norm = _global(grads)
+    return grads if norm <= max_norm else _rescaled(grads, 1.0 / norm)
+
+
+def _by_value(grads, max_norm):
+    return {k: np.clip(g, -max_norm, max_norm) for k, g in grads.items()}
+
+
+def _unclipped(grads, max_norm):
+    return grads
+
+
+_WHOLE_VECTOR = ("all the gradients make one vector: compute its norm once (every dW and db), "
+                 "and if it is above max_norm multiply every array by the same max_norm / norm")
+CLIP_MISTAKES = (
+    RunMistake("each array was clipped by its own norm, not by the global norm", _per_tensor,
+               _WHOLE_VECTOR + "; clipping arrays one by one changes the direction"),
+    RunMistake("the global norm left out the biases' gradients", _clip_if_above(
+        lambda grads: _global({k: g for k, g in grads.items() if k.startswith("dW")})),
+        "the global norm counts every gradient, db included: sum the squares of all of them"),
+    RunMistake("the squared global norm was used in place of the norm",
+               _clip_if_above(lambda grads: _global(grads) ** 2),
+               "take the square root of the sum of squares before comparing and dividing"),
+    RunMistake("only the weights' gradients were rescaled; the biases' were not",
+               _weights_only_scaled, "multiply every array, db included, by max_norm / norm"),
+    RunMistake("the gradients were rescaled to norm 1, not to max_norm", _to_unit_norm,
+               "multiply by max_norm / norm, so that the clipped norm is max_norm"),
+    RunMistake("each entry was clipped to [-max_norm, max_norm] (clip by value)", _by_value,
+               "clipping by norm rescales the whole gradient by max_norm / norm, which keeps "
+               "its direction"),
+    RunMistake("the gradients were not clipped",
+               _unclipped, "when the global norm is above max_norm, multiply every gradient by "
+                           "max_norm / norm (check the direction of your comparison)"),
+)
+SCALE_UP = RunMistake(
+    "gradients below max_norm were scaled up to max_norm", _scaled_up,
+    "clipping only ever shrinks: when the global norm is at most max_norm, return the "
+    "gradients as they are")
+
+
+def _clip_run(gain):
+    def run(piece, callback):
+        return _deep_run(gain, CLIP_STEPS, lambda grads: piece(grads, MAX_NORM), callback)
+    return run
+
+
+def _clip_form(answer):
+    fn = answer()  # grade_run hands every case the piece as a function of no arguments
+    grads = _example_grads(10.0)
+    out = fn(fresh(grads), 2.0)
+    if not isinstance(out, dict):
+        return (False, f"clip_by_global_norm returned {type(out).__name__}, expected a dict "
+                "like grads", "return {key: clipped gradient} with the same keys as grads")
+    if set(out) != set(grads):
+        return (False, f"the keys are {sorted(out)}, expected {sorted(grads)}",
+                "keep every key of grads, biases included")
+    for k, g in grads.items():
+        if np.shape(out[k]) != g.shape:
+            return (False, f"{k} has shape {np.shape(out[k])}, expected {g.shape}",
+                    "scale each array; do not reshape or concatenate them in the result")
+    return True, "returns a dict with the keys and shapes of grads", None
+
+
+def clipping_in_run(fn):
+    """Grade clip_by_global_norm(grads, max_norm) -> grads rescaled to global norm <= max_norm,
+    plugged into cu.train(clip=...): section 5's exploding network (2 x He, rng 0, lr 0.1,
+    batches of 64) for 10 steps, then the same network at He's scale, where the gradient
+    stays below 5, for 10 steps; each run compared step by step with the library's
+    ClipNorm(5) (costs and parameters within 1e-6). Correct forms that round differently
+    (max_norm / max(norm, max_norm), PyTorch's max_norm / (norm + 1e-6)) agree within that
+    over 10 steps."""
+    exploding = run_case(
+        _clip_run(2.0), _library_clip, mistakes=CLIP_MISTAKES, otherwise=_WHOLE_VECTOR,
+        yours="in the exploding run (2 x He), your run",
+        right="exploding run (2 x He): yours matches the library's ClipNorm(5) at every one of "
+              "{steps} steps (costs and parameters within {rtol:g})")
+    tame = run_case(
+        _clip_run(1.0), _library_clip, mistakes=(SCALE_UP,) + CLIP_MISTAKES,
+        otherwise=_WHOLE_VECTOR, yours="at He's scale (gradient norm below 5), your run",
+        right="at He's scale (the gradient's norm below 5 at every step): yours matches the "
+              "library's at every one of {steps} steps")
+    feedback = grade_run("Clipping by the global norm in the deep run", _clip_form, fn,
+                         _named_when_unclipped(exploding), _quietly(tame))
+    feedback.traces = dict(exploding.traces)
+    return feedback
+
+
+def _quietly(case):
+    """The case with numpy's overflow warnings silenced: comparing a diverged run's
+    parameters overflows, and the message says so in words."""
+    def quiet(answer):
+        with np.errstate(all="ignore"):
+            return case(answer)
+    return quiet
+
+
+def _named_when_unclipped(case):
+    """The exploding run's case, naming the run without clipping: it diverges, and two
+    diverged runs never count as the same run step by step (first_parting stops at the
+    first NaN), so the RunMistake cannot recognise it."""
+    def named(answer):
+        with np.errstate(all="ignore"):
+            ok, message, hint = case(answer)
+            if ok or "yours" not in case.traces:
+                return ok, message, hint
+            yours = case.traces["yours"].costs
+            unclipped = np.asarray(_deep_run(2.0, CLIP_STEPS, None).costs, dtype=float)
+        if yours.shape == unclipped.shape and np.allclose(yours, unclipped, rtol=1e-6,
+                                                          equal_nan=True):
+            mistake = CLIP_MISTAKES[-1]
+            return (False, f"your run diverged at step {yours.size - 1}, as the run without "
+                    f"clipping does: {mistake.what}", mistake.hint)
+        return ok, message, hint
+    return named
+
+
+def plot_clipping_run(feedback):
+    """The graded exploding run: your clipping's cost beside the library's ClipNorm(5), and
+    the same network without clipping, which becomes NaN at step 6. Returns the axes."""
+    from ..plotting import COLOURS
+    ax = plot_runs(feedback)[0]
+    with np.errstate(all="ignore"):
+        costs = np.asarray(_deep_run(2.0, CLIP_STEPS, None).costs, dtype=float)
+    top = 1e3  # costs above are drawn on the frame: the run without clipping reaches 1e180
+    finite = np.isfinite(costs)
+    ax.plot(np.flatnonzero(finite), np.minimum(costs[finite], top), "x:", color=COLOURS["bad"],
+            label="no clipping")
+    ax.set_ylim(top=top * 2)
+    if not finite.all():
+        end = int(np.flatnonzero(~finite)[0])
+        ax.annotate(f"no clipping: off the scale, NaN at step {end}", (end - 1, top),
+                    xytext=(-6, -4), textcoords="offset points", ha="right", va="top",
+                    color=COLOURS["bad"], fontsize=8)
+    ax.set(title="your clipping in the exploding run (2 x He, lr 0.1, rng 0)")
+    ax.legend(loc="lower left", fontsize=8)
+    return ax

@@ -6,12 +6,14 @@ import re
 
 import numpy as np
 
+from .. import datasets, network, optimizers, training
 from ..lessons import normalization as lesson
-from ._core import (Mistake, array_case, as_number, grade, matches, number_case,
-                    unchanged)
+from ._core import (Mistake, array_case, as_number, describe_difference, form_problem, fresh,
+                    grade, known_mistake, matches, number_case, unchanged)
+from ._runs import RunMistake, run_case, traced
 
 __all__ = ["standardize_with_train_stats", "condition_number_prediction",
-           "max_stable_learning_rate"]
+           "max_stable_learning_rate", "standardization_in_run", "plot_standardization_run"]
 
 # ---------------------------------------------------------------- standardize with train statistics
 
@@ -360,3 +362,285 @@ def max_stable_learning_rate(answer, X=None):
                        otherwise=ALONG_EACH_AXIS)
     return _grade_measurable("The largest stable learning rate", answer, X, case,
                              _limit_from_sample)
+
+
+# ---------------------------------------------------------------- capstone: your standardization in training
+#
+# The reader's prepare(X_train, X_test) -> (X_train_std, X_test_std) feeds section 4's network
+# [30, 16, 1] (ReLU, He, rng 0) on the breast-cancer set: the grader trains it on the reader's
+# training inputs for 50 full-batch steps of plain gradient descent at rate 1 and evaluates it
+# on the reader's test inputs, and does the same through the library's pipeline
+# (lesson.standardize_train_test: StandardScaler, ddof=0).
+#
+# ddof: the library, like StandardScaler, divides by m (ddof=0); the sample std (ddof=1, the
+# default of pandas) is also a standardization. With 426 training examples it makes every
+# input sqrt(425/426) = 0.9988 times the library's, and over this run every cost stays within
+# 0.2% of the library's with the same test accuracy; it is accepted when its run is within
+# DDOF1_COST_RTOL of the library's at every step and its test accuracy within one example.
+
+RUN_LR, RUN_STEPS = 1.0, 50
+DDOF1_COST_RTOL = 0.01
+TEST_RTOL = 1e-7   # the reader's test inputs against the library's: the same, to rounding
+_DATA = {}
+
+
+def _capstone_data():
+    """(X_train, Y_train, X_test, Y_test, spec, params): the breast-cancer set, section 4's
+    network and its start (He, rng 0)."""
+    if not _DATA:
+        X_train, Y_train, X_test, Y_test = datasets.load_breast_cancer()
+        spec = network.Spec((30, 16, 1), activation="relu")
+        _DATA["all"] = (X_train, Y_train, X_test, Y_test, spec,
+                        network.init_params(spec, "he_normal", rng=0))
+    return _DATA["all"]
+
+
+def _pipeline(fit):
+    """A prepare(X_train, X_test) that fits (centre, scale) = fit(statistics' source) and
+    applies them to both sets; fit gets (X_train, X_test) and returns the two (n_x, 1) arrays."""
+    def prepare(X_train, X_test):
+        centre, scale = fit(X_train, X_test)
+        return (X_train - centre) / scale, (X_test - centre) / scale
+    return prepare
+
+
+def _mean_std(X, ddof=0):
+    return X.mean(axis=1, keepdims=True), X.std(axis=1, ddof=ddof, keepdims=True)
+
+
+def library_prepare(X_train, X_test):
+    """The library's pipeline: both sets through the training set's StandardScaler."""
+    X_train_std, X_test_std, _ = lesson.standardize_train_test(X_train, X_test)
+    return X_train_std, X_test_std
+
+
+_SAMPLE_STD = _pipeline(lambda tr, te: _mean_std(tr, ddof=1))
+
+
+def _per_example(X_train, X_test):
+    def by_example(X):
+        return (X - X.mean(axis=0, keepdims=True)) / X.std(axis=0, keepdims=True)
+    return by_example(X_train), by_example(X_test)
+
+
+def _unstandardized(X_train, X_test):
+    return X_train, X_test
+
+
+_LEAK_HINT = ("the test set stands for patients you have not seen: fit mu and sigma on X_train "
+              "only. Statistics that saw the test set leak it into training, and the test "
+              "accuracy no longer measures how the model does on new data")
+RUN_MISTAKES = (
+    RunMistake("you standardized each example (column) instead of each feature (row)",
+               _per_example, "in column layout a feature is a row: mean and std over the "
+                             "examples, axis=1, keepdims=True (shape (30, 1))"),
+    RunMistake("you divided by the variance instead of the standard deviation",
+               _pipeline(lambda tr, te: (tr.mean(axis=1, keepdims=True),
+                                         tr.var(axis=1, keepdims=True))),
+               "divide by the standard deviation, np.std (the square root of the variance)"),
+    RunMistake("the statistics were fitted on the test set (test-set leakage)",
+               _pipeline(lambda tr, te: _mean_std(te)), _LEAK_HINT),
+    RunMistake("the statistics were fitted on the training and test sets together "
+               "(test-set leakage)", _pipeline(lambda tr, te: _mean_std(np.hstack([tr, te]))),
+               _LEAK_HINT),
+    RunMistake("you scaled each feature to [0, 1] (min-max scaling), not standardized it",
+               _pipeline(lambda tr, te: (tr.min(axis=1, keepdims=True),
+                                         np.ptp(tr, axis=1, keepdims=True))),
+               "min-max scaled features are all positive, with a common offset, like section "
+               "4's 'scaled only' ones, whose steep offset axis capped the learning rate "
+               "(centred too, the best rate was 100 times larger). Subtract the mean and "
+               "divide by the standard deviation"),
+    RunMistake("you only subtracted the mean", _pipeline(lambda tr, te: (
+        tr.mean(axis=1, keepdims=True), 1.0)), "also divide by each feature's standard deviation"),
+    RunMistake("you only divided by the standard deviation", _pipeline(lambda tr, te: (
+        0.0, tr.std(axis=1, keepdims=True))), "also subtract each feature's mean first"),
+    RunMistake("you used one mean and one std for all the features together",
+               _pipeline(lambda tr, te: (tr.mean(), tr.std())),
+               "each feature (row) needs its own mean and std: axis=1, keepdims=True"),
+    RunMistake("the training set was not standardized: the network saw the raw features",
+               _unstandardized, "return the standardized arrays, not the ones you were given"),
+)
+
+
+def _test_mistakes(X_train, X_test, ddof):
+    """The known wrong test inputs (with the right training inputs)."""
+    def own(X):
+        centre, scale = _mean_std(X, ddof)
+        return (X - centre) / scale
+    return [
+        Mistake("your test set went through its own mean and std, not the training set's",
+                own(X_test), "a new patient has no statistics of their own: put every example "
+                "through the mu and sigma fitted on X_train, stored with the model"),
+        Mistake("your test set was not standardized", X_test,
+                "the network only ever saw standardized inputs: transform the test set with "
+                "the training set's mu and sigma"),
+    ]
+
+
+def _run(piece, callback):
+    """Train section 4's network on piece(X_train, X_test)[0], short and full batch."""
+    X_train, Y_train, X_test, _, spec, params = _capstone_data()
+    X_prepared = piece(fresh(X_train), fresh(X_test))[0]
+    return training.train(spec, params, X_prepared, Y_train, optimizers.sgd(RUN_LR),
+                          steps=RUN_STEPS, callback=callback, callback_every=1, progress=False)
+
+
+def _accuracy(params, X, Y) -> float:
+    spec = _capstone_data()[4]
+    with np.errstate(all="ignore"):
+        return float(network.accuracy(spec, params, X, Y))
+
+
+def _prepared_form(context):
+    def case(fn):
+        X_train, _, X_test, _, _, _ = _capstone_data()
+        given = fresh((X_train, X_test))
+        with np.errstate(all="ignore"):  # a 0/0 of a wrong formula is said in words below
+            out = fn(*given)
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            return (False, f"prepare returned {type(out).__name__}, expected the pair "
+                    "(X_train_std, X_test_std)", "return X_train_std, X_test_std")
+        for name, got, want in zip(("X_train_std", "X_test_std"), out, (X_train, X_test)):
+            problem = form_problem(name, got, want)
+            if problem:
+                return (False, problem, "both arrays keep the course's layout (30 features, one "
+                        "example per column); with StandardScaler, transpose in and out")
+            if not np.all(np.isfinite(got)):
+                return (False, f"{name} holds NaN or inf", "a standard deviation of 0 comes "
+                        "from statistics over the wrong axis or over a single example")
+        if not unchanged(given, (X_train, X_test)):
+            return (False, "prepare changed X_train or X_test in place",
+                    "compute new arrays (X - mu) / sigma; do not use -= or /= on the inputs")
+        context["out"] = out
+        return True, "returns (X_train_std, X_test_std) in the course's layout", None
+    return case
+
+
+def _training_run(context):
+    def case(fn):
+        X_train, _, X_test, _, _, _ = _capstone_data()
+        sample_std = matches(context["out"][0], _SAMPLE_STD(X_train, X_test)[0], rtol=1e-9)
+        context["ddof"] = 1 if sample_std else 0
+        reference = _SAMPLE_STD if sample_std else library_prepare
+        check = run_case(_run, reference, mistakes=RUN_MISTAKES, otherwise=_WHAT_TO_DO,
+                         yours="your run (trained on your X_train_std)",
+                         right="trained on your X_train_std, the network's run matches the "
+                               "library's at every one of {steps} steps (costs and parameters "
+                               "within {rtol:g})")
+        ok, message, hint = check(lambda: fn)
+        context["traces"] = dict(check.traces)
+        if not ok or not sample_std:
+            return ok, message, hint
+        library = traced(_run, library_prepare)  # the library's own run, ddof=0
+        context["traces"]["library"] = library
+        yours = check.traces["yours"].costs
+        apart = float(np.max(np.abs(yours - library.costs) / library.costs))
+        if apart > DDOF1_COST_RTOL:
+            return (False, f"with the sample std (ddof=1) your run is up to {apart:.1%} from the "
+                    f"library's (ddof=0), more than the {DDOF1_COST_RTOL:.0%} accepted",
+                    "divide by np.std's default, ddof=0, as StandardScaler does")
+        return (True, f"you divided by the sample std (ddof=1); the library, like StandardScaler, "
+                f"uses ddof=0, but with {X_train.shape[1]} examples the two differ by a factor "
+                f"{np.sqrt(1 - 1 / X_train.shape[1]):.4f}, and every cost of the run is within "
+                f"{apart:.2%} of the library's (accepted within {DDOF1_COST_RTOL:.0%})", None)
+    return case
+
+
+def _largest_tumours(X_test, count=20):
+    """The columns of the `count` largest mean radii: a batch from a specialist clinic."""
+    return np.argsort(-X_test[0])[:count]
+
+
+def _test_inputs(context):
+    def case(fn):
+        X_train, _, X_test, Y_test, _, _ = _capstone_data()
+        reference = _SAMPLE_STD if context["ddof"] else library_prepare
+        expected = reference(X_train, X_test)[1]
+        yours = context["traces"]["yours"].history.params
+        library = context["traces"]["library"].history.params
+        largest = _largest_tumours(X_test)
+        with np.errstate(all="ignore"):
+            batch = fn(fresh(X_train), X_test[:, largest].copy())[1]
+        accuracy = {"library": _accuracy(library, library_prepare(X_train, X_test)[1], Y_test),
+                    "yours": _accuracy(yours, context["out"][1], Y_test),
+                    "library, 20 largest": _accuracy(library, expected[:, largest],
+                                                     Y_test[:, largest]),
+                    "yours, 20 largest": _accuracy(yours, np.asarray(batch, dtype=float),
+                                                   Y_test[:, largest])}
+        context["accuracy"] = accuracy
+        scores = (f"test accuracy after {RUN_STEPS} steps {accuracy['yours']:.2f} (the "
+                  f"library's {accuracy['library']:.2f}); on a batch of the 20 largest tumours "
+                  f"alone {accuracy['yours, 20 largest']:.2f} (the library's "
+                  f"{accuracy['library, 20 largest']:.2f})")
+        test_ok = matches(context["out"][1], expected, rtol=TEST_RTOL)
+        batch_ok = matches(batch, expected[:, largest], rtol=TEST_RTOL)
+        if test_ok and batch_ok:
+            return True, f"the test set went through the training set's numbers: {scores}", None
+        if test_ok:
+            return (False, f"the whole test set is right, but a batch of the 20 largest tumours "
+                    f"is not: {scores}", "a batch must go through the training set's mu and "
+                    "sigma like any other example: never compute statistics on it")
+        mistake = known_mistake(context["out"][1], _test_mistakes(X_train, X_test,
+                                                                  context["ddof"]))
+        if mistake is not None:
+            return False, f"{mistake.what}: {scores}", mistake.hint
+        _, difference = describe_difference("X_test_std", context["out"][1], expected,
+                                            rtol=TEST_RTOL)
+        return (False, f"{difference}: {scores}", "the test set goes through the same mu and "
+                "sigma as the training set, the ones fitted on X_train")
+    return case
+
+
+def standardization_in_run(prepare):
+    """Grade prepare(X_train, X_test) -> (X_train_std, X_test_std) in a training run.
+
+    Section 4's network [30, 16, 1] (ReLU, He, rng 0) trains on your X_train_std for 50
+    full-batch steps at rate 1 and is compared step by step with the library's pipeline
+    (costs and parameters within 1e-6); then your X_test_std, and a batch of the 20 largest
+    tumours prepared alone, must equal the library's (relative 1e-7), and the test
+    accuracies are reported. The sample std (ddof=1) is accepted when its run stays within
+    1% of the library's (ddof=0) at every step."""
+    context = {}
+    feedback = grade("Your standardization in a training run",
+                     [_prepared_form(context), _training_run(context), _test_inputs(context)],
+                     prepare)
+    feedback.traces = context.get("traces", {})
+    feedback.accuracy = context.get("accuracy", {})
+    return feedback
+
+
+def plot_standardization_run(feedback):
+    """Your run's cost beside the library's (left) and the test accuracies (right): the
+    whole test set, and a batch of the 20 largest tumours prepared alone. Returns the axes."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import COLOURS
+    _, axes = plt.subplots(1, 2, figsize=(11, 3.4), layout="constrained",
+                           gridspec_kw={"width_ratios": [1.2, 1]})
+    traces, accuracy = getattr(feedback, "traces", {}), getattr(feedback, "accuracy", {})
+    styles = {"library": ("the library's pipeline", dict(color=COLOURS["reference"], lw=3,
+                                                         alpha=0.5)),
+              "yours": ("yours", dict(color=COLOURS["yours"], lw=1.3, ls="--"))}
+    for name, (label, style) in styles.items():
+        if name in traces:
+            axes[0].semilogy(traces[name].costs, label=label, **style)
+    axes[0].set(xlabel="step", ylabel="cost", title=f"training on your inputs (rate {RUN_LR:g})")
+    if traces:
+        axes[0].legend(fontsize=8)
+    else:
+        axes[0].text(0.5, 0.5, "no run to show: the grader stopped before training",
+                     transform=axes[0].transAxes, ha="center")
+    if accuracy:
+        names = list(accuracy)
+        colours = [COLOURS["yours"] if n.startswith("yours") else COLOURS["reference"]
+                   for n in names]
+        bars = axes[1].barh(range(len(names)), [accuracy[n] for n in names], color=colours,
+                            hatch=["//" if n.startswith("yours") else "" for n in names])
+        axes[1].bar_label(bars, fmt="%.2f", fontsize=8)
+        shown = {"library": "library's, test set", "yours": "yours, test set",
+                 "library, 20 largest": "library's, 20 largest", "yours, 20 largest":
+                 "yours, 20 largest"}
+        axes[1].set_yticks(range(len(names)), [shown.get(n, n) for n in names], fontsize=8)
+        axes[1].invert_yaxis()
+    axes[1].set(xlim=(0, 1.15), xlabel="test accuracy", title=f"after {RUN_STEPS} steps")
+    return axes

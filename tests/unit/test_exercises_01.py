@@ -1,0 +1,221 @@
+"""The exercises of 01_input_normalization: every grader accepts the solutions notebook's own
+code, and the capstone grader (exercise 4: the reader's standardization feeding section 4's
+network) accepts every correct form and names the typical wrong ones.
+
+The wrong answers below are written as a reader would write them, independently of the
+grader's own list of mistakes, so the test checks that a mistake is recognised by the run
+and the test inputs it produces, not by the code that produced it."""
+
+import pathlib
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import course_utils as cu  # noqa: E402
+
+ROOT = pathlib.Path(__file__).parents[2]
+SOLUTIONS = ROOT / "solutions" / "01_input_normalization_solutions.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "01_input_normalization.ipynb"
+
+
+@pytest.fixture(scope="module")
+def solutions():
+    """What the solutions notebook's code cells define, run as the notebook runs them."""
+    namespace = {}
+    for cell in nbformat.read(SOLUTIONS, as_version=4).cells:
+        if cell.cell_type == "code":
+            exec(cell.source, namespace)
+    plt.close("all")
+    return namespace
+
+
+def _outputs(path):
+    cells = nbformat.read(path, as_version=4).cells
+    return [(cell.source, "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
+                                  for o in cell.outputs))
+            for cell in cells if cell.cell_type == "code"]
+
+
+# ---------------------------------------------------------------- the solutions notebook
+
+
+@pytest.mark.parametrize("grader,name", [
+    ("standardize_with_train_stats", "standardize_train_test"),
+    ("condition_number_prediction", "kappa"), ("max_stable_learning_rate", "largest_rate"),
+    ("standardization_in_run", "prepare"), ("standardization_in_run", "prepare_with_sklearn"),
+    ("standardization_in_run", "prepare_sample_std")])
+def test_the_solutions_notebook_passes_every_grader(solutions, grader, name):
+    feedback = getattr(cu.checks, grader)(solutions[name])
+    assert feedback.passed, str(feedback)
+
+
+def test_the_solutions_notebook_stores_passing_verdicts():
+    verdicts = [text for _, text in _outputs(SOLUTIONS) if "checks passed" in text or
+                "not yet" in text]
+    assert len(verdicts) >= 5
+    assert all("not yet" not in text for text in verdicts)
+
+
+def test_the_topic_notebook_stores_the_stub_not_the_answer():
+    stored = {source: text for source, text in _outputs(NOTEBOOK)}
+    capstone = next(text for source, text in stored.items()
+                    if "standardization_in_run(prepare)" in source)
+    assert "not yet" in capstone and "expected the pair" in capstone
+    assert "axis=1" not in "".join(source for source in stored if "def prepare" in source)
+    assert not any("<details>" in cell.source
+                   for cell in nbformat.read(NOTEBOOK, as_version=4).cells)
+
+
+# ---------------------------------------------------------------- correct forms
+
+
+def _statistics(X, ddof=0):
+    return X.mean(axis=1, keepdims=True), X.std(axis=1, ddof=ddof, keepdims=True)
+
+
+def reader_right(X_train, X_test):
+    mu, sigma = _statistics(X_train)
+    return (X_train - mu) / sigma, (X_test - mu) / sigma
+
+
+def reader_reciprocal(X_train, X_test):
+    mu = np.sum(X_train, axis=1, keepdims=True) / X_train.shape[1]
+    inverse = 1 / np.sqrt(np.var(X_train, axis=1, keepdims=True))
+    return [(X_train - mu) * inverse, (X_test - mu) * inverse]  # a list of two is fine
+
+
+def reader_sklearn(X_train, X_test):
+    from sklearn.preprocessing import StandardScaler
+    scaler = StandardScaler().fit(X_train.T)
+    return scaler.transform(X_train.T).T, scaler.transform(X_test.T).T
+
+
+def reader_sample_std(X_train, X_test):
+    mu, sigma = _statistics(X_train, ddof=1)
+    return (X_train - mu) / sigma, (X_test - mu) / sigma
+
+
+@pytest.mark.parametrize("prepare", [reader_right, reader_reciprocal, reader_sklearn])
+def test_every_correct_form_matches_the_library_run(prepare):
+    feedback = cu.checks.standardization_in_run(prepare)
+    assert feedback.passed, str(feedback)
+    assert "matches the library's at every one of 50 steps" in str(feedback)
+
+
+def test_the_sample_std_is_accepted_and_its_distance_is_said():
+    feedback = cu.checks.standardization_in_run(reader_sample_std)
+    assert feedback.passed, str(feedback)
+    assert "sample std (ddof=1)" in str(feedback) and "accepted within 1%" in str(feedback)
+
+
+# ---------------------------------------------------------------- wrong answers, named
+
+
+def reader_per_example(X_train, X_test):
+    def scale(X):
+        return (X - np.mean(X, axis=0)) / np.std(X, axis=0)
+    return scale(X_train), scale(X_test)
+
+
+def reader_variance(X_train, X_test):
+    mu, var = X_train.mean(axis=1, keepdims=True), X_train.var(axis=1, keepdims=True)
+    return (X_train - mu) / var, (X_test - mu) / var
+
+
+def reader_leaks(X_train, X_test):
+    mu, sigma = _statistics(np.concatenate([X_train, X_test], axis=1))
+    return (X_train - mu) / sigma, (X_test - mu) / sigma
+
+
+def reader_fits_the_test_set(X_train, X_test):
+    mu, sigma = _statistics(X_test)
+    return (X_train - mu) / sigma, (X_test - mu) / sigma
+
+
+def reader_own_statistics(X_train, X_test):
+    def standardize(X):
+        mu, sigma = _statistics(X)
+        return (X - mu) / sigma
+    return standardize(X_train), standardize(X_test)
+
+
+def reader_forgets_the_test_set(X_train, X_test):
+    mu, sigma = _statistics(X_train)
+    return (X_train - mu) / sigma, X_test
+
+
+def reader_min_max(X_train, X_test):
+    low, high = X_train.min(axis=1, keepdims=True), X_train.max(axis=1, keepdims=True)
+    return (X_train - low) / (high - low), (X_test - low) / (high - low)
+
+
+def reader_in_place(X_train, X_test):
+    mu, sigma = _statistics(X_train)
+    X_train -= mu
+    X_train /= sigma
+    return X_train, (X_test - mu) / sigma
+
+
+def reader_transposed(X_train, X_test):
+    from sklearn.preprocessing import StandardScaler
+    scaler = StandardScaler().fit(X_train.T)
+    return scaler.transform(X_train.T), scaler.transform(X_test.T)
+
+
+def reader_off_by_one(X_train, X_test):
+    mu, sigma = _statistics(X_train)
+    return (X_train - mu) / sigma + 1, (X_test - mu) / sigma + 1
+
+
+@pytest.mark.parametrize("prepare, message, hint", [
+    (reader_per_example, "each example (column) instead of each feature (row)", "axis=1"),
+    (reader_variance, "divided by the variance instead of the standard deviation", "np.std"),
+    (reader_leaks, "training and test sets together (test-set leakage)", "X_train only"),
+    (reader_fits_the_test_set, "fitted on the test set (test-set leakage)", "X_train only"),
+    (reader_own_statistics, "its own mean and std", "a new patient has no statistics"),
+    (reader_forgets_the_test_set, "your test set was not standardized", "transform the test"),
+    (reader_min_max, "min-max scaling", "Subtract the mean"),
+    (reader_in_place, "changed X_train or X_test in place", "do not use -="),
+    (reader_transposed, "X_train_std has shape (426, 30), expected (30, 426)", "transpose"),
+    (lambda X_train, X_test: None, "expected the pair", "return X_train_std, X_test_std"),
+    (reader_off_by_one, "parts from the library's at step 0", "subtract the training set's"),
+])
+def test_a_wrong_answer_gets_its_own_message(prepare, message, hint):
+    feedback = cu.checks.standardization_in_run(prepare)
+    assert not feedback.passed
+    assert message in str(feedback)
+    assert hint in feedback.hint
+
+
+def test_the_run_parting_names_the_step_and_the_cost():
+    said = str(cu.checks.standardization_in_run(reader_leaks))
+    assert "parts from the library's at step 0: cost" in said
+
+
+def test_own_statistics_show_on_the_batch_of_the_largest_tumours():
+    feedback = cu.checks.standardization_in_run(reader_own_statistics)
+    assert feedback.accuracy["yours, 20 largest"] < 0.5 < feedback.accuracy["library, 20 largest"]
+    assert "20 largest tumours" in str(feedback)
+
+
+# ---------------------------------------------------------------- speed and figures
+
+
+def test_the_grader_takes_seconds():
+    start = time.perf_counter()
+    cu.checks.standardization_in_run(reader_right)
+    cu.checks.standardization_in_run(reader_min_max)
+    assert time.perf_counter() - start < 10
+
+
+@pytest.mark.parametrize("prepare", [reader_right, reader_min_max, lambda a, b: None])
+def test_the_figure_draws_any_feedback(prepare):
+    axes = cu.checks.plot_standardization_run(cu.checks.standardization_in_run(prepare))
+    assert len(axes) == 2
+    plt.close("all")
