@@ -34,11 +34,16 @@ def _standardized(X_train, X_test):
     return lesson.standardize(X_train, scaler), lesson.standardize(X_test, scaler)
 
 
+def _standardized_sample_std(X_train, X_test):
+    """The same with the sample std (ddof=1): another convention, also right."""
+    mean, std = X_train.mean(axis=1, keepdims=True), X_train.std(axis=1, ddof=1, keepdims=True)
+    return (X_train - mean) / std, (X_test - mean) / std
+
+
 def _wrong_versions(X_train, X_test) -> list[Mistake]:
     """What typical mistakes return on these sets: Mistake(what the reader did, the pair
     (X_train_std, X_test_std) it gives, the hint)."""
     mean, std = X_train.mean(axis=1, keepdims=True), X_train.std(axis=1, keepdims=True)
-    sample_std = X_train.std(axis=1, ddof=1, keepdims=True)
     overall_mean, overall_std = X_train.mean(), X_train.std()  # one number each, all features
     both = np.hstack([X_train, X_test])
     both_mean, both_std = both.mean(axis=1, keepdims=True), both.std(axis=1, keepdims=True)
@@ -64,9 +69,6 @@ def _wrong_versions(X_train, X_test) -> list[Mistake]:
         Mistake("divided by the variance instead of the standard deviation",
                 ((X_train - mean) / std ** 2, (X_test - mean) / std ** 2),
                 "divide by the standard deviation, np.std (the square root of the variance)"),
-        Mistake("used the sample std (ddof=1)",
-                ((X_train - mean) / sample_std, (X_test - mean) / sample_std),
-                "StandardScaler divides by m, not m - 1: use np.std's default (ddof=0)"),
         Mistake("only subtracted the mean", (X_train - mean, X_test - mean),
                 "also divide by each feature's standard deviation"),
         Mistake("only divided by the standard deviation", (X_train / std, X_test / std),
@@ -145,6 +147,12 @@ def _standardize_case(m_train, m_test, seed, label):
         expected = _standardized(*originals)
         if matches(out, expected):
             return True, f"{label}: both sets standardized with the training set's statistics", None
+        if matches(out, _standardized_sample_std(*originals)):  # as right, by another convention
+            m = originals[0].shape[1]
+            return (True, f"{label}: both sets standardized with the training set's statistics, "
+                    f"with the sample std (ddof=1); StandardScaler divides by m (ddof=0), a "
+                    f"factor {np.sqrt(m / (m - 1)):.3f} apart here, which changes nothing that "
+                    "matters (the capstone accepts both too)", None)
         transposed = _transposed_back_forgotten(out, expected)
         if transposed:
             return (False, f"{label}: the values are right, but {' and '.join(transposed)}: "

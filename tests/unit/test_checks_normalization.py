@@ -83,7 +83,6 @@ STANDARDIZE_WRONG = [
     (lambda a, b: (_own(a), _own(b)), "training set's numbers"),
     (lambda a, b: (right_standardize(a, b)[0], b), "transform the test set too"),
     (_in_place, "do not use -= or /="),
-    (_with_ddof, "ddof=0"),
     (_together, "compute the mean and std on X_train only"),
     (lambda a, b: (a - a.mean(axis=1, keepdims=True), b - a.mean(axis=1, keepdims=True)),
      "also divide"),
@@ -334,3 +333,11 @@ def test_a_small_honest_sample_is_graded_on_its_own_value(seed):
     assert feedback.passed, str(feedback)
     limit = cu.lessons.normalization.max_stable_learning_rate(X @ X.T / X.shape[1])
     assert cu.checks.max_stable_learning_rate(limit, X=X).passed
+
+
+def test_the_sample_std_is_accepted_as_another_convention():
+    """ddof=1 standardizes as well as ddof=0 (the capstone accepts both): it passes, and the
+    message says which convention StandardScaler uses."""
+    feedback = cu.checks.standardize_with_train_stats(_with_ddof)
+    assert feedback.passed
+    assert "ddof=1" in str(feedback) and "ddof=0" in str(feedback)
