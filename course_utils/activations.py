@@ -7,6 +7,12 @@
 Derivatives at a kink follow the seed: ReLU'(0) = 0, leaky ReLU'(0) = slope.
 PReLU (learned slope) and RReLU (random slope) are layers, in `course_utils.layers`.
 GELU and SiLU (Swish), the smooth ReLUs of today's transformers, are in the registry.
+
+Your own activation joins the registry by name, and a Spec can then use it:
+
+    mine = Activation("my_selu", f=my_selu, df=my_selu_derivative, formula="...")
+    register(mine)                # checked: f and df work elementwise
+    spec = cu.Spec((2, 16, 16, 1), activation="my_selu")
 """
 
 from __future__ import annotations
@@ -176,6 +182,66 @@ _REGISTRY = {
 }
 
 NAMES = tuple(_REGISTRY)
+BUILT_IN = frozenset(_REGISTRY)  # names that `register` may not replace
+
+
+def _probe(fn, what: str, name: str) -> None:
+    """Run f or df on a small array and check it works elementwise: same shape, finite."""
+    Z = np.linspace(-3.0, 3.0, 12).reshape(3, 4)
+    try:
+        out = fn(Z.copy())
+    except Exception as error:
+        raise ValueError(f"activation {name!r}: {what}(Z) raised {type(error).__name__} on a "
+                         f"(3, 4) test array: {error}") from error
+    if np.shape(out) != Z.shape:
+        raise ValueError(f"activation {name!r}: {what}(Z) must return an array of Z's shape "
+                         f"(3, 4), got {type(out).__name__} of shape {np.shape(out)}")
+    if not np.all(np.isfinite(np.asarray(out, dtype=float))):
+        raise ValueError(f"activation {name!r}: {what}(Z) returned NaN or inf for Z in [-3, 3]")
+
+
+def register(activation: Activation) -> str:
+    """Add `activation` to the registry under activation.name, so that Spec(...,
+    activation=name) and get(name) find it; returns the name.
+
+    Its f and df are run on a small test array first (they must work elementwise: same
+    shape, finite values). A built-in name (BUILT_IN, or "prelu", "rrelu") cannot be taken;
+    registering a name of your own again replaces it (as when a notebook cell runs twice).
+    A Spec made before that keeps the activation it was made with.
+    """
+    global NAMES
+    from .layers import ACTIVATION_LAYERS  # layers imports this module: import when needed
+
+    if not isinstance(activation, Activation):
+        raise TypeError(f"activation must be an Activation(name, f, df, formula), got "
+                        f"{type(activation).__name__}")
+    name = activation.name
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"activation.name must be a name such as 'my_selu' (letters, digits, "
+                         f"underscores), got {name!r}")
+    if name in BUILT_IN or name in ACTIVATION_LAYERS:
+        raise ValueError(f"activation.name {name!r} is a built-in activation; choose another "
+                         f"name, e.g. 'my_{name}'")
+    for what in ("f", "df"):
+        if not callable(getattr(activation, what)):
+            raise TypeError(f"activation.{what} must be a function of Z, got "
+                            f"{type(getattr(activation, what)).__name__}")
+        _probe(getattr(activation, what), what, name)
+    _REGISTRY[name] = lambda: activation
+    NAMES = tuple(_REGISTRY)
+    return name
+
+
+def unregister(name: str) -> None:
+    """Remove an activation added with `register` (a built-in one cannot be removed)."""
+    global NAMES
+    if name in BUILT_IN:
+        raise ValueError(f"{name!r} is a built-in activation and cannot be unregistered")
+    if name not in _REGISTRY:
+        raise ValueError(f"no registered activation {name!r}; registered: "
+                         f"{', '.join(sorted(set(_REGISTRY) - BUILT_IN)) or 'none'}")
+    del _REGISTRY[name]
+    NAMES = tuple(_REGISTRY)
 
 
 def get(name, **hyper) -> Activation:

@@ -304,7 +304,8 @@ class Spec:
 def init_params(spec: Spec, init="he_normal", rng=None, gain: float = 1.0) -> dict:
     """Fresh parameters for `spec`.
 
-    init: an initializer name or Initializer (course_utils.initializers), or one per layer.
+    init: an initializer name or Initializer (course_utils.initializers), a plain function
+          draw(fan_in, fan_out, rng) -> W of shape (fan_out, fan_in), or one per layer.
     gain multiplies the initializer's standard deviation. Biases and norm shifts (beta)
     start at 0, norm scales (gamma) at 1, PReLU slopes at 0.25.
     rng (an int seed or a numpy Generator) is required unless every initializer is a

@@ -12,7 +12,7 @@ from .deeper import *  # noqa: F401,F403
 from .capstone import *  # noqa: F401,F403
 from .gradcheck import *  # noqa: F401,F403
 from .gradients import *  # noqa: F401,F403
-from .initialization import he_init, layer5_std, xavier_uniform_bound
+from .initialization import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .optimizers import *  # noqa: F401,F403
 from .regularization import *  # noqa: F401,F403

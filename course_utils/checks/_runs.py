@@ -2,8 +2,9 @@
 a preprocessing step) trains the real network, and the grader trains the same network from
 the same start with the library's piece, then compares the two runs step by step.
 
-    def run(piece, callback):            # one short run with `piece` plugged in
-        return cu.train(spec, params, X, Y, piece, steps=30, callback=callback,
+    def run(piece, callback):            # one short run with `piece` plugged in, from a
+        start = {k: v.copy() for k, v in params.items()}   # fresh copy of the same start
+        return cu.train(spec, start, X, Y, piece, steps=30, callback=callback,
                         callback_every=1, progress=False)
 
     case = run_case(run, cu.optimizers.momentum(lr=0.1), mistakes=[
@@ -75,10 +76,17 @@ def traced(run: Callable, piece) -> Trace:
 
 
 def relative_difference(a, b) -> float:
-    """||a - b|| / max(||b||, tiny): how far an array (or a number) is from a reference."""
+    """||a - b|| / max(||b||, tiny): how far an array (or a number) is from a reference.
+    NaN and inf count as equal only where both hold the same one (else the difference is
+    inf); the finite entries are compared as usual."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape:
         return float("inf")
+    finite = np.isfinite(a)
+    if not (np.array_equal(finite, np.isfinite(b))
+            and np.array_equal(a[~finite], b[~finite], equal_nan=True)):
+        return float("inf")
+    a, b = a[finite], b[finite]
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300))
 
 
@@ -110,7 +118,9 @@ def _first_parting(yours, reference, cost_rtol, param_rtol):
                     "diverged": False}
         param = _worst_param(yours, reference, k)
         if param is not None and param[1] > param_rtol:
-            return {"step": k, "cost": None, "param": param, "diverged": False}
+            blown = not np.all(np.isfinite(yours.snapshots[k].get(param[0], np.nan)))
+            return {"step": k, "cost": None, "param": param, "diverged": False,
+                    "nonfinite": blown}
     return None
 
 
@@ -131,6 +141,9 @@ def describe_parting(parting: dict, yours: str = "your run") -> str:
     step = parting["step"]
     if parting["diverged"]:
         return f"{yours} diverged at step {step} (the cost became NaN or inf)"
+    if parting.get("nonfinite"):
+        return (f"{yours} diverged: after the update at step {step}, {parting['param'][0]} "
+                "holds NaN or inf")
     if parting.get("ended"):
         return f"{yours} stopped after {step} steps; the library's went on"
     said = f"{yours} parts from the library's at step {step}"

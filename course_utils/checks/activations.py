@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
 from .. import activations
 from .. import gradcheck as _gradcheck
+from ..datasets import load_moons
+from ..network import Spec, init_params
+from ..optimizers import sgd
+from ..training import train
 from ._core import Mistake, array_case, choice_case, grade, known_mistake, number_case
+from ._runs import RunMistake, plot_runs, run_case
 
-__all__ = ["elu", "derivative_bound", "dead_fraction"]
+__all__ = ["elu", "derivative_bound", "dead_fraction", "selu_in_training", "plot_selu_run"]
 
 # ---------------------------------------------------------------- ELU and its derivative
 
@@ -307,3 +313,251 @@ def _dead_on_fifty_examples(fn):
 def dead_fraction(fn):
     """Grade dead_fraction(Z) -> the fraction of units (rows of Z) with z <= 0 on every example."""
     return grade("Fraction of dead ReLU units", [_dead_on_five_units, _dead_on_fifty_examples], fn)
+
+
+# ---------------------------------------------------------------- capstone: your SELU, trained
+
+# The run: the moons, a (2, 16, 16, 16, 1) SELU network from LeCun-normal weights (rng 0),
+# 200 steps of gradient descent at rate 0.1: the cost falls smoothly from 0.59 to 0.25, and
+# the run is not chaotic (written with np.exp(z) - 1 instead of np.expm1, or with the scale
+# applied inside np.where, SELU gives costs within 1e-12 of the library's at every step).
+SELU_RUN_SIZES = (2, 16, 16, 16, 1)
+SELU_RUN_STEPS, SELU_RUN_LR, SELU_RUN_SEED = 200, 0.1, 0
+_GRADED = "_graded_selu"  # the name a graded activation is registered under, during its run
+_LAMBDA, _ALPHA = activations.SELU_SCALE, activations.SELU_ALPHA
+# Where the derivative is checked: both sides, near 0, far out, and z = 0 itself.
+SELU_DF_POINTS = np.array([-30.0, -5.0, -1.0, -0.1, -1e-3, 0.0, 1e-3, 0.1, 1.0, 5.0, 30.0])
+DF_RTOL = 1e-6  # a derivative within this (relative) of the numerical one is right
+_STEP = 1e-7    # the numerical derivative's step (central differences, one-sided at 0)
+SELU_HOW = ("build it from your two functions: my_selu = cu.activations.Activation("
+            "\"my_selu\", f=selu, df=selu_derivative, formula=\"SELU\")")
+
+
+def _negative_exp(z):
+    """e^z for z <= 0, e^0 = 1 elsewhere: the exponential SELU needs, without overflow."""
+    return np.exp(np.minimum(z, 0))
+
+
+def _selu_variant(name, f=None, df=None):
+    """The library's SELU with a wrong f or df in place of its own."""
+    selu = activations.get("selu")
+    return activations.Activation(name, f or selu.f, df or selu.df, "a wrong SELU")
+
+
+def _selu_run_mistakes():
+    """Wrong SELUs (f or df), each recognised by the run it produces."""
+    lam, alpha = _LAMBDA, _ALPHA
+    return [
+        RunMistake("your f looks like ELU with alpha = 1.6733: the scale lambda = 1.0507 is "
+                   "missing", _selu_variant(
+                       "no_scale", f=lambda z: np.where(z > 0, z, alpha * (_negative_exp(z) - 1)),
+                       df=lambda z: np.where(z > 0, 1.0, alpha * _negative_exp(z))),
+                   "SELU(z) = lambda z for z > 0 and lambda alpha (e^z - 1) for z <= 0: both "
+                   "sides carry lambda (cu.activations.SELU_SCALE), in f and in its derivative"),
+        RunMistake("your f has lambda (e^z - 1) on the negative side: alpha is missing",
+                   _selu_variant("no_alpha", f=lambda z: lam * np.where(
+                       z > 0, z, np.expm1(np.minimum(z, 0))), df=lambda z: lam * np.where(
+                       z > 0, 1.0, _negative_exp(z))),
+                   "the negative side is lambda alpha (e^z - 1), with alpha = "
+                   "cu.activations.SELU_ALPHA = 1.6733"),
+        RunMistake("your derivative is 0 for z <= 0 (ReLU's slope, scaled)",
+                   _selu_variant("zero_left", df=lambda z: lam * (z > 0)),
+                   "SELU is not flat on the left: for z <= 0 its slope is lambda alpha e^z"),
+        RunMistake("your derivative returns lambda alpha (e^z - 1) for z <= 0: SELU itself, "
+                   "not its slope", _selu_variant(
+                       "f_as_slope", df=lambda z: lam * np.where(
+                           z > 0, 1.0, alpha * np.expm1(np.minimum(z, 0)))),
+                   "the derivative of lambda alpha (e^z - 1) is lambda alpha e^z: the -1 goes "
+                   "away"),
+        RunMistake("your derivative returns lambda (alpha e^z - 1) for z <= 0", _selu_variant(
+            "minus_one", df=lambda z: lam * np.where(z > 0, 1.0, alpha * _negative_exp(z) - 1)),
+                   "differentiate lambda alpha (e^z - 1): the constant -1 has slope 0, so the "
+                   "slope is lambda alpha e^z"),
+        RunMistake("your derivative leaves out lambda (1 for z > 0, alpha e^z for z <= 0)",
+                   _selu_variant("df_no_scale", df=lambda z: np.where(
+                       z > 0, 1.0, alpha * _negative_exp(z))),
+                   "f is multiplied by lambda on both sides, so its slope is too: lambda for "
+                   "z > 0, lambda alpha e^z for z <= 0"),
+        RunMistake("your derivative is 1 for z > 0: lambda is missing on the positive side",
+                   _selu_variant("df_one_right", df=lambda z: np.where(
+                       z > 0, 1.0, lam * alpha * _negative_exp(z))),
+                   "for z > 0, SELU(z) = lambda z, so its slope there is lambda = 1.0507"),
+    ]
+
+
+def _selu_run(piece, callback):
+    """Train the capstone's network with `piece` (an Activation), registered for the run
+    under a private name and removed after it. The History carries the Spec it ran with."""
+    activations.register(replace(piece, name=_GRADED))
+    try:
+        spec = Spec(SELU_RUN_SIZES, activation=_GRADED)
+        X, Y, *_ = load_moons()
+        params = init_params(spec, "lecun_normal", rng=SELU_RUN_SEED)
+        history = train(spec, params, X, Y, sgd(SELU_RUN_LR), steps=SELU_RUN_STEPS,
+                        callback=callback, callback_every=1, progress=False)
+    finally:
+        activations.unregister(_GRADED)
+    history.spec = spec
+    return history
+
+
+def _as_activation(answer):
+    """(the Activation, None) or (None, what is wrong with the answer, a hint). A name of a
+    registered activation is looked up."""
+    if isinstance(answer, str):
+        if answer in activations.BUILT_IN:
+            return None, f"{answer!r} is the library's own activation, not yours", SELU_HOW
+        if answer in activations.NAMES:
+            return activations.get(answer), None, None
+        return None, f"no activation is registered as {answer!r}", SELU_HOW
+    if isinstance(answer, activations.Activation):
+        if getattr(answer.f, "__module__", None) == activations.__name__:
+            return (None, f"this is the library's own {answer.name!r} (from "
+                    "cu.activations.get), not yours", SELU_HOW)
+        return answer, None, None
+    if callable(answer):
+        return (None, "expected an Activation (your f and df together), got a function "
+                "alone", SELU_HOW)
+    return None, f"expected an Activation, got {type(answer).__name__}", SELU_HOW
+
+
+def _selu_form(answer):
+    """f and df are functions that work elementwise on arrays (a (3, 4) test array)."""
+    activation, problem, hint = _as_activation(answer())
+    if problem:
+        return False, problem, hint
+    Z = np.linspace(-2.0, 2.0, 12).reshape(3, 4)
+    for what, label in (("f", "selu"), ("df", "selu_derivative")):
+        fn = getattr(activation, what)
+        if not callable(fn):
+            return (False, f"the activation's {what} should be a function, got "
+                    f"{type(fn).__name__}", SELU_HOW)
+        with np.errstate(all="ignore"):
+            got = fn(Z.copy())
+        if not isinstance(got, np.ndarray):
+            return (False, f"{what} (your {label}) should return a numpy array, got "
+                    f"{type(got).__name__}", f"write the body of {label}: it returns an array "
+                    "of z's shape, computed elementwise (np.where, np.exp)")
+        if got.shape != Z.shape:
+            return (False, f"{what} (your {label}) returned shape {got.shape} for a (3, 4) array",
+                    "work elementwise with numpy (np.where, np.exp), not with a Python loop or "
+                    "max()")
+        if not np.all(np.isfinite(got)):
+            return (False, f"{what} (your {label}) returned NaN or inf for z in [-2, 2]",
+                    f"run {label} on a few values by itself and read what it returns")
+    return True, "f and df work elementwise on arrays", None
+
+
+def _numerical_slopes(f, Z):
+    """f's slopes at each z by differences: (left, right, central) =
+    ((f(z) - f(z - h)) / h, (f(z + h) - f(z)) / h, (f(z + h) - f(z - h)) / 2h). Where f is
+    smooth the three agree with f'(z); at a kink, left and right are its one-sided slopes."""
+    below, at, above = (np.asarray(f(Z + shift), dtype=float) for shift in (-_STEP, 0.0, _STEP))
+    return (at - below) / _STEP, (above - at) / _STEP, (above - below) / (2 * _STEP)
+
+
+def _selu_df_case(answer):
+    """df against SELU's numerical derivative at SELU_DF_POINTS: central differences away
+    from 0 (within DF_RTOL, relative); at z = 0, where SELU has a kink (left slope
+    lambda alpha = 1.7581, right slope lambda = 1.0507), any value between the two
+    one-sided slopes (a subgradient) is accepted."""
+    activation, _, _ = _as_activation(answer())
+    Z = SELU_DF_POINTS
+    with np.errstate(all="ignore"):
+        got = np.asarray(activation.df(Z.copy()), dtype=float)
+    if got.shape != Z.shape:
+        return False, f"df returned shape {got.shape} for {Z.size} points", SELU_HOW
+    reference = activations.get("selu").f
+    left, right, central = _numerical_slopes(reference, Z)
+    truth = activations.get("selu").df(Z)
+    away = Z != 0
+    wrong = away & ~np.isclose(got, truth, rtol=DF_RTOL, atol=1e-12)
+    if np.any(wrong):
+        k = int(np.flatnonzero(wrong)[0])
+        side = "z > 0" if Z[k] > 0 else "z < 0"
+        return (False, f"your derivative at z = {Z[k]:g} is {got[k]:.6g}; SELU's numerical "
+                f"derivative there is {central[k]:.6g}",
+                f"check the {side} branch: the slope is lambda = 1.0507 for z > 0 and "
+                "lambda alpha e^z for z < 0")
+    low, high = sorted((left[~away][0], right[~away][0]))
+    at_zero = got[~away][0]
+    if not (low - 1e-6 <= at_zero <= high + 1e-6):
+        return (False, f"at z = 0 your derivative is {at_zero:.6g}, outside the kink's one-sided "
+                f"slopes, {low:.4f} (right) to {high:.4f} (left)",
+                "SELU has a kink at 0: any value between its two one-sided slopes is "
+                "accepted there; np.where(z > 0, ..., ...) gives the left one, lambda alpha")
+    return (True, f"the derivative matches SELU's numerical derivative at {int(away.sum())} "
+            f"points on both sides (relative error below {DF_RTOL:g}); at the kink z = 0 "
+            f"your {at_zero:.4f} lies between the one-sided slopes {low:.4f} and {high:.4f}",
+            None)
+
+
+def _selu_overflow_case(answer):
+    """f and df at z = +-1000 without a warning (np.where computes both branches for every
+    z, so e^1000 overflows unless the exponential sees min(z, 0))."""
+    activation, _, _ = _as_activation(answer())
+    Z = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
+    # numpy's own default: e^-1000 rounding to 0 (underflow) is silent, and right
+    with warnings.catch_warnings(record=True) as caught, np.errstate(
+            over="warn", invalid="warn", divide="warn", under="ignore"):
+        warnings.simplefilter("always")
+        f_values = np.asarray(activation.f(Z.copy()), dtype=float)
+        df_values = np.asarray(activation.df(Z.copy()), dtype=float)
+    warned = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    if warned:
+        return (False, f"at z = 1000 your code makes numpy warn ({warned[0]}): np.where "
+                "computes both branches for every z, so e^1000 is computed and overflows, "
+                "even where the result is thrown away",
+                "take the exponential of np.minimum(z, 0), which is never large "
+                "(np.expm1(np.minimum(z, 0)) is exact near 0 too)")
+    f_truth = activations.get("selu").f(Z)
+    df_truth = activations.get("selu").df(Z)
+    if not np.allclose(f_values, f_truth):
+        return (False, f"far out your f is wrong: f(1000) should be {f_truth[4]:.6g} and "
+                f"f(-1000) {f_truth[0]:.6g}; yours gives {f_values[4]:.6g} and {f_values[0]:.6g}",
+                "check both branches of f for very large and very negative z")
+    far = [0, 1, 3, 4]  # z = 0 is the kink's business (the derivative check)
+    if not np.allclose(df_values[far], df_truth[far]):
+        return (False, f"far out your derivative is wrong: df(1000) should be "
+                f"{df_truth[4]:.6g} and df(-1000) 0; yours gives {df_values[4]:.6g} and "
+                f"{df_values[0]:.6g}", "check both branches of df for very large and very "
+                "negative z")
+    return True, "no overflow and no warning at z = +-1000, right values there", None
+
+
+def selu_in_training(activation):
+    """Grade the capstone of 04: your SELU (an Activation made of your f and df) trains the
+    network of SELU_RUN_SIZES on the moons for 200 steps (LeCun-normal start, rng 0, rate
+    0.1) beside the library's SELU, step by step: every cost and every parameter within
+    1e-6 (relative) of the library's. Then your df is checked against SELU's numerical
+    derivative at 11 points on both sides of 0 (within 1e-6; at the kink z = 0 any value
+    between the one-sided slopes 1.0507 and 1.7581 is accepted), and f and df must run at
+    z = +-1000 without a warning. Known mistakes are named by the run they produce. The
+    Feedback carries the runs (`plot_selu_run`)."""
+    title = "Your SELU in a training run"
+    form = _selu_form(lambda: activation)
+    if not form[0]:
+        feedback = grade(title, [lambda _: form], lambda: activation)
+        feedback.traces = {}
+        return feedback
+    piece, _, _ = _as_activation(activation)
+    case = run_case(_selu_run, activations.get("selu"), mistakes=_selu_run_mistakes(),
+                    otherwise="compare your f and df with SELU's formula branch by branch, "
+                              "on a few values of z of each sign",
+                    right="your run matches the library's SELU at every step ({steps} steps, "
+                          "costs and parameters within {rtol:g})")
+    feedback = grade(title, [case, _selu_df_case, _selu_overflow_case], lambda: piece,
+                     stop_at_first_failure=False)
+    feedback.traces = dict(case.traces)
+    return feedback
+
+
+def plot_selu_run(feedback):
+    """The run of `selu_in_training`: your cost curve beside the library's, and the decision
+    boundary your run ends with. Returns the axes."""
+    traces = getattr(feedback, "traces", {})
+    boundary = None
+    if "yours" in traces:
+        X, Y, *_ = load_moons()
+        boundary = (traces["yours"].history.spec, X, Y)
+    return plot_runs(feedback, boundary=boundary)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..lessons import theory
+from . import _core
 from ._core import Mistake, array_case, grade, grade_number, known_mistake, on_inputs
+from ._runs import Trace, plot_runs
+
+__all__ = ["he_init", "layer5_std", "xavier_uniform_bound", "initializer_in_training",
+           "plot_initializer_run"]
 
 # ---------------------------------------------------------------- He initialization
 
@@ -207,3 +213,269 @@ def xavier_uniform_bound(fn):
     case = on_inputs(XAVIER_FANS, _xavier_at,
                      right="the bound is sqrt(6 / (fan_in + fan_out)) for every case")
     return grade("Xavier's uniform bound", [case], fn)
+
+
+# ---------------------------------------------------------------- capstone: your initializer, trained
+
+# The exercise: my_init(fan_in, fan_out, rng) -> W (fan_out, fan_in) with He's variance,
+# 2 / fan_in, for a 10-layer ReLU network. Correct methods draw differently (rng.normal(0, s,
+# shape), rng.standard_normal(shape) * s, a transposed square draw, a uniform or a truncated
+# normal with the right variance), so the grader compares statistics, not bits:
+#   - the weights' std, pooled over INIT_SEEDS draws of (fan_in, fan_out) = INIT_FANS, within
+#     INIT_STD_RTOL of sqrt(2 / fan_in), and their mean near 0;
+#   - the spread of z at every layer of the capstone network, the geometric mean over
+#     INIT_SEEDS draws, within LAYER_BAND of the formula's prediction;
+#   - a short training run from INIT_TRAIN_SEEDS draws: the median cost over the last
+#     INIT_TAIL steps below INIT_TRAIN_CEILING (a start whose signal fades stays at ln 2).
+INIT_SIZES = (2,) + (32,) * 10 + (1,)  # the circles, 10 hidden ReLU layers of 32 units
+INIT_FANS = ((200, 300), (50, 500))
+INIT_SEEDS = (0, 1, 2)
+INIT_STD_RTOL = 0.03  # the pooled std of 3 x 60,000 draws scatters by 0.3% (25,000: 0.5%)
+LAYER_BAND = (1 / 3, 3.0)  # 100 sets of 3 He draws (normal, uniform) stayed within 0.43-1.58
+INIT_TRAIN_SEEDS = (0, 1, 2)
+INIT_TRAIN_STEPS, INIT_TRAIN_LR, INIT_TAIL = 300, 0.03, 50
+# Measured on 12 draws each of He normal, He uniform and a rescaled truncated normal: every
+# run's last-50 median was 0.59 or below; Xavier's and LeCun's starts stayed at 0.69.
+INIT_TRAIN_CEILING = 0.64
+INIT_NAME = "my_init"
+
+# Known wrong standard deviations, as a ratio to He's for the first fans, (200, 300)
+_FAN_IN, _FAN_OUT = INIT_FANS[0]
+_INIT_STD_MISTAKES = [
+    Mistake("Xavier's sqrt(2 / (fan_in + fan_out))", np.sqrt(_FAN_IN / (_FAN_IN + _FAN_OUT)),
+            "that is Xavier's rule, made for tanh; for ReLU, He's variance is 2 / fan_in: "
+            "ReLU zeroes half of z, and the factor 2 gives it back"),
+    Mistake("LeCun's sqrt(1 / fan_in)", np.sqrt(1 / 2),
+            "the factor 2 is missing: ReLU halves E[a^2], so He's variance is 2 / fan_in"),
+    Mistake("sqrt(2 / fan_out)", np.sqrt(_FAN_IN / _FAN_OUT),
+            "He's variance divides by fan_in, the number of inputs each unit sums"),
+    Mistake("the variance 2 / fan_in used as the std", np.sqrt(2 / _FAN_IN),
+            "2 / fan_in is the variance; the std is its square root, sqrt(2 / fan_in)"),
+    Mistake("a uniform on [-s, s] with s = sqrt(2 / fan_in)", 1 / np.sqrt(3),
+            "a uniform on [-a, a] has variance a^2 / 3: for He's variance the bound is "
+            "a = sqrt(6 / fan_in)"),
+    Mistake("a normal truncated at 2 std without rescaling", 0.87962566,
+            "cutting off the tails lowers the std to 0.88 of the normal's: divide the "
+            "truncated draws by 0.8796 (as Keras does), or draw a plain normal"),
+    Mistake("a standard normal (std 1)", 1 / np.sqrt(2 / _FAN_IN),
+            "multiply the standard normal draws by sqrt(2 / fan_in)"),
+]
+
+
+def _init_draw(fn, fan_in, fan_out, seed):
+    return fn(fan_in, fan_out, np.random.default_rng(seed))
+
+
+def _init_shape(fn):
+    """The shape is (fan_out, fan_in) on non-square fans; the values are finite reals."""
+    fan_in, fan_out = INIT_FANS[0]
+    W = _init_draw(fn, fan_in, fan_out, 0)
+    if not isinstance(W, np.ndarray):
+        return (False, f"{INIT_NAME}({fan_in}, {fan_out}, rng) should return a numpy array, "
+                f"got {type(W).__name__}", "draw the weights with the rng argument "
+                "(rng.standard_normal or rng.uniform) and scale them for He's variance")
+    if W.shape == (fan_in, fan_out):
+        return (False, f"{INIT_NAME}(fan_in={fan_in}, fan_out={fan_out}, rng) returned shape "
+                f"{W.shape}: transposed", "W maps fan_in inputs to fan_out units, so its shape "
+                "is (fan_out, fan_in), the seed's (n_l, n_{l-1}); a (fan_in, fan_out) draw is "
+                "fine if you transpose it (.T)")
+    if W.shape != (fan_out, fan_in):
+        return (False, f"{INIT_NAME}({fan_in}, {fan_out}, rng) returned shape {W.shape}, "
+                f"expected (fan_out, fan_in) = {(fan_out, fan_in)}",
+                "the shape is (fan_out, fan_in)")
+    if W.dtype.kind not in "iuf" or not np.all(np.isfinite(W)):
+        return (False, f"{INIT_NAME} returned {W.dtype} values that are not all finite numbers",
+                "return a float array of finite weights")
+    return True, "W has shape (fan_out, fan_in)", None
+
+
+def _init_uses_rng(fn):
+    """Same seed, same weights; another seed, other weights; not a constant."""
+    fan_in, fan_out = INIT_FANS[0]
+    a, b = _init_draw(fn, fan_in, fan_out, 1), _init_draw(fn, fan_in, fan_out, 1)
+    c = _init_draw(fn, fan_in, fan_out, 2)
+    if np.ptp(a) == 0:
+        return (False, f"every weight is {a.flat[0]:.3g}: a constant start, whose units stay "
+                "copies of each other (section 3)", "draw random weights from the rng: "
+                "rng.standard_normal((fan_out, fan_in)) * std")
+    if not np.array_equal(a, b):
+        return (False, "two calls with the same rng seed gave different weights",
+                "draw from the rng argument (rng.standard_normal, rng.uniform), not from "
+                "np.random: init_params passes its rng so that every run can be repeated")
+    if np.array_equal(a, c):
+        return (False, "different rng seeds gave the same weights",
+                "draw the weights from the rng argument")
+    return True, "the weights come from the rng you pass", None
+
+
+def _init_spread(fn):
+    """The pooled std over INIT_SEEDS draws, at both INIT_FANS, against sqrt(2 / fan_in)."""
+    for k, (fan_in, fan_out) in enumerate(INIT_FANS):
+        W = np.concatenate([np.ravel(_init_draw(fn, fan_in, fan_out, 10 + seed))
+                            for seed in INIT_SEEDS]).astype(float)
+        target = np.sqrt(2 / fan_in)
+        if abs(W.mean()) > 0.05 * target:
+            return (False, f"the weights have mean {W.mean():.3g}, expected about 0 (He's std "
+                    f"is {target:.3g})", "use a zero-mean distribution: rng.standard_normal, "
+                    "or rng.uniform(-a, a)")
+        ratio = W.std() / target
+        if abs(ratio - 1) <= INIT_STD_RTOL:
+            continue
+        said = (f"for fan_in={fan_in}, fan_out={fan_out} your weights' std is {W.std():.4f}, "
+                f"{ratio:.3f} times He's sqrt(2 / fan_in) = {target:.4f}")
+        # the mistakes' ratios are those of the first fans
+        mistake = (known_mistake(ratio, _INIT_STD_MISTAKES, rtol=INIT_STD_RTOL, atol=0.0)
+                   if k == 0 else None)
+        if mistake is not None:
+            return False, f"{said}: that is {mistake.what}", mistake.hint
+        return (False, said, "He: Var(w) = 2 / fan_in, so std = sqrt(2 / fan_in) (for a "
+                "uniform U(-a, a): a = sqrt(6 / fan_in))")
+    return (True, f"the weights' std is within {INIT_STD_RTOL:.0%} of He's sqrt(2 / fan_in) at "
+            f"both fans tried ({len(INIT_SEEDS)} draws each), mean about 0", None)
+
+
+def _layer_spread(spec, init, X):
+    """The std of z at every hidden layer, the geometric mean over INIT_SEEDS draws."""
+    from .. import network
+    logs = []
+    for seed in INIT_SEEDS:
+        params = network.init_params(spec, init, rng=seed)
+        Zs, _ = network.hidden_activations(spec, params, X)
+        with np.errstate(divide="ignore"):
+            logs.append(np.log([Z.std() for Z in Zs]))
+    return np.exp(np.mean(logs, axis=0))
+
+
+def _init_training_runs(spec, init, X, Y):
+    """Short runs from INIT_TRAIN_SEEDS draws: (the median cost over the last INIT_TAIL
+    steps of each run, the first run's History)."""
+    from .. import network, optimizers, training
+    tails, first = [], None
+    for seed in INIT_TRAIN_SEEDS:
+        with np.errstate(all="ignore"):
+            history = training.train(spec, network.init_params(spec, init, rng=seed), X, Y,
+                                     optimizers.sgd(INIT_TRAIN_LR), steps=INIT_TRAIN_STEPS,
+                                     progress=False)
+        costs = np.asarray(history.costs, dtype=float)
+        tails.append(np.median(costs[-INIT_TAIL:]) if np.all(np.isfinite(costs)) else np.inf)
+        first = history if first is None else first
+    return np.array(tails), first
+
+
+_LIBRARY = {}  # the library's He-normal measurements, computed once (they never change)
+
+
+def _library_runs(spec, X, Y):
+    if "tails" not in _LIBRARY:
+        _LIBRARY["spread"] = _layer_spread(spec, "he_normal", X)
+        _LIBRARY["tails"], _LIBRARY["history"] = _init_training_runs(spec, "he_normal", X, Y)
+    return _LIBRARY
+
+
+def _capstone_data():
+    from .. import datasets, network
+    X, Y, *_ = datasets.load_circles()
+    return network.Spec(INIT_SIZES, activation="relu"), X, Y
+
+
+def _init_layers_case(measured: dict):
+    """The spread of z at every layer of the capstone network against the prediction."""
+    def case(fn):
+        spec, X, Y = _capstone_data()
+        yours = measured["yours"] = _layer_spread(spec, fn, X)
+        measured["library"] = _library_runs(spec, X, Y)["spread"]
+        predicted = measured["predicted"] = theory.preactivation_std(
+            INIT_SIZES, "relu", "he_normal", input_second_moment=float(np.mean(X ** 2)))
+        ratio = yours / predicted
+        outside = np.flatnonzero(~((ratio >= LAYER_BAND[0]) & (ratio <= LAYER_BAND[1])))
+        if outside.size:
+            l = int(outside[0]) + 1
+            trend = "fades" if ratio[outside[0]] < 1 else "grows"
+            return (False, f"in the 10-layer ReLU network the spread of z {trend}: at layer {l} "
+                    f"its std is {ratio[outside[0]]:.2g} times He's prediction (layer 10: "
+                    f"{ratio[-1]:.2g}; accepted: {LAYER_BAND[0]:.2g} to {LAYER_BAND[1]:g}, "
+                    f"the geometric mean over {len(INIT_SEEDS)} draws)",
+                    "each layer multiplies Var(z) by fan_in Var(w) / 2: only Var(w) = 2 / fan_in "
+                    "keeps it flat over 10 layers")
+        return (True, f"the spread of z stays within {LAYER_BAND[0]:.2g} to {LAYER_BAND[1]:g} "
+                f"times He's prediction at all 10 layers (layer 10: {ratio[-1]:.2f}; the "
+                f"library's He: {measured['library'][-1] / predicted[-1]:.2f})", None)
+    return case
+
+
+def _init_training_case(traces: dict):
+    """Short runs from INIT_TRAIN_SEEDS draws: the cost must fall like He's."""
+    def case(fn):
+        spec, X, Y = _capstone_data()
+        library = _library_runs(spec, X, Y)
+        tails, history = _init_training_runs(spec, fn, X, Y)
+        traces["yours"] = Trace(history, [])
+        traces["library"] = Trace(library["history"], [])
+        yours, theirs = float(np.median(tails)), float(np.median(library["tails"]))
+        said = (f"after {INIT_TRAIN_STEPS} steps (rate {INIT_TRAIN_LR:g}) your runs' cost is "
+                f"{yours:.2f} (the median over {len(INIT_TRAIN_SEEDS)} draws of the last "
+                f"{INIT_TAIL} steps), the library's He {theirs:.2f}")
+        if yours <= INIT_TRAIN_CEILING:
+            return True, f"{said}: comparable (at most {INIT_TRAIN_CEILING:g})", None
+        return (False, f"{said}; a cost above {INIT_TRAIN_CEILING:g} means the network barely "
+                f"learned (ln 2 = 0.69 is a coin toss)",
+                "a start whose spread fades (or blows up) over 10 layers leaves the first "
+                "layers without a gradient: fix the weights' std first")
+    return case
+
+
+def _gated(title, gate, cases, answer):
+    """grade(title, [gate, *cases], answer), every case run (not only up to the first
+    failure), unless the gate fails: then only the gate's verdict is given."""
+    if not _core._grade(title, [gate], answer, True).passed:
+        return grade(title, [gate], answer)
+    return grade(title, [gate, *cases], answer, stop_at_first_failure=False)
+
+
+def initializer_in_training(my_init):
+    """Grade the capstone of 03: my_init(fan_in, fan_out, rng) -> W, shape (fan_out, fan_in),
+    with He's variance 2 / fan_in, plugged into cu.init_params for a 10-layer ReLU network
+    (INIT_SIZES) on the circles. Any correct draw is accepted (normal, uniform, truncated
+    and rescaled, a transposed square draw): the checks are statistics, not bits.
+
+    - W's shape (fan_out, fan_in) on non-square fans (a gate: nothing else runs without it);
+    - the rng: the same seed gives the same W, another seed another W; not a constant;
+    - the std of W pooled over 3 draws within 3% of sqrt(2 / fan_in) at fans (200, 300) and
+      (50, 500), its mean near 0; known mistakes are named by their ratio to He's std;
+    - the std of z at each of the 10 layers, the geometric mean over 3 draws, within 1/3 to
+      3 times the prediction (100 sets of 3 He draws stayed within 0.43-1.58; Xavier's
+      falls to about 0.006 by layer 10);
+    - training 300 steps of gradient descent (rate 0.03) from 3 draws: the median of the
+      last 50 costs, the median over draws, at most 0.64 (36 correct He runs ended at 0.59
+      or below; Xavier's and LeCun's starts stay at ln 2 = 0.69).
+    The Feedback carries the layer spreads and the first run (`plot_initializer_run`)."""
+    measured, traces = {}, {}
+    feedback = _gated("Your initializer in a 10-layer ReLU network", _init_shape,
+                      [_init_uses_rng, _init_spread, _init_layers_case(measured),
+                       _init_training_case(traces)], my_init)
+    feedback.layer_spread = measured
+    feedback.traces = traces
+    return feedback
+
+
+def plot_initializer_run(feedback):
+    """The capstone's figures: the std of z by layer, yours beside the library's He and the
+    prediction; then your run's cost curve beside the library's, and your decision boundary.
+    Returns the axes of the second figure."""
+    import matplotlib.pyplot as plt
+
+    from .. import plotting
+    spread = getattr(feedback, "layer_spread", {})
+    if "yours" in spread:
+        _, ax = plt.subplots(figsize=(6, 3.4), layout="constrained")
+        plotting.plot_layer_stats(spread["library"], ax=ax, label="library's He",
+                                  color=plotting.COLOURS["reference"], lw=3, alpha=0.5)
+        yours, _ = plotting.plot_layer_stats(spread["yours"], ax=ax, label="yours",
+                                             color=plotting.COLOURS["yours"], ylabel="std of z")
+        yours.set(linestyle="--", marker="s")  # told apart by shape too, not by colour alone
+        ax.plot(np.arange(1, len(spread["predicted"]) + 1), spread["predicted"], ":",
+                color="0.4", label="predicted (He)")
+        ax.set_title(f"spread of z by layer (geometric mean of {len(INIT_SEEDS)} draws)")
+        ax.legend(fontsize=8)
+    boundary = _capstone_data() if "yours" in feedback.traces else None  # (spec, X, Y)
+    return plot_runs(feedback, boundary=boundary)

@@ -1,14 +1,22 @@
 """Graders for the exercises of 05_optimizers: one momentum step, Adam's bias correction,
-and AdaGrad's step size under a constant gradient."""
+AdaGrad's step size under a constant gradient, and (the capstone) the reader's momentum and
+Adam as optimizers in a real training run, compared step by step with the library's."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from .. import datasets, network, training
+from .. import optimizers as course_optimizers
+from ..optimizers import Optimizer
 from ._core import (Mistake, array_case, grade, grade_number, leaves_inputs_unchanged,
                     on_inputs)
+from ._runs import RunMistake, grade_run, run_case, traced
 
-__all__ = ["momentum_step", "bias_correction", "adagrad_step_size"]
+__all__ = ["momentum_step", "bias_correction", "adagrad_step_size", "momentum_in_training",
+           "adam_in_training"]
 
 
 def _is_pair(out):
@@ -269,3 +277,338 @@ def adagrad_step_size(answer):
         "AdaGrad's 100th step", answer, truth, rtol=ADAGRAD_RTOL,
         right="{value:.4g}: right", mistakes=_adagrad_mistakes(lr, g, t),
         accept=_not_the_step, how_to_answer="work it out and pass the number", otherwise="after t steps G = t g^2; the step is lr * g / sqrt(G)")
+
+
+# ---------------------------------------------------------------- capstone: your optimizers in a training run
+
+# The run both graders train: the source course's network (section 8 of the notebook) from
+# He's start with seed 0 (which has a dead unit in layer 2: its gradients are exactly 0),
+# minibatches of 64 drawn with rng=1 (the same batches in every run), RUN_STEPS updates.
+# Short on purpose: two correct implementations that round differently stay within 1e-13
+# of each other here (measured in tests/unit/test_exercises_05.py), far below RUN_RTOL.
+RUN_STEPS, RUN_BATCH_SIZE, RUN_SEED, RUN_BATCH_SEED = 60, 64, 0, 1
+MOMENTUM_LR, MOMENTUM_BETA = 0.1, 0.9
+ADAM_LR, ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.01, 0.9, 0.999, 1e-8
+RUN_RTOL = 1e-6  # relative difference of every cost and every parameter (its norm) allowed
+
+
+@functools.lru_cache(maxsize=1)
+def _run_setting():
+    """(spec, start params, X, Y): the moons and the source course's [2, 5, 2, 1] network."""
+    X, Y, _, _ = datasets.load_moons()
+    spec = network.Spec((2, 5, 2, 1), activation="relu")
+    return spec, network.init_params(spec, "he_normal", rng=RUN_SEED), X, Y
+
+
+def training_run(optimizer, callback=None):
+    """The graders' run: RUN_STEPS minibatch updates of the moons network with `optimizer`,
+    from a fresh copy of the start (so an update that changes its inputs in place cannot
+    change the next run's start). Returns the History."""
+    spec, start, X, Y = _run_setting()
+    params = {k: p.copy() for k, p in start.items()}
+    return training.train(spec, params, X, Y, optimizer, steps=RUN_STEPS,
+                          batch_size=RUN_BATCH_SIZE, rng=RUN_BATCH_SEED, callback=callback,
+                          callback_every=1, progress=False)
+
+
+def run_boundary():
+    """(spec, X, Y) of the graders' run, for cu.checks.plot_runs(feedback, boundary=...)."""
+    spec, _, X, Y = _run_setting()
+    return spec, X, Y
+
+
+def _zeros(params):
+    return {k: np.zeros_like(p) for k, p in params.items()}
+
+
+def _momentum_variant(kind: str) -> Optimizer:
+    """Momentum at MOMENTUM_LR, MOMENTUM_BETA written as `kind`: a correct form ("heavy
+    ball": v = beta v + g, step lr (1 - beta) v) or a known mistake (the other kinds)."""
+    lr, beta = MOMENTUM_LR, MOMENTUM_BETA
+
+    def init(params):
+        return {"step": 0, "v": _zeros(params)}
+
+    def update(params, grads, state):
+        v, new = {}, {}
+        for k, p in params.items():
+            g, v_old = grads["d" + k], state["v"][k]
+            if kind in ("heavy ball", "no 1 - beta"):
+                v[k] = beta * v_old + g
+            elif kind == "swapped":
+                v[k] = (1 - beta) * v_old + beta * g
+            else:
+                v[k] = beta * v_old + (1 - beta) * g
+            step = {"heavy ball": lr * (1 - beta) * v[k],
+                    "(1 - beta) twice": lr * (1 - beta) * v[k],
+                    "old velocity": lr * v_old, "gradient": lr * g, "uphill": -lr * v[k],
+                    "nesterov": lr * (beta * v[k] + (1 - beta) * g)}.get(kind, lr * v[k])
+            new[k] = p - step
+        return new, {"step": state["step"] + 1, "v": v}
+
+    return Optimizer(f"momentum ({kind})", init, update, {"lr": lr, "beta": beta})
+
+
+def _adam_variant(kind: str) -> Optimizer:
+    """Adam at ADAM_LR with the default betas and eps, written as `kind`: an accepted form
+    ("eps before the correction", TensorFlow's; "eps squared inside the root") or a known
+    mistake (the other kinds)."""
+    lr, beta1, beta2, eps = ADAM_LR, ADAM_BETA1, ADAM_BETA2, ADAM_EPS
+    if kind == "betas swapped":
+        beta1, beta2 = beta2, beta1
+
+    def init(params):
+        zeros = _zeros(params)
+        if kind == "m and v one dict":
+            return {"step": 0, "m": zeros, "v": zeros}
+        return {"step": 0, "m": zeros, "v": _zeros(params)}
+
+    def update(params, grads, state):
+        t = {"t from 0": state["step"], "t not incremented": 1}.get(kind, state["step"] + 1)
+        c1, c2 = 1 - beta1 ** t, 1 - beta2 ** t
+        if kind in ("no bias correction", "only v corrected"):
+            c1 = 1.0
+        if kind in ("no bias correction", "only m corrected"):
+            c2 = 1.0
+        if kind == "(1 - beta) ** t":
+            c1, c2 = (1 - beta1) ** t, (1 - beta2) ** t
+        m, v = state["m"], state["v"]  # written in place: "m and v one dict" needs it
+        new = {}
+        for k, p in params.items():
+            g = grads["d" + k]
+            m[k] = beta1 * m[k] + (1 - beta1) * g
+            v[k] = beta2 * v[k] + (1 - beta2) * (g if kind == "v of g" else g * g)
+            m_hat, v_hat = m[k] / c1, v[k] / c2
+            if kind == "eps before the correction":  # lr_t m / (sqrt(v) + eps)
+                step = lr * np.sqrt(c2) / c1 * m[k] / (np.sqrt(v[k]) + eps)
+            elif kind == "eps squared inside the root":
+                step = lr * m_hat / np.sqrt(v_hat + eps ** 2)
+            elif kind == "eps inside the root":
+                step = lr * m_hat / np.sqrt(v_hat + eps)
+            elif kind == "no eps":
+                step = lr * m_hat / np.sqrt(v_hat)
+            elif kind == "m / v_hat":
+                step = lr * m[k] / v_hat
+            else:
+                step = lr * m_hat / (np.sqrt(v_hat) + eps)
+            new[k] = p - step
+        step_count = {"t from 0": t + 1, "t not incremented": 1}.get(kind, t)
+        return new, {"step": step_count, "m": m, "v": v}
+
+    return Optimizer(f"adam ({kind})", init, update, {"lr": lr, "beta1": beta1, "beta2": beta2,
+                                                      "eps": eps})
+
+
+# The forms that are not the library's formula but are correct Adam: they differ from it only
+# by where eps goes, by about eps / sqrt(v_hat) (up to 6e-5 relative on this run: above
+# RUN_RTOL, so they are recognised by name and accepted). eps inside the root,
+# sqrt(v_hat + eps), is not among them: it adds sqrt(1e-8) = 1e-4, a different optimizer.
+_EPS_ONLY = ("it differs from the library's only by where eps enters (the library adds eps "
+             "to sqrt(v_hat)); accepted")
+_ADAM_ACCEPTED = (
+    (_adam_variant("eps before the correction"),
+     "your run follows TensorFlow's form: lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t), step "
+     f"lr_t m / (sqrt(v) + eps), which puts eps before the bias correction: {_EPS_ONLY}"),
+    (_adam_variant("eps squared inside the root"),
+     f"your run follows sqrt(v_hat + eps^2) in place of sqrt(v_hat) + eps: {_EPS_ONLY}"),
+)
+
+_MOMENTUM_FORMS = ("either v = beta * v + (1 - beta) * g with the step lr * v (the course's "
+                   "form), or v = beta * v + g with the step lr * (1 - beta) * v (the heavy ball: "
+                   "the same path, its rate is lr (1 - beta))")
+_T_STEPS_HINT = ("t counts the gradients averaged so far, this one included: t = "
+                 "state['step'] + 1 at every update, and the state you return has the step "
+                 "count plus 1")
+
+
+def _momentum_run_mistakes() -> list:
+    return [
+        RunMistake("v = beta v + g with the step lr * v: no (1 - beta), so every step is 10 "
+                   "times too long", _momentum_variant("no 1 - beta"), _MOMENTUM_FORMS),
+        RunMistake("(1 - beta) twice: v already averages, and the step is lr (1 - beta) v, "
+                   "10 times too short", _momentum_variant("(1 - beta) twice"), _MOMENTUM_FORMS),
+        RunMistake("the step uses the old velocity (your first step does not move)",
+                   _momentum_variant("old velocity"),
+                   "update v first, then step with the new v: p - lr * v_new"),
+        RunMistake("the step uses the gradient, not the velocity: that is gradient descent",
+                   _momentum_variant("gradient"), "step with the velocity: p - lr * v"),
+        RunMistake("beta and 1 - beta swapped", _momentum_variant("swapped"),
+                   "beta (0.9) weighs the old velocity, 1 - beta (0.1) the new gradient"),
+        RunMistake("the step goes uphill (p + lr * v)", _momentum_variant("uphill"),
+                   "move against the gradient: p - lr * v"),
+        RunMistake("that is Nesterov's look-ahead step (cu.optimizers.nesterov)",
+                   _momentum_variant("nesterov"),
+                   "plain momentum steps with the new velocity itself: p - lr * v"),
+    ]
+
+
+def _adam_run_mistakes() -> list:
+    return [
+        RunMistake("no bias correction (m / (sqrt(v) + eps))", _adam_variant("no bias correction"),
+                   "divide m by 1 - beta1 ** t and v by 1 - beta2 ** t before the step "
+                   "(exercise 2)"),
+        RunMistake("t starts at 0, so the first step divides by 1 - beta ** 0 = 0",
+                   _adam_variant("t from 0"), _T_STEPS_HINT),
+        RunMistake("t is not incremented: every step is corrected as if it were the first",
+                   _adam_variant("t not incremented"), _T_STEPS_HINT),
+        RunMistake("only m is bias-corrected", _adam_variant("only m corrected"),
+                   "v starts at 0 too: v_hat = v / (1 - beta2 ** t)"),
+        RunMistake("only v is bias-corrected", _adam_variant("only v corrected"),
+                   "m starts at 0 too: m_hat = m / (1 - beta1 ** t)"),
+        RunMistake("(1 - beta) ** t instead of 1 - beta ** t", _adam_variant("(1 - beta) ** t"),
+                   "the power goes on beta alone: 1 - beta1 ** t"),
+        RunMistake("v averages g instead of g ** 2 (the root of a negative average is NaN)",
+                   _adam_variant("v of g"), "v is the average of the squared gradients: "
+                   "v = beta2 * v + (1 - beta2) * g ** 2"),
+        RunMistake("the step is m / v_hat, not m_hat / (sqrt(v_hat) + eps)",
+                   _adam_variant("m / v_hat"),
+                   "step by lr * m_hat / (np.sqrt(v_hat) + eps): corrected m, square root of "
+                   "v_hat"),
+        RunMistake("eps left out: a dead unit's gradients are exactly 0, and 0 / sqrt(0) is NaN",
+                   _adam_variant("no eps"), "add eps to the root: m_hat / (np.sqrt(v_hat) + eps)"),
+        RunMistake("eps inside the square root: sqrt(v_hat + eps) adds sqrt(1e-8) = 1e-4, not "
+                   "1e-8", _adam_variant("eps inside the root"),
+                   "add eps after the root: np.sqrt(v_hat) + eps"),
+        RunMistake("beta1 and beta2 swapped", _adam_variant("betas swapped"),
+                   "m, the average of g, goes with beta1 = 0.9; v, of g ** 2, with beta2 = 0.999"),
+        RunMistake("m and v are one dict: init gives both the same dict, so writing v[k] "
+                   "overwrites m[k]", _adam_variant("m and v one dict"),
+                   "make two dicts of zeros in init, one for m and one for v"),
+    ]
+
+
+def _same_run(yours, theirs, rtol: float = RUN_RTOL) -> bool:
+    """Every cost and every parameter entry of two traces agree, NaN and inf included (a
+    known mistake that diverges is recognised by where and how it diverges)."""
+    if yours.costs.size != theirs.costs.size or len(yours.snapshots) != len(theirs.snapshots):
+        return False
+    if not np.allclose(yours.costs, theirs.costs, rtol=rtol, atol=1e-12, equal_nan=True):
+        return False
+    return all(mine.keys() == ref.keys() and all(
+        np.shape(mine[k]) == np.shape(ref[k])
+        and np.allclose(mine[k], ref[k], rtol=rtol, atol=1e-12, equal_nan=True) for k in ref)
+        for mine, ref in zip(yours.snapshots, theirs.snapshots))
+
+
+_OWN_AVERAGES = ("each parameter needs its own averages, of its own shape: a dict with one "
+                 "array per parameter, state['v'][k], not one array shared by all of them")
+
+
+def _first_update(optimizer, what: str):
+    """What is wrong with one update of the reader's optimizer from the run's start (its
+    type, what it returns, the shapes), or None. `what`: "momentum" or "adam"."""
+    wrap = (f'cu.optimizers.Optimizer("my {what}", {what}_init, {what}_update, '
+            f'{{"lr": ...}})')
+    if not isinstance(optimizer, Optimizer):
+        return (f"expected an Optimizer, got {type(optimizer).__name__}",
+                f"wrap your two functions: {wrap}")
+    spec, start, X, Y = _run_setting()
+    params = {k: p.copy() for k, p in start.items()}
+    _, grads, _ = network.loss_and_grads(spec, params, X, Y)
+    state = optimizer.init(params)
+    name = getattr(optimizer.update, "__name__", "update")
+    try:
+        with np.errstate(all="ignore"):  # a division by zero is the run's to name
+            out = optimizer.update(params, grads, state)
+    except ValueError as error:
+        if "broadcast" not in str(error):
+            raise  # grade() reports it with the line of the reader's code
+        return (f"{name} raised ValueError: {str(error).strip()}: one array shared by "
+                "parameters of different shapes?", _OWN_AVERAGES)
+    if not _is_pair(out):
+        return (f"{name} should return a pair (new params, new state), got {type(out).__name__}",
+                "end with: return new_params, new_state")
+    new, new_state = out
+    if not isinstance(new, dict) or set(new) != set(params):
+        got = sorted(new) if isinstance(new, dict) else type(new).__name__
+        return (f"{name} should return the parameters as a dict with the keys "
+                f"{', '.join(params)}, got {got}",
+                "build the new parameters key by key: {k: ... for k in params}")
+    for k, p in params.items():
+        shape = np.shape(new[k])
+        if shape != p.shape:
+            return (f"{name} returned {k} of shape {shape}; it should keep the parameter's "
+                    f"shape {p.shape}", _OWN_AVERAGES)
+    if not isinstance(new_state, dict):
+        return (f"{name} should return the state as a dict, got {type(new_state).__name__}",
+                "return the new state: {'step': state['step'] + 1, ...}")
+    return None
+
+
+def _optimizer_run_case(what: str, reference: Optimizer, mistakes: list, accepted=(),
+                        otherwise: str = ""):
+    """The case of a capstone grader: one update checked for its form, then the reader's
+    run against the library's (`run_case`); when they part, the accepted forms ((piece,
+    what to say) pairs: correct, but not within RUN_RTOL of the library's), then the known
+    mistakes, each matched entry by entry (`_same_run`)."""
+    # The mistakes are matched here, not by run_case: _same_run compares every entry, NaN
+    # and inf included, so two mistakes that both diverge at step 1 are told apart.
+    compare = run_case(training_run, reference, otherwise=otherwise, cost_rtol=RUN_RTOL,
+                       param_rtol=RUN_RTOL)
+
+    def case(answer):
+        case.traces = {}
+        problem = _first_update(answer(), what)
+        if problem is not None:
+            return False, problem[0], problem[1]
+        ok, message, hint = compare(answer)
+        case.traces = compare.traces
+        if ok:
+            return ok, message, hint
+        yours = compare.traces["yours"]
+        for piece, said in accepted:
+            if _same_run(yours, traced(training_run, piece)):
+                return True, said, None
+        for mistake in mistakes:
+            if _same_run(yours, traced(training_run, mistake.piece)):
+                return False, f"{message}: {mistake.what}", mistake.hint
+        return ok, message, hint
+    case.traces = {}
+    return case
+
+
+def _leaves_params_unchanged(answer):
+    """A case: one update leaves the parameters it is given as they were."""
+    optimizer = answer()
+    spec, start, X, Y = _run_setting()
+    params = {k: p.copy() for k, p in start.items()}
+    _, grads, _ = network.loss_and_grads(spec, params, X, Y)
+    with np.errstate(all="ignore"):
+        optimizer.update(params, grads, optimizer.init(params))
+    if all(np.array_equal(params[k], start[k]) for k in start):
+        return True, "the parameters you are given are left unchanged", None
+    name = getattr(optimizer.update, "__name__", "update")
+    return (False, f"{name} changed the parameters it was given (in place: -= or +=); "
+            "cu.train would then change the start you passed it",
+            "return new arrays: new[k] = params[k] - ..., not params[k] -= ...")
+
+
+_momentum_case = _optimizer_run_case(
+    "momentum", course_optimizers.momentum(MOMENTUM_LR, MOMENTUM_BETA),
+    _momentum_run_mistakes(),
+    otherwise="compare one step of yours with v = beta * v + (1 - beta) * g, p = p - lr * v")
+_adam_case = _optimizer_run_case(
+    "adam", course_optimizers.adam(ADAM_LR, ADAM_BETA1, ADAM_BETA2, ADAM_EPS),
+    _adam_run_mistakes(),
+    accepted=_ADAM_ACCEPTED,
+    otherwise="compare one step of yours with m_hat = m / (1 - beta1 ** t), v_hat = v / "
+              "(1 - beta2 ** t), p = p - lr * m_hat / (np.sqrt(v_hat) + eps), t = 1, 2, ...")
+
+
+def momentum_in_training(optimizer):
+    """Grade the reader's momentum (an Optimizer at lr 0.1, beta 0.9) by training the moons
+    network for RUN_STEPS minibatch updates, step by step against cu.optimizers.momentum:
+    costs and parameters within RUN_RTOL. The heavy-ball form (v = beta v + g, step
+    lr (1 - beta) v) follows the same path and passes. The Feedback carries the runs
+    for cu.checks.plot_runs(feedback, boundary=cu.checks.optimizers.run_boundary())."""
+    return grade_run("Your momentum in a training run", _momentum_case, optimizer,
+                     _leaves_params_unchanged)
+
+
+def adam_in_training(optimizer):
+    """Grade the reader's Adam (an Optimizer at lr 0.01, betas 0.9 and 0.999, eps 1e-8)
+    like momentum_in_training, against cu.optimizers.adam. TensorFlow's form (eps added
+    before the bias correction) and sqrt(v_hat + eps^2) are accepted by name: they differ
+    from the library's by up to 6e-5 here, only where eps enters."""
+    return grade_run("Your Adam in a training run", _adam_case, optimizer,
+                     _leaves_params_unchanged)
