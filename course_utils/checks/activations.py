@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 import warnings
 from dataclasses import replace
 
@@ -14,7 +15,7 @@ from ..network import Spec, init_params
 from ..optimizers import sgd
 from ..training import train
 from ._core import Mistake, array_case, choice_case, grade, known_mistake, number_case
-from ._runs import RunMistake, plot_runs, run_case
+from ._runs import RunMistake, first_parting, plot_runs, run_case
 
 __all__ = ["elu", "derivative_bound", "dead_fraction", "selu_in_training", "plot_selu_run"]
 
@@ -360,6 +361,15 @@ def _selu_run_mistakes():
                        z > 0, 1.0, _negative_exp(z))),
                    "the negative side is lambda alpha (e^z - 1), with alpha = "
                    "cu.activations.SELU_ALPHA = 1.6733"),
+        RunMistake("your f has lambda and alpha swapped (alpha z for z > 0)", _selu_variant(
+            "swapped", f=lambda z: alpha * np.where(z > 0, z, lam * np.expm1(np.minimum(z, 0))),
+            df=lambda z: alpha * np.where(z > 0, 1.0, lam * _negative_exp(z))),
+                   "lambda = 1.0507 (SELU_SCALE) multiplies both sides; alpha = 1.6733 "
+                   "(SELU_ALPHA) only the exponential side: lambda z, lambda alpha (e^z - 1)"),
+        RunMistake("your f returns lambda alpha e^z for z <= 0: the - 1 is missing", _selu_variant(
+            "no_minus_one", f=lambda z: lam * np.where(z > 0, z, alpha * _negative_exp(z))),
+                   "the negative side is lambda alpha (e^z - 1): 0 at z = 0, tending to "
+                   "-lambda alpha = -1.7581 (np.expm1 computes e^z - 1)"),
         RunMistake("your derivative is 0 for z <= 0 (ReLU's slope, scaled)",
                    _selu_variant("zero_left", df=lambda z: lam * (z > 0)),
                    "SELU is not flat on the left: for z <= 0 its slope is lambda alpha e^z"),
@@ -432,8 +442,12 @@ def _selu_form(answer):
         if not callable(fn):
             return (False, f"the activation's {what} should be a function, got "
                     f"{type(fn).__name__}", SELU_HOW)
-        with np.errstate(all="ignore"):
-            got = fn(Z.copy())
+        given = Z.copy()
+        try:
+            with np.errstate(all="ignore"):
+                got = fn(given)
+        except Exception as error:  # noqa: BLE001 - the reader's code: said, not raised
+            return _not_elementwise(error, what, label)
         if not isinstance(got, np.ndarray):
             return (False, f"{what} (your {label}) should return a numpy array, got "
                     f"{type(got).__name__}", f"write the body of {label}: it returns an array "
@@ -445,7 +459,31 @@ def _selu_form(answer):
         if not np.all(np.isfinite(got)):
             return (False, f"{what} (your {label}) returned NaN or inf for z in [-2, 2]",
                     f"run {label} on a few values by itself and read what it returns")
+        if what == "f" and not np.array_equal(given, Z):
+            # the network keeps z for the backward pass, where df reads it
+            return (False, "f (your selu) changes the array z it is given (in place): the "
+                    "network keeps z for the backward pass, where your derivative reads it",
+                    "build a new array instead of writing into z: np.where(z > 0, ..., ...) "
+                    "returns one (or start from z.copy())")
     return True, "f and df work elementwise on arrays", None
+
+
+def _not_elementwise(error, what: str, label: str):
+    """A failed case for f or df raising on a (3, 4) array: a Python `if` or math.exp,
+    which work on one number only, are named."""
+    said = f"{what} (your {label}) raised {type(error).__name__} on a (3, 4) array: {error}"
+    last = traceback.extract_tb(error.__traceback__)[-1]
+    if last.line:
+        said += f" (line {last.lineno}: {last.line.strip()})"
+    text = str(error)
+    if "truth value of an array" in text:
+        return (False, said, "an `if z > 0:` looks at one number, but z is a whole array: "
+                "choose elementwise with np.where(z > 0, ..., ...)")
+    if "arrays can be converted to Python scalars" in text:
+        return (False, said, "math.exp works on one number: use np.exp, which works on "
+                "every entry of an array")
+    return (False, said, f"run {label} on np.linspace(-2, 2, 12).reshape(3, 4) by itself "
+            "and read the error")
 
 
 def _numerical_slopes(f, Z):
@@ -475,8 +513,9 @@ def _selu_df_case(answer):
     if np.any(wrong):
         k = int(np.flatnonzero(wrong)[0])
         side = "z > 0" if Z[k] > 0 else "z < 0"
-        return (False, f"your derivative at z = {Z[k]:g} is {got[k]:.6g}; SELU's numerical "
-                f"derivative there is {central[k]:.6g}",
+        off = abs(got[k] - truth[k]) / abs(truth[k])
+        return (False, f"your derivative at z = {Z[k]:g} is {got[k]:.10g}; SELU's derivative "
+                f"there is {truth[k]:.10g} (relative difference {off:.1e})",
                 f"check the {side} branch: the slope is lambda = 1.0507 for z > 0 and "
                 "lambda alpha e^z for z < 0")
     low, high = sorted((left[~away][0], right[~away][0]))
@@ -513,16 +552,69 @@ def _selu_overflow_case(answer):
     f_truth = activations.get("selu").f(Z)
     df_truth = activations.get("selu").df(Z)
     if not np.allclose(f_values, f_truth):
-        return (False, f"far out your f is wrong: f(1000) should be {f_truth[4]:.6g} and "
-                f"f(-1000) {f_truth[0]:.6g}; yours gives {f_values[4]:.6g} and {f_values[0]:.6g}",
+        return (False, f"far out your f is wrong: f(1000) should be {f_truth[4]:.10g} and "
+                f"f(-1000) {f_truth[0]:.10g}; yours gives {f_values[4]:.10g} and "
+                f"{f_values[0]:.10g}",
                 "check both branches of f for very large and very negative z")
     far = [0, 1, 3, 4]  # z = 0 is the kink's business (the derivative check)
     if not np.allclose(df_values[far], df_truth[far]):
         return (False, f"far out your derivative is wrong: df(1000) should be "
-                f"{df_truth[4]:.6g} and df(-1000) 0; yours gives {df_values[4]:.6g} and "
-                f"{df_values[0]:.6g}", "check both branches of df for very large and very "
+                f"{df_truth[4]:.10g} and df(-1000) 0; yours gives {df_values[4]:.10g} and "
+                f"{df_values[0]:.10g}", "check both branches of df for very large and very "
                 "negative z")
     return True, "no overflow and no warning at z = +-1000, right values there", None
+
+
+_RUN_OTHERWISE = ("compare your f and df with SELU's formula branch by branch, on a few "
+                  "values of z of each sign")
+
+
+def _constants_of(activation) -> dict:
+    """SELU's two constants as the reader's f and df give them: lambda = f(1) = f'(1), and
+    lambda alpha = -f(-40) (e^-40 is below double precision next to 1) = f'(0-)."""
+    with np.errstate(all="ignore"):
+        f = np.asarray(activation.f(np.array([1.0, -40.0])), dtype=float)
+        df = np.asarray(activation.df(np.array([1.0, -1e-12])), dtype=float)
+    return {"lambda in f": f[0], "lambda alpha in f": -f[1], "lambda in df": df[0],
+            "lambda alpha in df": df[1]}
+
+
+def _near_miss(activation, traces) -> tuple | None:
+    """(what, hint) for a run that parts from the library's although the reader's SELU
+    agrees with it to 3 digits or more: rounded constants (named with their values), or an
+    approximation elsewhere (a derivative by differences), or None."""
+    try:
+        mine = _constants_of(activation)
+    except Exception:  # noqa: BLE001 - the other cases report the reader's errors
+        return None
+    truth = {"lambda in f": _LAMBDA, "lambda alpha in f": _LAMBDA * _ALPHA,
+             "lambda in df": _LAMBDA, "lambda alpha in df": _LAMBDA * _ALPHA}
+    off = {k: abs(mine[k] - truth[k]) / truth[k] if np.isfinite(mine[k]) else np.inf
+           for k in truth}
+    if all(v < 1e-3 for v in off.values()) and any(v > 1e-9 for v in off.values()):
+        rounded = [k for k, v in off.items() if v > 1e-9]
+        said = ", ".join(f"{k} {mine[k]:.10g}" for k in rounded)
+        return (f"your constants are rounded ({said}; SELU's lambda is {_LAMBDA:.10g} and "
+                f"lambda alpha {_LAMBDA * _ALPHA:.10g})",
+                "use the library's constants, cu.activations.SELU_SCALE and "
+                "cu.activations.SELU_ALPHA, not rounded values: the runs are compared to 1e-6")
+    if not traces or "yours" not in traces:
+        return None
+    parting = first_parting(traces["yours"], traces["library"])
+    if parting is None or parting["diverged"] or parting.get("nonfinite"):
+        return None
+    sizes = []
+    if parting["cost"] is not None:
+        a, b = parting["cost"]
+        sizes.append(abs(a - b) / abs(b))
+    if parting["param"] is not None:
+        sizes.append(parting["param"][1])
+    if sizes and max(sizes) < 1e-3:
+        return ("your run stays close to the library's but not within 1e-6: your f or df "
+                "approximates SELU somewhere",
+                "write both from the formula, exactly: a derivative by differences "
+                "((f(z + h) - f(z - h)) / 2h) or a rounded constant is close, not equal")
+    return None
 
 
 def selu_in_training(activation):
@@ -542,12 +634,18 @@ def selu_in_training(activation):
         return feedback
     piece, _, _ = _as_activation(activation)
     case = run_case(_selu_run, activations.get("selu"), mistakes=_selu_run_mistakes(),
-                    otherwise="compare your f and df with SELU's formula branch by branch, "
-                              "on a few values of z of each sign",
+                    otherwise=_RUN_OTHERWISE,
                     right="your run matches the library's SELU at every step ({steps} steps, "
                           "costs and parameters within {rtol:g})")
-    feedback = grade(title, [case, _selu_df_case, _selu_overflow_case], lambda: piece,
-                     stop_at_first_failure=False)
+
+    def run_then_near_miss(answer):
+        ok, message, hint = case(answer)
+        if not ok and hint == _RUN_OTHERWISE and (near := _near_miss(answer(), case.traces)):
+            return False, f"{message}: {near[0]}", near[1]
+        return ok, message, hint
+
+    feedback = grade(title, [run_then_near_miss, _selu_df_case, _selu_overflow_case],
+                     lambda: piece, stop_at_first_failure=False)
     feedback.traces = dict(case.traces)
     return feedback
 

@@ -344,6 +344,8 @@ def _momentum_variant(kind: str) -> Optimizer:
                     "old velocity": lr * v_old, "gradient": lr * g, "uphill": -lr * v[k],
                     "nesterov": lr * (beta * v[k] + (1 - beta) * g)}.get(kind, lr * v[k])
             new[k] = p - step
+        if kind == "state not returned":  # the state it was given, so v stays at zero
+            return new, state
         return new, {"step": state["step"] + 1, "v": v}
 
     return Optimizer(f"momentum ({kind})", init, update, {"lr": lr, "beta": beta})
@@ -372,13 +374,18 @@ def _adam_variant(kind: str) -> Optimizer:
             c2 = 1.0
         if kind == "(1 - beta) ** t":
             c1, c2 = (1 - beta1) ** t, (1 - beta2) ** t
-        m, v = state["m"], state["v"]  # written in place: "m and v one dict" needs it
+        if kind == "state not returned":  # new averages, but the state given is returned
+            m, v = dict(state["m"]), dict(state["v"])
+        else:
+            m, v = state["m"], state["v"]  # written in place: "m and v one dict" needs it
         new = {}
         for k, p in params.items():
             g = grads["d" + k]
-            m[k] = beta1 * m[k] + (1 - beta1) * g
+            m[k] = beta1 * m[k] + (1 if kind == "m without 1 - beta1" else 1 - beta1) * g
             v[k] = beta2 * v[k] + (1 - beta2) * (g if kind == "v of g" else g * g)
             m_hat, v_hat = m[k] / c1, v[k] / c2
+            if kind == "corrected averages kept":  # m_hat and v_hat written back to the state
+                m[k], v[k] = m_hat, v_hat
             if kind == "eps before the correction":  # lr_t m / (sqrt(v) + eps)
                 step = lr * np.sqrt(c2) / c1 * m[k] / (np.sqrt(v[k]) + eps)
             elif kind == "eps squared inside the root":
@@ -393,6 +400,8 @@ def _adam_variant(kind: str) -> Optimizer:
                 step = lr * m_hat / (np.sqrt(v_hat) + eps)
             new[k] = p - step
         step_count = {"t from 0": t + 1, "t not incremented": 1}.get(kind, t)
+        if kind == "state not returned":
+            return new, state
         return new, {"step": step_count, "m": m, "v": v}
 
     return Optimizer(f"adam ({kind})", init, update, {"lr": lr, "beta1": beta1, "beta2": beta2,
@@ -421,6 +430,10 @@ _T_STEPS_HINT = ("t counts the gradients averaged so far, this one included: t =
                  "count plus 1")
 
 
+_STATE_HINT = ("return the new state, not the one you were given: return new_params, "
+               "{{'step': state['step'] + 1, {averages}}}")
+
+
 def _momentum_run_mistakes() -> list:
     return [
         RunMistake("v = beta v + g with the step lr * v: no (1 - beta), so every step is 10 "
@@ -439,6 +452,9 @@ def _momentum_run_mistakes() -> list:
         RunMistake("that is Nesterov's look-ahead step (cu.optimizers.nesterov)",
                    _momentum_variant("nesterov"),
                    "plain momentum steps with the new velocity itself: p - lr * v"),
+        RunMistake("the velocity is not carried over: your update returns the state it was "
+                   "given, so every step starts again from v = 0", _momentum_variant(
+                       "state not returned"), _STATE_HINT.format(averages="'v': v")),
     ]
 
 
@@ -471,9 +487,20 @@ def _adam_run_mistakes() -> list:
                    "add eps after the root: np.sqrt(v_hat) + eps"),
         RunMistake("beta1 and beta2 swapped", _adam_variant("betas swapped"),
                    "m, the average of g, goes with beta1 = 0.9; v, of g ** 2, with beta2 = 0.999"),
-        RunMistake("m and v are one dict: init gives both the same dict, so writing v[k] "
-                   "overwrites m[k]", _adam_variant("m and v one dict"),
-                   "make two dicts of zeros in init, one for m and one for v"),
+        RunMistake("m and v share their arrays: init gives both the same zeros, so writing "
+                   "v[k] overwrites m[k]", _adam_variant("m and v one dict"),
+                   "make two dicts of zeros in init, one for m and one for v, each with its "
+                   "own np.zeros_like(p)"),
+        RunMistake("m = beta1 m + g: the (1 - beta1) is missing, so m is 10 times too large",
+                   _adam_variant("m without 1 - beta1"),
+                   "m is an average of the gradients: m = beta1 * m + (1 - beta1) * g"),
+        RunMistake("the state keeps the corrected averages: m_hat and v_hat are corrected "
+                   "again at the next step", _adam_variant("corrected averages kept"),
+                   "keep m and v uncorrected in the state; m_hat and v_hat are only for this "
+                   "step's update (exercise 2)"),
+        RunMistake("m and v are not carried over: your update returns the state it was given, "
+                   "so every step starts again from m = v = 0", _adam_variant(
+                       "state not returned"), _STATE_HINT.format(averages="'m': m, 'v': v")),
     ]
 
 
@@ -515,6 +542,19 @@ def _first_update(optimizer, what: str):
             raise  # grade() reports it with the line of the reader's code
         return (f"{name} raised ValueError: {str(error).strip()}: one array shared by "
                 "parameters of different shapes?", _OWN_AVERAGES)
+    except KeyError as error:
+        problem = _missing_key(error, params, state, name, what)
+        if problem is None:
+            raise
+        return problem
+    except TypeError as error:
+        flat = [k for k, value in state.items() if k != "step" and np.ndim(value) == 0
+                and not isinstance(value, dict)] if isinstance(state, dict) else []
+        if "not subscriptable" not in str(error) or not flat:
+            raise
+        return (f"{name} raised TypeError: {error}: the state your init returns holds one "
+                f"number in {', '.join(map(repr, flat))}, where update reads one array per "
+                "parameter", _OWN_AVERAGES)
     if not _is_pair(out):
         return (f"{name} should return a pair (new params, new state), got {type(out).__name__}",
                 "end with: return new_params, new_state")
@@ -529,9 +569,44 @@ def _first_update(optimizer, what: str):
         if shape != p.shape:
             return (f"{name} returned {k} of shape {shape}; it should keep the parameter's "
                     f"shape {p.shape}", _OWN_AVERAGES)
-    if not isinstance(new_state, dict):
-        return (f"{name} should return the state as a dict, got {type(new_state).__name__}",
+    if new_state is None:  # any state cu.train can hand back will do: a dict, a tuple, ...
+        return (f"{name} should return the new state after the new parameters, got None",
                 "return the new state: {'step': state['step'] + 1, ...}")
+    return None
+
+
+def _missing_key(error: KeyError, params: dict, state, name: str, what: str):
+    """(message, hint) for a KeyError of the reader's first update that names its likely
+    cause (grads read without the "d", a key init did not put in the state), or None."""
+    key = error.args[0] if error.args else None
+    if key in params:
+        return (f"{name} raised KeyError: {key!r}: grads has no key {key!r}",
+                f"grads are keyed like the parameters with a \"d\" in front: "
+                f"grads[\"d\" + k] (grads[\"d{key}\"] for {key})")
+    if isinstance(state, dict) and isinstance(key, str) and key not in state:
+        averages = "'v': ..." if what == "momentum" else "'m': ..., 'v': ..."
+        return (f"{name} raised KeyError: {key!r}: the state your init returns has no "
+                f"{key!r} (it has {', '.join(map(repr, state)) or 'no key'})",
+                f"init must return every key update reads: {{'step': 0, {averages}}}")
+    return None
+
+
+def _step_scale(yours, theirs) -> float | None:
+    """c when the reader's first update is c times the library's in every entry of every
+    parameter (c != 1: a rate or a factor such as (1 - beta) off), else None."""
+    if not yours.snapshots or not theirs.snapshots:
+        return None
+    _, start, _, _ = _run_setting()
+    with np.errstate(all="ignore"):
+        mine = np.concatenate([(yours.snapshots[0][k] - start[k]).ravel() for k in start])
+        ref = np.concatenate([(theirs.snapshots[0][k] - start[k]).ravel() for k in start])
+        moving = np.abs(ref) > 1e-12
+        if not np.all(np.isfinite(mine)) or moving.sum() == 0:
+            return None
+        scale = float(np.median(mine[moving] / ref[moving]))
+    if (np.isfinite(scale) and scale != 0 and not np.isclose(scale, 1, rtol=1e-3)
+            and np.allclose(mine, scale * ref, rtol=1e-6, atol=1e-12)):
+        return scale
     return None
 
 
@@ -562,6 +637,11 @@ def _optimizer_run_case(what: str, reference: Optimizer, mistakes: list, accepte
         for mistake in mistakes:
             if _same_run(yours, traced(training_run, mistake.piece)):
                 return False, f"{message}: {mistake.what}", mistake.hint
+        scale = _step_scale(yours, compare.traces["library"])
+        if scale is not None:
+            return (False, f"{message}: your first update is {scale:.3g} times the library's, "
+                    "in every parameter", "the direction is right, the length is not: check "
+                    f"the rate (lr = {reference.hyper['lr']:g}) and every factor of the step")
         return ok, message, hint
     case.traces = {}
     return case
@@ -599,7 +679,9 @@ def momentum_in_training(optimizer):
     """Grade the reader's momentum (an Optimizer at lr 0.1, beta 0.9) by training the moons
     network for RUN_STEPS minibatch updates, step by step against cu.optimizers.momentum:
     costs and parameters within RUN_RTOL. The heavy-ball form (v = beta v + g, step
-    lr (1 - beta) v) follows the same path and passes. The Feedback carries the runs
+    lr (1 - beta) v) follows the same path and passes. Only the run is graded: the
+    Optimizer's hyper dict is a record (any will do), and the state may be any value that
+    update hands back (a dict with extra keys, a tuple, arrays updated in place). The Feedback carries the runs
     for cu.checks.plot_runs(feedback, boundary=cu.checks.optimizers.run_boundary())."""
     return grade_run("Your momentum in a training run", _momentum_case, optimizer,
                      _leaves_params_unchanged)

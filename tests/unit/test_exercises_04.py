@@ -118,10 +118,64 @@ def df_masks(z):
     return LAMBDA * ((z > 0) + (z <= 0) * ALPHA * np.exp(negative))
 
 
+def f_piecewise(z):
+    return np.piecewise(z, [z > 0, z <= 0], [lambda x: LAMBDA * x,
+                                             lambda x: LAMBDA * ALPHA * np.expm1(x)])
+
+
+def f_boolean_indexing(z):  # a new array filled by masks
+    out = np.empty_like(z)
+    positive = z > 0
+    out[positive] = LAMBDA * z[positive]
+    out[~positive] = LAMBDA * ALPHA * np.expm1(z[~positive])
+    return out
+
+
+def f_on_a_copy(z):  # in place, but on a copy of z
+    out = z.copy()
+    negative = out <= 0
+    out[negative] = ALPHA * np.expm1(out[negative])
+    out *= LAMBDA
+    return out
+
+
+def df_from_f(z):  # exercise 1's identity: on the left, f'(z) = f(z) + lambda alpha
+    return np.where(z > 0, LAMBDA, f_library_like(z) + LAMBDA * ALPHA)
+
+
+def f_overflow_silenced(z):  # e^1000 is inf, thrown away by np.where, and numpy told so
+    with np.errstate(over="ignore"):
+        return np.where(z > 0, LAMBDA * z, LAMBDA * ALPHA * (np.exp(z) - 1))
+
+
+def df_in_place(z):  # writes into z: harmless, the network no longer needs it
+    negative = z <= 0
+    z[negative] = LAMBDA * ALPHA * np.exp(z[negative])
+    z[~negative] = LAMBDA
+    return z
+
+
+LAMBDA_TYPED, ALPHA_TYPED = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
+
+
+def f_typed_constants(z):  # the paper's constants typed in full
+    return LAMBDA_TYPED * np.where(z > 0, z, ALPHA_TYPED * np.expm1(np.minimum(z, 0)))
+
+
+_scalar_selu = np.vectorize(lambda x: LAMBDA * x if x > 0 else LAMBDA * ALPHA * np.expm1(x),
+                            otypes=[float])
+
+
 @pytest.mark.parametrize("f, df", [(f_library_like, df_library_like),
                                    (f_exp_minus_one, df_right_slope_at_zero),
                                    (f_from_elu, df_mid_slope_at_zero),
-                                   (f_library_like, df_masks)])
+                                   (f_library_like, df_masks),
+                                   (f_piecewise, df_from_f),
+                                   (f_boolean_indexing, df_in_place),
+                                   (f_on_a_copy, df_library_like),
+                                   (f_overflow_silenced, df_library_like),
+                                   (f_typed_constants, df_library_like),
+                                   (_scalar_selu, df_library_like)])
 def test_every_correct_form_matches_the_library_run(f, df):
     feedback = cu.checks.selu_in_training(mine(f, df))
     assert feedback.passed, str(feedback)
@@ -182,7 +236,62 @@ def df_slightly_off(z):
     return 1.02 * df_library_like(z)
 
 
+def f_writes_into_z(z):
+    negative = z <= 0
+    z[negative] = ALPHA * np.expm1(z[negative])
+    z *= LAMBDA
+    return z
+
+
+def f_with_if(z):
+    return LAMBDA * z if z > 0 else LAMBDA * ALPHA * (np.exp(z) - 1)
+
+
+def f_with_math_exp(z):
+    import math
+    return np.where(z > 0, LAMBDA * z, LAMBDA * ALPHA * (math.exp(z) - 1))
+
+
+def f_rounded(z):  # the constants as the notebook's prose shows them, to 4 decimals
+    return 1.0507 * np.where(z > 0, z, 1.6733 * np.expm1(np.minimum(z, 0)))
+
+
+def df_rounded(z):
+    return 1.0507 * np.where(z > 0, 1.0, 1.6733 * np.exp(np.minimum(z, 0)))
+
+
+def df_by_differences(z, h=1e-6):
+    return (f_library_like(z + h) - f_library_like(z - h)) / (2 * h)
+
+
+def f_swapped(z):
+    return ALPHA * np.where(z > 0, z, LAMBDA * np.expm1(np.minimum(z, 0)))
+
+
+def df_swapped(z):
+    return ALPHA * np.where(z > 0, 1.0, LAMBDA * np.exp(np.minimum(z, 0)))
+
+
+def f_without_minus_one(z):
+    return LAMBDA * np.where(z > 0, z, ALPHA * np.exp(np.minimum(z, 0)))
+
+
 @pytest.mark.parametrize("f, df, message, hint", [
+    (f_writes_into_z, df_library_like, "changes the array z it is given (in place)",
+     "build a new array instead of writing into z"),
+    (f_with_if, df_library_like, "raised ValueError on a (3, 4) array", "np.where(z > 0"),
+    (f_with_math_exp, df_library_like, "raised TypeError on a (3, 4) array", "use np.exp"),
+    (lambda z: UNDEFINED_SCALE * z, df_library_like,  # noqa: F821 - the reader's NameError
+     "raised NameError on a (3, 4) array: name 'UNDEFINED_SCALE' is not defined (line",
+     "run selu on np.linspace(-2, 2, 12).reshape(3, 4) by itself"),
+    (f_library_like, lambda z: LAMBDA if z > 0 else 0.0, "df (your selu_derivative) raised "
+     "ValueError", "np.where(z > 0"),
+    (f_rounded, df_rounded, "your constants are rounded (lambda in f 1.0507,",
+     "cu.activations.SELU_SCALE and cu.activations.SELU_ALPHA"),
+    (f_library_like, df_by_differences, "stays close to the library's but not within 1e-6",
+     "a derivative by differences"),
+    (f_swapped, df_swapped, "lambda and alpha swapped", "only the exponential side"),
+    (f_without_minus_one, df_library_like, "the - 1 is missing", "np.expm1"),
     (f_library_like, df_zero_on_the_left, "your derivative is 0 for z <= 0",
      "for z <= 0 its slope is lambda alpha e^z"),
     (f_library_like, df_selu_itself_on_the_left, "SELU itself, not its slope", "the -1 goes away"),
@@ -228,6 +337,30 @@ def test_the_grader_leaves_the_registry_as_it_was():
     before = activations.NAMES
     cu.checks.selu_in_training(mine(f_library_like, df_zero_on_the_left))
     assert activations.NAMES == before
+
+
+def test_the_registry_is_restored_when_the_readers_code_fails_during_the_run():
+    def fails_on_the_data(z):  # works on the (3, 4) test array, fails on a layer's Z
+        if z.shape[1] > 100:
+            raise RuntimeError("boom")
+        return f_library_like(z)
+    before = activations.NAMES
+    feedback = cu.checks.selu_in_training(mine(fails_on_the_data, df_library_like))
+    assert not feedback.passed and "your code raised RuntimeError: boom" in str(feedback)
+    assert activations.NAMES == before
+
+
+def test_the_readers_own_registration_survives_grading_and_the_dashboard_is_unchanged():
+    from course_utils.widgets import activations as dashboard
+    selu = mine(f_library_like, df_library_like, "my_kept_selu")
+    activations.register(selu)
+    try:
+        assert cu.checks.selu_in_training("my_kept_selu").passed
+        assert not cu.checks.selu_in_training(mine(f_library_like, df_zero_on_the_left)).passed
+        assert activations.get("my_kept_selu") is selu
+        assert "my_kept_selu" not in dashboard.ACTIVATIONS  # the dashboard's fixed choices
+    finally:
+        activations.unregister("my_kept_selu")
 
 
 def test_a_correct_answer_runs_without_a_warning():

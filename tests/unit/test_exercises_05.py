@@ -118,11 +118,75 @@ def state_in_place(params, grads, state):
     return {k: params[k] - LR * state["v"][k] for k in params}, state
 
 
-@pytest.mark.parametrize("update", [course_form, heavy_ball, movement_form, state_in_place])
+def averaged_by_difference(params, grads, state):
+    """v += (1 - beta) (g - v): the same average, another rounding."""
+    v = {k: state["v"][k] + (1 - BETA) * (grads["d" + k] - state["v"][k]) for k in params}
+    return {k: params[k] - LR * v[k] for k in params}, {"step": state["step"] + 1, "v": v}
+
+
+def with_out_arguments(params, grads, state):
+    """The velocity updated with out= and the new parameters subtracted in place into
+    copies: nothing the caller passed as params is changed."""
+    new = {}
+    for k, p in params.items():
+        v = state["v"][k]
+        np.multiply(v, BETA, out=v)
+        v += (1 - BETA) * grads["d" + k]
+        new[k] = p.copy()
+        new[k] -= LR * v
+    state["step"] += 1
+    return new, state
+
+
+def grads_scaled_in_place(params, grads, state):
+    """The gradients (fresh at every step in cu.train) scaled in place: harmless."""
+    v = {}
+    for k in params:
+        g = grads["d" + k]
+        g *= 1 - BETA
+        v[k] = BETA * state["v"][k] + g
+    return {k: params[k] - LR * v[k] for k in params}, {"step": state["step"] + 1, "v": v}
+
+
+def lazy_velocity(params, grads, state):
+    """init holds only the step count; the velocity starts at zero on the first update."""
+    old = state.get("v") or zeros(params)
+    v = {k: BETA * old[k] + (1 - BETA) * grads["d" + k] for k in params}
+    return [{k: params[k] - LR * v[k] for k in params}, {"step": state["step"] + 1, "v": v}]
+
+
+def tuple_state(params, grads, state):
+    """A state that is no dict (cu.train only hands it back) and keyed by the grads."""
+    step, old = state
+    v = {g[1:]: BETA * old[g[1:]] + (1 - BETA) * grads[g] for g in grads}
+    return {k: params[k] - LR * v[k] for k in params}, (step + 1, v)
+
+
+def extra_keys(params, grads, state):
+    new, kept = course_form(params, grads, state)
+    return new, {**kept, "lr": state["lr"], "seen": state["seen"] + 1}
+
+
+@pytest.mark.parametrize("update", [course_form, heavy_ball, movement_form, state_in_place,
+                                    averaged_by_difference, with_out_arguments,
+                                    grads_scaled_in_place])
 def test_momentum_in_training_accepts_every_correct_form(update):
     feedback = cu.checks.momentum_in_training(momentum_of(update))
     assert feedback.passed, str(feedback)
     assert "matches the library's at every step (60 steps" in str(feedback)
+
+
+@pytest.mark.parametrize("optimizer", [
+    Optimizer("no hyper", momentum_init, heavy_ball),  # hyper is only a record: any will do
+    Optimizer("other hyper", momentum_init, heavy_ball, {"learning_rate": LR * (1 - BETA)}),
+    Optimizer("lazy", lambda params: {"step": 0}, lazy_velocity, {}),
+    Optimizer("tuple state", lambda params: (0, zeros(params)), tuple_state, {"lr": LR}),
+    Optimizer("extra keys", lambda params: {**momentum_init(params), "lr": LR, "seen": 0},
+              extra_keys, {"lr": LR, "beta": BETA}),
+])
+def test_momentum_in_training_accepts_any_hyper_and_any_state(optimizer):
+    feedback = cu.checks.momentum_in_training(optimizer)
+    assert feedback.passed, str(feedback)
 
 
 def test_momentum_in_training_accepts_the_library_itself():
@@ -184,9 +248,24 @@ def params_in_place(params, grads, state):
     return params, {"step": state["step"] + 1, "v": v}
 
 
-def half_the_rate(params, grads, state):  # no known mistake: a generic parting
+def half_the_rate(params, grads, state):  # no known mistake, but every step is half as long
     v = {k: BETA * state["v"][k] + (1 - BETA) * grads["d" + k] for k in params}
     return {k: params[k] - LR / 2 * v[k] for k in params}, {"step": state["step"] + 1, "v": v}
+
+
+def signs_averaged(params, grads, state):  # no known mistake: a generic parting
+    v = {k: BETA * state["v"][k] + (1 - BETA) * np.sign(grads["d" + k]) for k in params}
+    return {k: params[k] - LR * v[k] for k in params}, {"step": state["step"] + 1, "v": v}
+
+
+def state_not_returned(params, grads, state):
+    v = {k: BETA * state["v"][k] + (1 - BETA) * grads["d" + k] for k in params}
+    return {k: params[k] - LR * v[k] for k in params}, state
+
+
+def grads_without_d(params, grads, state):
+    v = {k: BETA * state["v"][k] + (1 - BETA) * grads[k] for k in params}
+    return {k: params[k] - LR * v[k] for k in params}, {"step": state["step"] + 1, "v": v}
 
 
 MOMENTUM_WRONG = [
@@ -208,8 +287,17 @@ MOMENTUM_WRONG = [
     (course_form, "expected an Optimizer, got function", "cu.optimizers.Optimizer("),
     (momentum_of(lambda params, grads, state: 1 / 0), "your code raised ZeroDivisionError",
      "run your function by itself"),
-    (momentum_of(half_the_rate), "your run parts from the library's at step 0",
+    (momentum_of(half_the_rate), "your first update is 0.5 times the library's",
+     "check the rate (lr = 0.1)"),
+    (momentum_of(signs_averaged), "your run parts from the library's at step 0",
      "v = beta * v + (1 - beta) * g, p = p - lr * v"),
+    (momentum_of(state_not_returned), "the velocity is not carried over",
+     "not the one you were given"),
+    (momentum_of(grads_without_d), "grads has no key 'W1'", 'grads["d" + k]'),
+    (momentum_of(course_form, lambda params: {"step": 0, "v": 0}),
+     "holds one number in 'v'", "one array per parameter"),
+    (momentum_of(course_form, lambda params: {"step": 0}), "the state your init returns has "
+     "no 'v'", "init must return every key update reads"),
 ]
 
 
@@ -287,7 +375,84 @@ def adam_in_place(params, grads, state):
     return new, state
 
 
+def shared_zeros_init(params):
+    """Two dicts, but holding the same zero arrays."""
+    averages = zeros(params)
+    return {"step": 0, "m": averages, "v": dict(averages)}
+
+
+def adam_arrays_in_place(params, grads, state):
+    """m and v updated in their arrays (*=, +=): right with arrays of their own."""
+    state["step"] += 1
+    new = {}
+    for k, p in params.items():
+        g, m, v = grads["d" + k], state["m"][k], state["v"][k]
+        m *= BETA1
+        m += (1 - BETA1) * g
+        v *= BETA2
+        v += (1 - BETA2) * g * g
+        new[k] = p - LR_ADAM * library_step(m, v, state["step"])
+    return new, state
+
+
+def pytorch_step(m, v, t):
+    """PyTorch's order: sqrt(v) / sqrt(1 - beta2^t) + eps, lr / (1 - beta1^t)."""
+    return m / (1 - BETA1 ** t) / (np.sqrt(v) / np.sqrt(1 - BETA2 ** t) + EPS)
+
+
+def tensorflow_step_reordered(m, v, t):
+    return m / (1 - BETA1 ** t) / (np.sqrt(v) + EPS) * np.sqrt(1 - BETA2 ** t)
+
+
+def adam_powers(params, grads, state):
+    """beta^t kept as running products in the state, which also holds t and the rate."""
+    b1t, b2t = state["b1t"] * BETA1, state["b2t"] * BETA2
+    m = {k: BETA1 * state["m"][k] + (1 - BETA1) * grads["d" + k] for k in params}
+    v = {k: BETA2 * state["v"][k] + (1 - BETA2) * np.square(grads["d" + k]) for k in params}
+    new = {k: params[k] - state["lr"] * m[k] / (1 - b1t) / (np.sqrt(v[k] / (1 - b2t)) + EPS)
+           for k in params}
+    return new, {**state, "step": state["step"] + 1, "t": state["t"] + 1, "m": m, "v": v,
+                 "b1t": b1t, "b2t": b2t}
+
+
+def powers_init(params):
+    return {"step": 0, "t": 0, "m": zeros(params), "v": zeros(params), "b1t": 1.0, "b2t": 1.0,
+            "lr": LR_ADAM}
+
+
+def adam_t_from_one(params, grads, state):
+    """No "step" key: the state counts t itself, from 1."""
+    t, new, m, v = state["t"], {}, {}, {}
+    for k, p in params.items():
+        g = grads["d" + k]
+        m[k] = BETA1 * state["m"][k] + (1 - BETA1) * g
+        v[k] = BETA2 * state["v"][k] + (1 - BETA2) * g * g
+        new[k] = p - LR_ADAM * library_step(m[k], v[k], t)
+    return new, {"t": t + 1, "m": m, "v": v}
+
+
+def adam_pairs(params, grads, state):
+    """(m, v) kept as one pair per parameter."""
+    t, pairs, new = state["step"] + 1, {}, {}
+    for k, p in params.items():
+        m, v = state["mv"][k]
+        g = grads["d" + k]
+        pairs[k] = (BETA1 * m + (1 - BETA1) * g, BETA2 * v + (1 - BETA2) * g ** 2)
+        new[k] = p - LR_ADAM * library_step(*pairs[k], t)
+    return new, {"step": t, "mv": pairs}
+
+
 @pytest.mark.parametrize("answer,words", [
+    (make_adam(pytorch_step), "matches the library's at every step"),
+    (adam_of(adam_arrays_in_place), "matches the library's at every step"),
+    (adam_of(adam_in_place, shared_zeros_init), "matches the library's at every step"),
+    (make_adam(tensorflow_step_reordered), "TensorFlow's form"),
+    (adam_of(adam_powers, powers_init), "matches the library's at every step"),
+    (Optimizer("t from 1", lambda params: {"t": 1, "m": zeros(params), "v": zeros(params)},
+               adam_t_from_one), "matches the library's at every step"),
+    (Optimizer("pairs", lambda params: {"step": 0, "mv": {k: (np.zeros_like(p), np.zeros_like(p))
+                                                          for k, p in params.items()}},
+               adam_pairs, {"learning_rate": LR_ADAM}), "matches the library's at every step"),
     (make_adam(library_step), "matches the library's at every step"),
     (make_adam(paper_step), "matches the library's at every step"),
     (adam_of(adam_in_place), "matches the library's at every step"),
@@ -319,6 +484,25 @@ def one_dict_update(params, grads, state):
     return new, {"step": t, "m": m, "v": v}
 
 
+def stored_corrected(params, grads, state):
+    """m_hat and v_hat written back into the state (exercise 2 warns against it)."""
+    t, m, v, new = state["step"] + 1, {}, {}, {}
+    for k, p in params.items():
+        g = grads["d" + k]
+        m[k] = (BETA1 * state["m"][k] + (1 - BETA1) * g) / (1 - BETA1 ** t)
+        v[k] = (BETA2 * state["v"][k] + (1 - BETA2) * g * g) / (1 - BETA2 ** t)
+        new[k] = p - LR_ADAM * m[k] / (np.sqrt(v[k]) + EPS)
+    return new, {"step": t, "m": m, "v": v}
+
+
+def m_without_averaging(params, grads, state):
+    t = state["step"] + 1
+    m = {k: BETA1 * state["m"][k] + grads["d" + k] for k in params}
+    v = {k: BETA2 * state["v"][k] + (1 - BETA2) * grads["d" + k] ** 2 for k in params}
+    return {k: params[k] - LR_ADAM * library_step(m[k], v[k], t) for k in params}, \
+        {"step": t, "m": m, "v": v}
+
+
 ADAM_WRONG = [
     (make_adam(lambda m, v, t: m / (np.sqrt(v) + EPS)), "no bias correction", "exercise 2"),
     (make_adam(library_step, t_of=lambda state: state["step"], next_step=lambda t: t + 1),
@@ -336,7 +520,19 @@ ADAM_WRONG = [
      "only m is bias-corrected", "v_hat = v / (1 - beta2 ** t)"),
     (make_adam(lambda m, v, t: m / (1 - BETA1) ** t / (np.sqrt(v / (1 - BETA2) ** t) + EPS)),
      "(1 - beta) ** t instead of 1 - beta ** t", "the power goes on beta alone"),
-    (adam_of(one_dict_update, one_dict_init), "m and v are one dict", "two dicts of zeros"),
+    (adam_of(one_dict_update, one_dict_init), "m and v share their arrays", "two dicts of zeros"),
+    (adam_of(adam_arrays_in_place, shared_zeros_init),
+     "m and v share their arrays", "each with its own np.zeros_like(p)"),
+    (adam_of(stored_corrected), "the state keeps the corrected averages",
+     "keep m and v uncorrected"),
+    (adam_of(lambda params, grads, state: (make_adam(library_step).update(params, grads, state)[0],
+                                          state)),
+     "m and v are not carried over", "not the one you were given"),
+    (adam_of(m_without_averaging), "the (1 - beta1) is missing", "m = beta1 * m + (1 - beta1) * g"),
+    (make_adam(lambda m, v, t: 0.1 * library_step(m, v, t)),
+     "your first update is 0.1 times the library's", "check the rate (lr = 0.01)"),
+    (adam_of(make_adam(library_step).update, lambda params: {"step": 0, "m": zeros(params)}),
+     "the state your init returns has no 'v' (it has 'step', 'm')", "{'step': 0, 'm': ..., 'v': ...}"),
 ]
 
 
