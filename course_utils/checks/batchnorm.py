@@ -418,6 +418,25 @@ def _backward_without_variance_path(dout, cache):
     return dZ, dgamma, dbeta
 
 
+def _backward_sums(dout, cache):
+    """The compact formula with sums where it has means (a factor m too large)."""
+    dgamma = (dout * cache.Z_hat).sum(axis=1, keepdims=True)
+    dbeta = dout.sum(axis=1, keepdims=True)
+    return cache.gamma * cache.inv_std * (dout - dbeta - cache.Z_hat * dgamma), dgamma, dbeta
+
+
+def _backward_without_gamma(dout, cache):
+    dZ, dgamma, dbeta = layers.batchnorm_backward(dout, cache)
+    return dZ / cache.gamma, dgamma, dbeta
+
+
+def _running_returned_swapped(running_mean, running_var, batch_mean, batch_var, m,
+                              momentum=0.1):
+    new_mean, new_var = layers.update_running_stats(running_mean, running_var, batch_mean,
+                                                    batch_var, m, momentum)
+    return new_var, new_mean
+
+
 def _running_not_updated(running_mean, running_var, batch_mean, batch_var, m, momentum=0.1):
     return running_mean, running_var
 
@@ -461,6 +480,17 @@ _RUN_MISTAKES = [
     RunMistake("the running averages weight the old value by momentum and the batch by "
                "1 - momentum (the wrong way round)",
                _mine(update_running_stats=_running_swapped), MOMENTUM_HINT),
+    RunMistake("update_running_stats returns the new variance first and the mean second",
+               _mine(update_running_stats=_running_returned_swapped),
+               "return new_mean, new_var, in that order (the network unpacks them so)"),
+    RunMistake("the backward pass uses sums where the formula has means (dZ a factor m too "
+               "large)", _mine(batchnorm_backward=_backward_sums),
+               "dZ = gamma * inv_std * (dout - mean_j(dout) - Z_hat * mean_j(dout * Z_hat)): "
+               "means over the batch, dbeta / m and dgamma / m"),
+    RunMistake("the backward pass leaves gamma out of dZ",
+               _mine(batchnorm_backward=_backward_without_gamma),
+               "out = gamma * Z_hat + beta, so dZ_hat = gamma * dout: dZ = gamma * inv_std * "
+               "(dout - mean_j(dout) - Z_hat * mean_j(dout * Z_hat))"),
     RunMistake("the backward pass treats the batch's mean and variance as constants",
                _mine(batchnorm_backward=_backward_constant_statistics), MEAN_TERMS_HINT),
     RunMistake("the backward pass leaves out the path through the variance",
@@ -469,12 +499,13 @@ _RUN_MISTAKES = [
 _ACCEPTED = [("Keras's convention for the running variance (it averages the biased batch "
               "variance; the library follows PyTorch and averages var * m / (m - 1))",
               _mine(update_running_stats=_running_biased))]
+OTHERWISE = ("run one training step of yours and of the library's on a small batch and "
+             "compare out, then dZ, dgamma, dbeta, then the running averages")
 _compare_runs = run_case(
     _traced_run, _mine(), mistakes=_RUN_MISTAKES, cost_rtol=RUN_RTOL, param_rtol=RUN_RTOL,
     right="your run matches the library's at every step ({steps} steps: costs, parameters "
           "and running statistics within a relative {rtol:g})",
-    otherwise="run one training step of yours and of the library's on a small batch and "
-              "compare out, then dZ, dgamma, dbeta, then the running averages")
+    otherwise=OTHERWISE)
 
 
 def _one_batch(functions):
@@ -496,6 +527,15 @@ def _one_batch(functions):
                 "averages read the batch's statistics there",
                 "return cu.layers.BatchNormCache(Z_hat, gamma, inv_std, mean, var, train), or "
                 "your own NamedTuple with fields mean and var")
+    for name in ("mean", "var"):
+        got = np.shape(getattr(cache, name))
+        if got != (3, 1):
+            across = (" (taken over the units of each example, axis=0, instead of over the "
+                      "examples of the batch)" if got in ((1, Z.shape[1]), (Z.shape[1],)) else "")
+            return (f"in training mode your cache.{name} has shape {got}, expected (3, 1): one "
+                    f"per unit{across}",
+                    f"batch norm takes each unit's (row's) statistics over the batch: "
+                    f"Z.{name}(axis=1, keepdims=True)")
     result = functions.batchnorm_backward(np.ones_like(Z), cache)
     if not _returns(result, 3):
         return NOT_THREE_ARRAYS[1:]
@@ -534,7 +574,48 @@ def _training_case(answer):
     for words, piece in _ACCEPTED:
         if _runs_agree(yours, piece):
             return True, f"your run follows {words}: accepted", None
+    if hint == OTHERWISE:
+        try:
+            hint = _which_function_differs(functions) or hint
+        except Exception:  # the reader's code failed on the small batch: keep the general hint
+            pass
     return False, message, hint
+
+
+def _which_function_differs(functions) -> str | None:
+    """Where an unnamed mistake lies: the reader's functions and the library's on one batch
+    of 8 (3 units, variance about 0.01, where eps shows): the forward's out, then the
+    backward's dZ, dgamma, dbeta (each through its own forward's cache), then the running
+    averages. A sentence naming the first that differs, or None."""
+    Z, gamma, beta = _case_data(4, m=8)
+    Z = Z * 0.1 / Z.std(axis=1, keepdims=True)
+    dout = np.random.default_rng(14).normal(size=Z.shape)
+    start = (np.zeros((3, 1)), np.ones((3, 1)))
+    yours = functions.batchnorm_forward(Z.copy(), gamma.copy(), beta.copy(), True, *start)
+    theirs = layers.batchnorm_forward(Z, gamma, beta, True, *start)
+    if relative_difference(yours[0], theirs[0]) > RUN_RTOL:
+        return ("on one batch your batchnorm_forward's out (training mode) already differs "
+                "from the library's: check eps (1e-5, inside the square root) and the "
+                "statistics, each row's mean and variance over the batch (axis=1, ddof=0)")
+    grads = functions.batchnorm_backward(dout.copy(), yours[1])
+    expected = layers.batchnorm_backward(dout, theirs[1])
+    for name, got, want in zip(("dZ", "dgamma", "dbeta"), grads, expected):
+        if relative_difference(got, want) > RUN_RTOL:
+            return (f"on one batch your forward's out is right but your batchnorm_backward's "
+                    f"{name} differs from the library's: {DZ_HINT if name == 'dZ' else ''}"
+                    f"{BLOCK_HINTS.get(name[1:], '')}")
+    new = functions.update_running_stats(*start, theirs[1].mean, theirs[1].var, Z.shape[1])
+    for name, got, want in zip(("mean", "variance"), new, layers.update_running_stats(
+            *start, theirs[1].mean, theirs[1].var, Z.shape[1])):
+        if relative_difference(got, want) > RUN_RTOL:
+            return (f"on one batch your forward and backward are right but the new running "
+                    f"{name} differs from the library's: {MOMENTUM_HINT}, and the variance "
+                    f"averaged is the unbiased one, batch_var * m / (m - 1)")
+    if relative_difference(yours[1].mean, theirs[1].mean) > RUN_RTOL or relative_difference(
+            yours[1].var, theirs[1].var) > RUN_RTOL:
+        return ("your forward's out is right but the cache's .mean and .var are not the "
+                "batch's mean and (biased) variance, which the running averages read")
+    return None
 
 
 _training_case.traces = {}

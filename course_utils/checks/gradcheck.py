@@ -18,13 +18,14 @@ Another notebook's grader uses it like this:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from ..lessons import gradcheck as lesson
 from .. import datasets as _datasets, gradcheck as _gradcheck, layers as _layers
 from .. import network as _network, optimizers as _optimizers
-from ..training import History, chance_cost
+from ..training import History, train
 from ._core import (Mistake, array_case, as_number, choice_case, describe_difference,
                     form_problem, fresh, grade, matches, number_case)
 from ._runs import RunMistake, run_case
@@ -371,7 +372,9 @@ def layer_cost(forward, point: dict, part: str):
     def f(x):
         inputs = {key: point[key] for key in PARTS}
         inputs[part] = x
-        out, _ = forward(inputs["Z"], inputs["gamma"], inputs["beta"], True)
+        # copies: a forward that normalizes Z in place (harmless in the network) must not
+        # move the point, nor the checker's x
+        out, _ = forward(inputs["Z"].copy(), inputs["gamma"].copy(), inputs["beta"].copy(), True)
         return float(np.sum(out * point["dout"]))
     return f
 
@@ -582,6 +585,8 @@ def _error_forms(a, b) -> dict:
         "b only": norm(a - b) / norm(b),
         "squared": norm(a - b) ** 2 / (norm(a) ** 2 + norm(b) ** 2),
         "spectral": norm(a - b, 2) / (norm(a, 2) + norm(b, 2)),
+        "norm of the sum": norm(a - b) / norm(a + b),
+        "entry by entry": np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))),
     }
 
 
@@ -601,6 +606,14 @@ ERROR_MISTAKES = {
     "spectral": ("the matrix 2-norm (np.linalg.norm(M, 2) is the largest singular value)",
                  "use np.linalg.norm(M) without ord: for a matrix that is the Frobenius norm, "
                  "the square root of the sum of the squares, as for the flattened vector"),
+    "norm of the sum": ("||a - b|| / ||a + b||: the norm of the sum in the denominator",
+                        "||a + b|| is not ||a|| + ||b||: it is near 0 when b is about -a (a "
+                        "gradient with the wrong sign), just where the error should be 1. "
+                        "Divide by np.linalg.norm(a) + np.linalg.norm(b)"),
+    "entry by entry": ("the largest entry-by-entry relative error (CS231n's rel_error)",
+                       "that is another measure, and the verdict lines here (ok below 1e-7, "
+                       "bug above 1e-3) are set for one number per block from the norms: "
+                       "||a - b|| / (||a|| + ||b||) with np.linalg.norm"),
 }
 
 
@@ -623,6 +636,7 @@ def _relative_error_values(relative_error):
     rng = np.random.default_rng(3)
     a = rng.normal(size=(3, 4))
     b = a + 0.3 * rng.normal(size=(3, 4))
+    a[0, 0] = b[1, 2] = 0.0  # a zero entry in each, as in a gradient with a dead unit
     value, problem = _call_error(relative_error, a, b)
     if problem:
         return (False, f"relative_error(a, b) {problem}",
@@ -636,6 +650,11 @@ def _relative_error_values(relative_error):
     for key, (what, hint) in ERROR_MISTAKES.items():
         if np.isclose(value, forms[key], rtol=1e-6):
             return False, f"relative_error(a, b) is {value:.4g}: {what}", hint
+    if value == 0:
+        return (False, f"relative_error(a, b) is 0 for two arrays that differ (expected "
+                f"{forms['right']:.4g}; each has one entry that is 0)",
+                "return 0 only when the denominator ||a|| + ||b|| is 0: test that number, "
+                "not the entries (a.all() is False as soon as one entry is 0)")
     return (False, f"relative_error(a, b) is {value:.4g}, expected {forms['right']:.4g}",
             "||a - b|| / (||a|| + ||b||) with np.linalg.norm, which for arrays of any shape "
             "is the square root of the sum of the squares")
@@ -772,56 +791,45 @@ def run_network():
     return _network.Spec((2, 8, 8, 1), "relu", batch_norm=True), X.astype(float), Y.astype(float)
 
 
-def _loss_and_grads(spec, forward, backward, params: dict, state: dict, X, Y):
-    """cu.network.loss_and_grads in training mode for a plain batch-norm network (dense ->
-    batch norm -> activation in every hidden layer), with batch norm's forward and backward
-    given. The running statistics are updated from Z as the library does, whatever the
-    given forward's cache holds. Returns (cost, grads, new state)."""
-    L, A, caches, new_state = spec.n_layers, X, [], dict(state)
-    for l in range(1, L):
-        Z, dense_cache = _layers.dense_forward(A, params[f"W{l}"], None)
-        new_state[f"running_mean{l}"], new_state[f"running_var{l}"] = _layers.update_running_stats(
-            state[f"running_mean{l}"], state[f"running_var{l}"], Z.mean(axis=1, keepdims=True),
-            Z.var(axis=1, keepdims=True), Z.shape[1])
-        Z_norm, norm_cache = forward(Z, params[f"gamma{l}"], params[f"beta{l}"], True)
-        A, act_cache = _layers.activation_forward(Z_norm, spec.activation_fns[l - 1])
-        caches.append((dense_cache, norm_cache, act_cache))
-    Z_L, dense_cache = _layers.dense_forward(A, params[f"W{L}"], params[f"b{L}"])
-    cost, dZ = _network.output_loss(spec)(Z_L, Y, check=False)
-    grads = {}
-    dA, grads[f"dW{L}"], grads[f"db{L}"] = _layers.dense_backward(dZ, dense_cache)
-    for l in range(L - 1, 0, -1):
-        dense_cache, norm_cache, act_cache = caches[l - 1]
-        dZ_norm = _layers.activation_backward(dA, act_cache)
-        dZ, grads[f"dgamma{l}"], grads[f"dbeta{l}"] = backward(dZ_norm, norm_cache)
-        dA, grads[f"dW{l}"], _ = _layers.dense_backward(dZ, dense_cache, l > 1)
-    return cost, grads, new_state
+class _PluggedCache(NamedTuple):
+    """The reader's cache, with the batch's statistics beside it for the running averages."""
+
+    cache: object
+    mean: np.ndarray
+    var: np.ndarray
+
+
+def plugged(forward, backward) -> _network.Functions:
+    """The reader's layer (forward(Z, gamma, beta, train) -> (out, cache), backward(dout,
+    cache) -> (dZ, dgamma, dbeta)) as the network's batch norm, through
+    Spec(functions=cu.network.Functions(...)). The network trains in training mode: the
+    reader's forward runs with train=True (evaluation mode, for predictions only, is the
+    library's), whatever its cache holds; the running averages read the batch's mean and
+    variance of Z, taken before the forward sees Z."""
+    def batchnorm_forward(Z, gamma, beta, train, running_mean=None, running_var=None):
+        if not train:
+            return _layers.batchnorm_forward(Z, gamma, beta, False, running_mean, running_var)
+        mean, var = Z.mean(axis=1, keepdims=True), Z.var(axis=1, keepdims=True)
+        out, cache = forward(Z, gamma, beta, True)
+        return out, _PluggedCache(cache, mean, var)
+
+    def batchnorm_backward(dout, cache):
+        return backward(dout, cache.cache)
+    return _network.Functions(batchnorm_forward=batchnorm_forward,
+                              batchnorm_backward=batchnorm_backward)
 
 
 def train_with_layer(forward, backward, callback=None, steps: int = RUN_STEPS) -> History:
     """Train run_network() from He-normal weights (seed 0) with Adam (lr 0.02), full batch,
-    with batch norm's forward and backward given: the same steps as cu.train, which has no
-    place to plug a layer in (with the library's layer the two agree bit for bit).
-    callback(history, step, params, state) after every update, as cu.train's."""
+    with batch norm's forward and backward given (`plugged`): cu.train with
+    Spec(functions=...). callback(history, step, params, state) after every update."""
     spec, X, Y = run_network()
-    params = _network.init_params(spec, "he_normal", rng=0)
-    optimizer = _optimizers.adam(RUN_LR)
-    history = History(params=params, state=_network.init_state(spec), chance_cost=chance_cost(Y))
-    opt_state = optimizer.init(params)
+    mine = _network.Spec(spec.layer_sizes, spec.activation, batch_norm=True,
+                         functions=plugged(forward, backward))
     with np.errstate(all="ignore"):  # a wrong layer's overflow shows as a cost of inf or NaN
-        for step in range(steps):
-            cost, grads, state = _loss_and_grads(spec, forward, backward, params, history.state,
-                                                 X, Y)
-            history.costs.append(cost)
-            if not np.isfinite(cost):
-                history.diverged_at = step
-                break
-            params, opt_state = optimizer.update(params, grads, opt_state)
-            history.params, history.state, history.steps = params, state, step + 1
-            if callback is not None and callback(history, step + 1, params, state):
-                break
-    history.costs = np.asarray(history.costs, dtype=float)
-    return history
+        return train(mine, _network.init_params(spec, "he_normal", rng=0), X, Y,
+                     _optimizers.adam(RUN_LR), steps=steps, callback=callback,
+                     callback_every=1, progress=False)
 
 
 def _forward_matches(answer):
@@ -930,12 +938,22 @@ def batchnorm_in_training(forward, backward, numerical_gradient, relative_error,
     Every case runs, so the reader sees all of it: the forward against the library's; the
     relative error of dZ, dgamma and dbeta by the reader's checker (by cu.gradcheck while the
     checker does not pass step 1), with the library's verdict as the judge; then a 50-step
-    run of a 2-8-8-1 batch-norm network with the reader's layer beside the same run with
-    the library's (costs and parameters within 1e-6 at every step). The Feedback carries the
+    run of a 2-8-8-1 batch-norm network with the reader's layer plugged in (cu.train with
+    Spec(functions=...), see `plugged`) beside the same run with the library's (costs and
+    parameters within 1e-6 at every step). The Feedback carries the
     runs for plot_runs(feedback, boundary=run_network()).
     """
     run = _run_case()
-    cases = [_forward_matches, _your_layer_checked(numerical_gradient, relative_error, eps), run]
+
+    def trained(answer):
+        """The run, unless the backward's gradients have the wrong form (a gamma of the
+        wrong shape would break the network far from the mistake)."""
+        problem = _gradients_problem(*answer(), layer_point(**LAYER_POINTS[0]))
+        if problem:
+            return False, f"not trained: {problem}", None
+        return run(answer)
+    cases = [_forward_matches, _your_layer_checked(numerical_gradient, relative_error, eps),
+             trained]
     for fn, name in ((forward, "my_batchnorm_forward"), (backward, "my_batchnorm_backward")):
         if not callable(fn):
             feedback = grade("Capstone, step 2: your batch norm, checked and trained", [

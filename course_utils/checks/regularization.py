@@ -13,8 +13,8 @@ from .. import gradcheck as _gradcheck
 from .. import losses
 from .. import optimizers as course_optimizers
 from ._runs import describe_parting, first_parting, grade_run, traced
-from ._core import (Mistake, array_case, fresh, grade, grade_number, known_mistake, matches,
-                    number_case, unchanged)
+from ._core import (Mistake, array_case, fresh, grade, grade_number, is_real_number,
+                    known_mistake, matches, number_case, unchanged)
 from .gradcheck import gradient_case
 
 __all__ = ["l2_penalty", "inverted_dropout", "soft_threshold", "matching_weight_decay",
@@ -510,9 +510,50 @@ def _run_case(answer):
         if first_parting(yours, traced(_train, _functions(masks, **wrong)),
                          RUN_RTOL, RUN_RTOL) is None:
             return False, f"{said}: {what}", hint
-    return (False, said, "run your dropout_forward and dropout_backward on a small A with a "
+    try:
+        located = _which_function_differs(functions)
+    except Exception:  # the reader's code failed on the small input: keep the general hint
+        located = None
+    return (False, said, located or
+            "run your dropout_forward and dropout_backward on a small A with a "
             "fixed mask and compare with A * mask / keep_prob and dout * mask / keep_prob; "
             "the L2 penalty's gradient is lambda / m * W for the weights only")
+
+
+def _which_function_differs(functions) -> str | None:
+    """Where an unnamed mistake lies: each of the reader's functions beside the library's on
+    a small input, the dropout with a given mask (forward's out, then the backward through
+    the forward's own cache), then the L2 penalty's value and its gradients. A sentence
+    naming the first that differs, or None."""
+    rng = np.random.default_rng(6)
+    A, dout = rng.random((4, 6)) + 0.5, rng.normal(size=(4, 6))
+    mask = rng.random(A.shape) < RUN_KEEP_PROB
+    out, cache = functions.dropout_forward(A.copy(), RUN_KEEP_PROB, True, rng, mask.copy())
+    out = np.asarray(out, dtype=float)
+    mask = out != 0  # the mask it applied (the given one, unless it draws its own: said apart)
+    if not np.allclose(out, A * mask / RUN_KEEP_PROB, rtol=EXACT, atol=0):
+        return ("on a small A your dropout_forward's out differs from A * mask / keep_prob: "
+                "keep where the mask is True and divide the kept units by keep_prob (the "
+                "probability of keeping a unit, not of dropping it)")
+    dA = np.asarray(functions.dropout_backward(dout.copy(), cache), dtype=float)
+    if not np.allclose(dA, dout * mask / RUN_KEEP_PROB, rtol=EXACT, atol=0):
+        return ("your dropout_forward is right but dropout_backward differs from dout * mask / "
+                "keep_prob: reuse the forward's mask (keep it in the cache) and draw no new one")
+    params = _l2_params()
+    value, grads = functions.l2_penalty(params, L2_LAMBDA, L2_M)
+    want_value, want_grads = losses.l2_penalty(params, L2_LAMBDA, L2_M)
+    if not (is_real_number(value) or np.ndim(value) == 0) or not np.isclose(
+            float(value), want_value, rtol=EXACT, atol=0):
+        return (f"your dropout is right but your l2_penalty's value ({float(value):.6g}) is "
+                f"not lambda / (2m) * sum ||W||^2 = {want_value:.6g}: the sum of the squares "
+                f"of every weight (np.sum(W ** 2), or np.linalg.norm(W) ** 2), m the number "
+                f"of training examples")
+    for key, want in want_grads.items():
+        if not np.allclose(np.asarray(grads.get(key, 0.0), dtype=float), want, rtol=EXACT,
+                           atol=0):
+            return (f"your dropout and l2_penalty's value are right but its {key} is not "
+                    f"lambda / m * {key[1:]}: {L2_GRADIENT}")
+    return None
 
 
 _run_case.traces = {}
@@ -529,6 +570,14 @@ def _mask_statistics(answer):
     out = np.asarray(out, dtype=float)
     kept = out != 0
     share = kept.mean()
+    for axis, what, fix in ((1, "a unit (row) is kept or dropped for every example of the "
+                             "batch at once", "rng.random((n, 1))"),
+                            (0, "an example (column) keeps or drops all its units at once",
+                             "rng.random((1, m))")):
+        if np.any(kept.all(axis=axis) | ~kept.any(axis=axis)):  # chance: below 1e-9
+            return (False, f"your mask does not vary along the batch: {what}",
+                    f"draw one number per unit and example, rng.random(A.shape), not "
+                    f"{fix}: each unit of each example is kept on its own")
     if abs(share - (1 - RUN_KEEP_PROB)) < SHARE_TOLERANCE:
         return (False, f"{share:.3f} of the units are kept, expected keep_prob = "
                 f"{RUN_KEEP_PROB}: your mask keeps the units that should be dropped",

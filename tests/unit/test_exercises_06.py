@@ -120,3 +120,124 @@ def test_an_update_that_returns_nothing_is_named(solution):
     feedback = cu.checks.batchnorm_in_network(solution["batchnorm_forward"],
                                               solution["batchnorm_backward"], update)
     assert "update_running_stats should return two arrays" in str(feedback)
+
+
+# ---- more correct forms and typical mistakes found in review
+
+def _forward_squares_own_tuple(Z, gamma, beta, train, running_mean=None, running_var=None,
+                               eps=1e-5):
+    """Correct: var as E[Z^2] - E[Z]^2 and an own NamedTuple cache that keeps Z itself."""
+    from collections import namedtuple
+    Cache = namedtuple("Cache", "Z mean var eps gamma train")
+    if train:
+        mean = np.mean(Z, 1, keepdims=True)
+        var = np.mean(Z ** 2, 1, keepdims=True) - mean ** 2
+    else:
+        mean, var = running_mean, running_var
+    return gamma * (Z - mean) / np.sqrt(var + eps) + beta, Cache(Z, mean, var, eps, gamma, train)
+
+
+def _backward_from_Z(dout, c):
+    """Correct: node by node through dvar and dmu, recomputed from the cached Z."""
+    m = dout.shape[1]
+    Z_mu, std = c.Z - c.mean, np.sqrt(c.var + c.eps)
+    dZ_hat = dout * c.gamma
+    dvar = np.sum(dZ_hat * Z_mu * -0.5 * (c.var + c.eps) ** -1.5, axis=1, keepdims=True)
+    dmu = np.sum(-dZ_hat / std, axis=1, keepdims=True) + dvar * np.mean(-2 * Z_mu, 1, keepdims=True)
+    return (dZ_hat / std + dvar * 2 * Z_mu / m + dmu / m,
+            np.sum(dout * Z_mu / std, axis=1, keepdims=True), np.sum(dout, axis=1, keepdims=True))
+
+
+def _forward_in_place(Z, gamma, beta, train, running_mean, running_var, eps=1e-5):
+    """Correct: normalizes Z in place (the network does not reuse Z)."""
+    mean, var = ((Z.mean(axis=1, keepdims=True), Z.var(axis=1, keepdims=True)) if train
+                 else (running_mean, running_var))
+    inv_std = 1 / np.sqrt(var + eps)
+    Z -= mean
+    Z *= inv_std
+    return gamma * Z + beta, layers.BatchNormCache(Z, gamma, inv_std, mean, var, train)
+
+
+def _backward_list(dout, cache):
+    """Correct: the compact formula written with sums, returned as a list."""
+    m = dout.shape[1]
+    dbeta = np.sum(dout, axis=1)[:, None]
+    dgamma = np.einsum("ij,ij->i", dout, cache.Z_hat).reshape(-1, 1)
+    dZ = cache.gamma * cache.inv_std / m * (m * dout - dbeta - cache.Z_hat * dgamma)
+    return [dZ, dgamma, dbeta]
+
+
+def _update_in_place(rm, rv, bm, bv, m, momentum=0.1):
+    rm *= 1 - momentum
+    rm += momentum * bm
+    rv *= 1 - momentum
+    rv += momentum * bv * m / (m - 1)
+    return rm, rv
+
+
+def _update_keras_momentum(rm, rv, bm, bv, m, momentum=0.9):
+    """Correct: Keras's momentum (0.9 = the weight of the old value), the same average."""
+    return (momentum * rm + (1 - momentum) * bm,
+            [momentum * rv + (1 - momentum) * bv / (1 - 1 / m)][0])
+
+
+@pytest.mark.parametrize("forward, backward, update", [
+    (_forward_squares_own_tuple, _backward_from_Z, "solution"),
+    (_forward_in_place, _backward_list, _update_in_place),
+    ("solution", "solution", _update_keras_momentum),
+])
+def test_more_correct_forms_pass(solution, forward, backward, update):
+    names = ("batchnorm_forward", "batchnorm_backward", "update_running_stats")
+    fs = [solution[n] if f == "solution" else f
+          for n, f in zip(names, (forward, backward, update))]
+    feedback = cu.checks.batchnorm_in_network(*fs)
+    assert feedback.passed, feedback
+
+
+def _forward_axis0(Z, gamma, beta, train, running_mean, running_var, eps=1e-5):
+    mean, var = ((Z.mean(axis=0, keepdims=True), Z.var(axis=0, keepdims=True)) if train
+                 else (running_mean, running_var))
+    inv_std = 1 / np.sqrt(var + eps)
+    Z_hat = (Z - mean) * inv_std
+    return gamma * Z_hat + beta, layers.BatchNormCache(Z_hat, gamma, inv_std, mean, var, train)
+
+
+def _forward_eps_1e8(Z, gamma, beta, train, running_mean, running_var, eps=1e-8):
+    return layers.batchnorm_forward(Z, gamma, beta, train, running_mean, running_var, eps)
+
+
+def _backward_without_inv_std(dout, cache):
+    dZ, dgamma, dbeta = layers.batchnorm_backward(dout, cache)
+    return dZ / cache.inv_std, dgamma, dbeta
+
+
+def _update_m_minus_1_over_m(rm, rv, bm, bv, m, momentum=0.1):
+    return 0.9 * rm + 0.1 * bm, 0.9 * rv + 0.1 * bv * (m - 1) / m
+
+
+@pytest.mark.parametrize("which, wrong, words", [
+    ("forward", _forward_axis0, ["cache.mean has shape (1, 8)", "axis=0", "axis=1, keepdims=True"]),
+    ("forward", _forward_eps_1e8, ["step 0", "batchnorm_forward's out", "eps (1e-5"]),
+    ("backward", B._backward_sums, ["sums where the formula has means", "dbeta / m"]),
+    ("backward", B._backward_without_gamma, ["leaves gamma out", "dZ_hat = gamma * dout"]),
+    ("backward", _backward_without_inv_std, ["forward's out is right", "batchnorm_backward's dZ"]),
+    ("update", B._running_returned_swapped, ["new variance first", "return new_mean, new_var"]),
+    ("update", _update_m_minus_1_over_m, ["new running variance differs", "m / (m - 1)"]),
+])
+def test_more_mistakes_get_their_message(solution, which, wrong, words):
+    functions = [solution["batchnorm_forward"], solution["batchnorm_backward"],
+                 solution["update_running_stats"]]
+    functions[{"forward": 0, "backward": 1, "update": 2}[which]] = wrong
+    feedback = cu.checks.batchnorm_in_network(*functions)
+    assert not feedback.passed
+    for word in words:
+        assert word in text(feedback), text(feedback)
+
+
+def test_a_dict_cache_is_named(solution):
+    def forward(*args, **kwargs):
+        out, cache = solution["batchnorm_forward"](*args, **kwargs)
+        return out, cache._asdict()
+    feedback = cu.checks.batchnorm_in_network(forward, solution["batchnorm_backward"],
+                                              solution["update_running_stats"])
+    assert "cache has no .mean and .var" in text(feedback)

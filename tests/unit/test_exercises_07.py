@@ -130,3 +130,121 @@ def test_masks_not_drawn_from_rng_are_named(solution):
     def forward(A, keep_prob, train, rng=None, mask=None):
         return solution["dropout_forward"](A, keep_prob, train, global_rng, mask)
     assert "does not come from the rng argument" in str(grade(solution, dropout_forward=forward))
+
+
+# ---- more correct forms and typical mistakes found in review
+
+def _forward_scaled_mask(A, keep_prob, train, rng=None, mask=None):
+    """Correct: the cache is the scaled mask D = mask / keep_prob alone."""
+    if not train:
+        return A, None
+    if mask is None:
+        mask = rng.random(A.shape) < keep_prob
+    D = mask / keep_prob
+    return A * D, D
+
+
+def _forward_in_place(A, keep_prob, train, rng=None, mask=None):
+    """Correct: an int mask, A changed in place, a cache even in evaluation."""
+    if not train:
+        return A, (None, keep_prob)
+    if mask is None:
+        mask = (rng.random(A.shape) < keep_prob).astype(int)
+    A *= mask
+    A /= keep_prob
+    return A, (mask, keep_prob)
+
+
+def _forward_choice_where(A, keep_prob, train, rng=None, mask=None):
+    """Correct: rng.choice, np.where, a NamedTuple cache that also keeps A, returned as a list."""
+    from collections import namedtuple
+    Cache = namedtuple("Cache", "A mask keep_prob")
+    if not train:
+        return [A, None]
+    if mask is None:
+        mask = rng.choice([False, True], size=A.shape, p=[1 - keep_prob, keep_prob])
+    return [np.where(mask, A / keep_prob, 0.0), Cache(A, mask, keep_prob)]
+
+
+def _l2_norm_with_zero_bias_grads(params, lambd, m):
+    """Correct: np.linalg.norm(W) ** 2, and zero gradients for the biases."""
+    weights = {k: v for k, v in params.items() if k[0] == "W"}
+    value = lambd / (2 * m) * sum(np.linalg.norm(W) ** 2 for W in weights.values())
+    grads = {"d" + k: (lambd / m) * W for k, W in weights.items()}
+    grads.update({"d" + k: np.zeros_like(v) for k, v in params.items() if k[0] == "b"})
+    return value, grads
+
+
+def _l2_fro_loop(params, lambd, m):
+    total, grads = 0.0, {}
+    for k in params:
+        if cu.losses.is_weight(k):
+            total += np.linalg.norm(params[k], "fro") ** 2
+            grads["d" + k] = lambd * params[k] / m
+    return 0.5 * lambd * total / m, grads
+
+
+@pytest.mark.parametrize("forward, backward, l2", [
+    (_forward_scaled_mask, lambda dout, D: dout * D, _l2_norm_with_zero_bias_grads),
+    (_forward_in_place, None, _l2_fro_loop),
+    (_forward_choice_where, lambda dout, c: np.where(c.mask, dout / c.keep_prob, 0.0), None),
+])
+def test_more_correct_forms_pass(solution, forward, backward, l2):
+    replaced = {"dropout_forward": forward}
+    if backward is not None:
+        replaced["dropout_backward"] = backward
+    if l2 is not None:
+        replaced["l2_penalty"] = l2
+    feedback = grade(solution, **replaced)
+    assert feedback.passed, feedback
+
+
+def _forward_mask_shape(shape_of):
+    def forward(A, keep_prob, train, rng=None, mask=None):
+        if not train:
+            return A, None
+        if mask is None:
+            mask = rng.random(shape_of(A)) < keep_prob
+        return A * mask / keep_prob, (mask, keep_prob)
+    return forward
+
+
+def _forward_times_keep_prob(A, keep_prob, train, rng=None, mask=None):
+    if not train:
+        return A, None
+    mask = rng.random(A.shape) < keep_prob if mask is None else mask
+    return A * mask * keep_prob, (mask, 1 / keep_prob)
+
+
+def _backward_new_mask(dout, cache):
+    return dout * (np.random.default_rng(0).random(dout.shape) < cache[1]) / cache[1]
+
+
+def _l2_norm_not_squared(params, lambd, m):
+    keys = [k for k in params if k.startswith("W")]
+    return (lambd / (2 * m) * sum(np.linalg.norm(params[k]) for k in keys),
+            {"d" + k: lambd / m * params[k] for k in keys})
+
+
+def _l2_sign_gradient(params, lambd, m):
+    keys = [k for k in params if k.startswith("W")]
+    return (lambd / (2 * m) * sum(np.sum(params[k] ** 2) for k in keys),
+            {"d" + k: lambd / m * np.sign(params[k]) for k in keys})
+
+
+@pytest.mark.parametrize("replaced, words", [
+    ({"dropout_forward": _forward_mask_shape(lambda A: (A.shape[0], 1))},
+     ["does not vary along the batch", "a unit (row)", "rng.random(A.shape)"]),
+    ({"dropout_forward": _forward_mask_shape(lambda A: (1, A.shape[1]))},
+     ["does not vary along the batch", "an example (column)"]),
+    ({"dropout_forward": _forward_times_keep_prob}, ["step 0", "dropout_forward's out differs"]),
+    ({"dropout_backward": _backward_new_mask},
+     ["dropout_backward differs", "reuse the forward's mask"]),
+    ({"l2_penalty": _l2_norm_not_squared}, ["l2_penalty's value", "np.linalg.norm(W) ** 2"]),
+    ({"l2_penalty": _l2_sign_gradient}, ["its dW1 is not lambda / m * W1"]),
+])
+def test_more_mistakes_get_their_message(solution, replaced, words):
+    feedback = grade(solution, **replaced)
+    assert not feedback.passed
+    for word in words:
+        assert word in str(feedback), str(feedback)

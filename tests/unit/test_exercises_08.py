@@ -362,9 +362,10 @@ def test_step2_draws_the_readers_run(solutions):
 # ---------------------------------------------------------------- the training loop and the timing
 
 
-def test_the_local_loop_is_cu_train_with_the_librarys_layer():
-    """Step 2 trains through a local loop (cu.train has no place to plug a layer in): with
-    the library's layer it must be the library's training, bit for bit."""
+def test_the_plugged_run_is_cu_train_with_the_librarys_layer():
+    """Step 2 trains the reader's layer through cu.train with Spec(functions=...) (a wrapper
+    that keeps the reader's cache and the batch statistics): with the library's layer it
+    must be the library's training, bit for bit."""
     mine = graders.train_with_layer(library_forward, cu.layers.batchnorm_backward)
     spec, X, Y = graders.run_network()
     params = cu.init_params(spec, "he_normal", rng=0)
@@ -388,3 +389,125 @@ def test_step2_stub_backward_says_what_to_return(solutions):
     feedback = step2(solutions, library_forward, lambda dout, cache: None)
     assert "should return three arrays, dZ, dgamma, dbeta; got NoneType" in str(feedback)
     assert "your code raised" not in str(feedback).split("\n")[2]
+
+
+# ---------------------------------------------------------------- found in review
+
+def view_gradient(f, x, eps):
+    """Correct: flat indexing through a view (x.reshape(-1) writes through to x)."""
+    flat, grad = x.reshape(-1), np.zeros(x.size)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + eps
+        plus = f(x)
+        flat[i] = old - eps
+        minus = f(x)
+        flat[i] = old
+        grad[i] = (plus - minus) / (2 * eps)
+    return grad.reshape(x.shape)
+
+
+def copy_written_back_gradient(f, x, eps):
+    """Correct: nudges a flat copy and writes it back into x before each evaluation."""
+    flat = x.flatten()
+    grad = np.zeros_like(flat)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + eps
+        x[...] = flat.reshape(x.shape)
+        plus = f(x)
+        flat[i] = old - eps
+        x[...] = flat.reshape(x.shape)
+        minus = f(x)
+        flat[i] = old
+        x[...] = flat.reshape(x.shape)
+        grad[i] = (plus - minus) / (2 * eps)
+    return grad.reshape(x.shape)
+
+
+def fresh_copies_gradient(f, x, eps):
+    """Correct: x + eps e_i and x - eps e_i as two fresh copies, x never touched."""
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(*x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[i] += eps
+        minus[i] -= eps
+        grad[i] = (f(plus) - f(minus)) / (2 * eps)
+    return grad
+
+
+def with_tiny_guard(a, b):
+    return np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b) + 1e-12)
+
+
+def as_0d_array(a, b):
+    numerator = np.sqrt(np.sum((a - b) ** 2))
+    denominator = np.sqrt(np.sum(a ** 2)) + np.sqrt(np.sum(b ** 2))
+    return np.array(0.0) if denominator == 0 else np.array(numerator / denominator)
+
+
+@pytest.mark.parametrize("gradient, error, eps", [
+    (view_gradient, with_tiny_guard, 1e-6),
+    (copy_written_back_gradient, as_0d_array, 1e-5),
+    (fresh_copies_gradient, with_tiny_guard, 1e-7),
+    (view_gradient, as_0d_array, np.float32(1e-6)),
+])
+def test_step1_accepts_more_correct_checkers(gradient, error, eps):
+    feedback = cu.checks.gradient_checker(gradient, error, eps)
+    assert feedback.passed, str(feedback)
+
+
+def entry_by_entry(a, b):
+    return np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)))
+
+
+def over_the_sum(a, b):
+    denominator = np.linalg.norm(a + b)
+    return 0.0 if denominator == 0 else np.linalg.norm(a - b) / denominator
+
+
+def guard_on_entries(a, b):
+    if a.all() == 0 and b.all() == 0:
+        return 0.0
+    return np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))
+
+
+@pytest.mark.parametrize("error, message, hint", [
+    (entry_by_entry, "entry-by-entry relative error (CS231n's rel_error)", "one number per block"),
+    (over_the_sum, "the norm of the sum in the denominator", "||a + b|| is not ||a|| + ||b||"),
+    (guard_on_entries, "is 0 for two arrays that differ", "test that number, not the entries"),
+])
+def test_step1_names_more_relative_error_mistakes(error, message, hint):
+    feedback = cu.checks.gradient_checker(nditer_gradient, error, 1e-6)
+    assert not feedback.passed
+    assert message in str(feedback), str(feedback)
+    assert hint in feedback.hint, feedback.hint
+
+
+def forward_in_place(Z, gamma, beta, train):
+    """Correct in the network: four arguments, Z normalized in place, a dict cache."""
+    Z -= Z.mean(axis=1, keepdims=True)
+    inv_std = 1 / np.sqrt((Z ** 2).mean(axis=1, keepdims=True) + 1e-5)
+    Z *= inv_std
+    return gamma * Z + beta, {"Z_hat": Z, "gamma": gamma, "inv_std": inv_std}
+
+
+def backward_from_dict(dout, c):
+    m = dout.shape[1]
+    dgamma = np.sum(dout * c["Z_hat"], 1, keepdims=True)
+    dbeta = np.sum(dout, 1, keepdims=True)
+    return [c["gamma"] * c["inv_std"] * (dout - dbeta / m - c["Z_hat"] * dgamma / m), dgamma, dbeta]
+
+
+def test_step2_accepts_a_forward_that_works_in_place(solutions):
+    feedback = step2(solutions, forward_in_place, backward_from_dict)
+    assert feedback.passed, str(feedback)
+
+
+def test_step2_does_not_train_gradients_of_the_wrong_shape(solutions):
+    def flat(dout, cache):
+        dZ, dgamma, dbeta = cu.layers.batchnorm_backward(dout, cache)
+        return dZ, dgamma.ravel(), dbeta.ravel()
+    feedback = step2(solutions, library_forward, flat)
+    assert "not trained: dgamma has shape (3,), expected (3, 1)" in str(feedback)
+    assert "your code raised" not in str(feedback)
