@@ -10,7 +10,7 @@ from .. import datasets, network, optimizers, training
 from ..lessons import normalization as lesson
 from ._core import (Mistake, array_case, as_number, describe_difference, form_problem, fresh,
                     grade, known_mistake, matches, number_case, unchanged)
-from ._runs import RunMistake, run_case, traced
+from ._runs import RunMistake, relative_difference, run_case, traced
 
 __all__ = ["standardize_with_train_stats", "condition_number_prediction",
            "max_stable_learning_rate", "standardization_in_run", "plot_standardization_run"]
@@ -380,15 +380,25 @@ def max_stable_learning_rate(answer, X=None):
 # on the reader's test inputs, and does the same through the library's pipeline
 # (lesson.standardize_train_test: StandardScaler, ddof=0).
 #
-# ddof: the library, like StandardScaler, divides by m (ddof=0); the sample std (ddof=1, the
-# default of pandas) is also a standardization. With 426 training examples it makes every
-# input sqrt(425/426) = 0.9988 times the library's, and over this run every cost stays within
-# 0.2% of the library's with the same test accuracy; it is accepted when its run is within
-# DDOF1_COST_RTOL of the library's at every step and its test accuracy within one example.
+# Other divisors: the library, like StandardScaler, divides by m (ddof=0); the sample std
+# (ddof=1, the default of pandas) is also a standardization, and so is sigma with a small
+# guard epsilon, (X - mu) / (sigma + 1e-8) or / sqrt(var + 1e-8). Each gives the library's
+# inputs with every feature (row) multiplied by its own factor a_i slightly below 1 (ddof=1:
+# sqrt(425/426) = 0.9988 for all; an epsilon: sigma_i / (sigma_i + eps), furthest from 1 on
+# the feature of the smallest spread, 0.0023) and the mean still 0. Such inputs are
+# recognised by that form (`_divisor_factors`) and accepted when the run stays within
+# SCALED_COST_RTOL of the library's at every step (ddof=1: 0.15%; eps = 1e-5: 0.06%; eps =
+# 1e-3, a factor 0.70 on the smallest feature, is 3.8% off and refused); the test inputs must
+# then go through the same factors.
 
 RUN_LR, RUN_STEPS = 1.0, 50
-DDOF1_COST_RTOL = 0.01
-TEST_RTOL = 1e-7   # the reader's test inputs against the library's: the same, to rounding
+SCALED_COST_RTOL = 0.01
+# The reader's test inputs against the library's: the same to rounding, as a whole array
+# (||yours - library|| / ||library||, like the run's parameters): float32 arithmetic, also
+# right, is 3e-7 from float64 here, and every known mistake is 1e-2 or more.
+TEST_RTOL = 1e-6
+TEST_ATOL = 1e-5  # entry by entry, to recognise a known mistake computed in float32 too
+SAME_FORM_RTOL = 1e-6  # how closely inputs must follow a_i * (the library's) to be of that form
 _DATA = {}
 
 
@@ -420,9 +430,6 @@ def library_prepare(X_train, X_test):
     """The library's pipeline: both sets through the training set's StandardScaler."""
     X_train_std, X_test_std, _ = lesson.standardize_train_test(X_train, X_test)
     return X_train_std, X_test_std
-
-
-_SAMPLE_STD = _pipeline(lambda tr, te: _mean_std(tr, ddof=1))
 
 
 def _per_example(X_train, X_test):
@@ -470,15 +477,27 @@ RUN_MISTAKES = (
 )
 
 
-def _test_mistakes(X_train, X_test, ddof):
-    """The known wrong test inputs (with the right training inputs)."""
-    def own(X):
-        centre, scale = _mean_std(X, ddof)
-        return (X - centre) / scale
+_OWN_STATISTICS = Mistake(
+    "your test set went through its own mean and std, not the training set's", None,
+    "a new patient has no statistics of their own: put every example through the mu and sigma "
+    "fitted on X_train, stored with the model")
+
+
+def _own_statistics(X_test_std, expected) -> bool:
+    """True when every feature of the reader's test inputs has mean 0 (the test set was
+    centred on its own mean, whatever it was divided by) and the right inputs' do not."""
+    try:
+        means = np.asarray(X_test_std, dtype=float).mean(axis=1)
+    except (TypeError, ValueError):
+        return False
+    return (np.max(np.abs(means)) < SAME_FORM_RTOL
+            and np.max(np.abs(np.asarray(expected).mean(axis=1))) > 1e3 * SAME_FORM_RTOL)
+
+
+def _test_mistakes(X_test):
+    """The known wrong test inputs (with the right training inputs) other than the test
+    set's own statistics (`_own_statistics`)."""
     return [
-        Mistake("your test set went through its own mean and std, not the training set's",
-                own(X_test), "a new patient has no statistics of their own: put every example "
-                "through the mu and sigma fitted on X_train, stored with the model"),
         Mistake("your test set was not standardized", X_test,
                 "the network only ever saw standardized inputs: transform the test set with "
                 "the training set's mu and sigma"),
@@ -499,15 +518,50 @@ def _accuracy(params, X, Y) -> float:
         return float(network.accuracy(spec, params, X, Y))
 
 
+_NO_KEEPDIMS = ("mu and sigma need shape (n_x, 1), one per feature (row), to broadcast over "
+                "the examples: X.mean(axis=1, keepdims=True); without keepdims they have "
+                "shape (n_x,) and numpy lines them up with the columns")
+
+
+def _prepare_error(error: ValueError, n_x: int):
+    """(False, message, hint) for a ValueError a known mistake of prepare raises, else None."""
+    said = str(error)
+    if _SKLEARN_FEATURE_COUNT.search(said):
+        return (False, f"your code raised ValueError: {said} (the scaler was given examples as "
+                "columns, so it took them for features)", _TRANSPOSE_IN)
+    if "could not be broadcast" in said:
+        hint = _NO_KEEPDIMS if f"({n_x},)" in said else _PER_EXAMPLE
+        return False, f"your code raised ValueError: {said}", hint
+    return None
+
+
 def _prepared_form(context):
     def case(fn):
         X_train, _, X_test, _, _, _ = _capstone_data()
         given = fresh((X_train, X_test))
-        with np.errstate(all="ignore"):  # a 0/0 of a wrong formula is said in words below
-            out = fn(*given)
+        try:
+            with np.errstate(all="ignore"):  # a 0/0 of a wrong formula is said in words below
+                out = fn(*given)
+        except ValueError as error:
+            verdict = _prepare_error(error, X_train.shape[0])
+            if verdict is None:
+                raise
+            return verdict
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             return (False, f"prepare returned {type(out).__name__}, expected the pair "
                     "(X_train_std, X_test_std)", "return X_train_std, X_test_std")
+        try:
+            shapes = tuple(np.shape(got) for got in out)
+        except ValueError:  # a ragged list: form_problem says what it is below
+            shapes = None
+        if shapes == (X_test.shape, X_train.shape):
+            return (False, f"prepare returned arrays of shapes {shapes[0]} and {shapes[1]}: the "
+                    "test set first", "return them in the order (X_train_std, X_test_std)")
+        if shapes == (X_train.shape, X_train.shape):
+            return (False, f"both arrays prepare returned have the training set's shape "
+                    f"{X_train.shape}; X_test_std should have {X_test.shape}",
+                    "the second array is the test set, standardized with the training set's "
+                    "mu and sigma")
         for name, got, want in zip(("X_train_std", "X_test_std"), out, (X_train, X_test)):
             problem = form_problem(name, got, want)
             if problem:
@@ -524,12 +578,56 @@ def _prepared_form(context):
     return case
 
 
+def _divisor_factors(X_train_std, library):
+    """The per-feature factors a (shape (n_x, 1)) when the reader's training inputs are the
+    library's with every feature multiplied by a_i in (0, 1.05] and still of mean 0 (a
+    guard epsilon, ddof=1: another divisor at or above the std), else None. a = 1 (to
+    SAME_FORM_RTOL) is the library's own standardization."""
+    yours = np.asarray(X_train_std, dtype=float)
+    factors = np.mean(yours * library, axis=1, keepdims=True) / np.mean(library ** 2, axis=1,
+                                                                         keepdims=True)
+    scale = np.linalg.norm(library)
+    if (np.linalg.norm(yours - factors * library) > SAME_FORM_RTOL * scale
+            or np.max(np.abs(yours.mean(axis=1))) > SAME_FORM_RTOL
+            or not np.all((factors > 0) & (factors <= 1.05))):
+        return None
+    return factors
+
+
+def _scaled_pipeline(factors):
+    """The library's pipeline with every feature multiplied by its factor."""
+    def prepare(X_train, X_test):
+        return tuple(factors * A for A in library_prepare(X_train, X_test))
+    return prepare
+
+
+def _what_divisor(factors, m: int) -> str:
+    """The reader's divisor in words, from its factors."""
+    ddof1 = np.sqrt((m - 1) / m)
+    if np.allclose(factors, ddof1, rtol=SAME_FORM_RTOL, atol=0):
+        return (f"you divided by the sample std (ddof=1); the library, like StandardScaler, "
+                f"uses ddof=0, but with {m} examples the two differ by a factor {ddof1:.4f}")
+    import sklearn.datasets  # the features' names, as section 4 prints them
+    names = sklearn.datasets.load_breast_cancer().feature_names
+    worst = int(np.argmin(factors[:, 0]))
+    return (f"each feature was divided by a number up to {_percent(1 / factors[worst, 0] - 1)} "
+            f"larger than its std (ddof=0), as an epsilon added to sigma makes it; most on "
+            f"{names[worst]}, whose std is {_capstone_data()[0][worst].std():.2g}")
+
+
+def _percent(fraction: float) -> str:
+    """0.0416 -> '4.2%', 4.3e-6 -> '0.00043%', 43.3 -> '4,333%'."""
+    return f"{100 * fraction:.2g}%" if fraction < 1 else f"{100 * fraction:,.0f}%"
+
+
 def _training_run(context):
     def case(fn):
         X_train, _, X_test, _, _, _ = _capstone_data()
-        sample_std = matches(context["out"][0], _SAMPLE_STD(X_train, X_test)[0], rtol=1e-9)
-        context["ddof"] = 1 if sample_std else 0
-        reference = _SAMPLE_STD if sample_std else library_prepare
+        library_inputs = library_prepare(X_train, X_test)[0]
+        factors = _divisor_factors(context["out"][0], library_inputs)
+        exact = factors is None or np.allclose(factors, 1, rtol=0, atol=SAME_FORM_RTOL)
+        context["factors"] = np.ones((X_train.shape[0], 1)) if exact else factors
+        reference = library_prepare if exact else _scaled_pipeline(factors)
         check = run_case(_run, reference, mistakes=RUN_MISTAKES, otherwise=_WHAT_TO_DO,
                          yours="your run (trained on your X_train_std)",
                          right="trained on your X_train_std, the network's run matches the "
@@ -537,20 +635,21 @@ def _training_run(context):
                                "within {rtol:g})")
         ok, message, hint = check(lambda: fn)
         context["traces"] = dict(check.traces)
-        if not ok or not sample_std:
+        if not ok or exact:
             return ok, message, hint
         library = traced(_run, library_prepare)  # the library's own run, ddof=0
         context["traces"]["library"] = library
         yours = check.traces["yours"].costs
         apart = float(np.max(np.abs(yours - library.costs) / library.costs))
-        if apart > DDOF1_COST_RTOL:
-            return (False, f"with the sample std (ddof=1) your run is up to {apart:.1%} from the "
-                    f"library's (ddof=0), more than the {DDOF1_COST_RTOL:.0%} accepted",
-                    "divide by np.std's default, ddof=0, as StandardScaler does")
-        return (True, f"you divided by the sample std (ddof=1); the library, like StandardScaler, "
-                f"uses ddof=0, but with {X_train.shape[1]} examples the two differ by a factor "
-                f"{np.sqrt(1 - 1 / X_train.shape[1]):.4f}, and every cost of the run is within "
-                f"{apart:.2%} of the library's (accepted within {DDOF1_COST_RTOL:.0%})", None)
+        said = _what_divisor(factors, X_train.shape[1])
+        if apart > SCALED_COST_RTOL:
+            return (False, f"{said}; your run is up to {_percent(apart)} from the library's, "
+                    f"more than the {SCALED_COST_RTOL:.0%} accepted",
+                    "divide by the std itself, np.std's default ddof=0 as StandardScaler does; "
+                    "an epsilon guarding against sigma = 0 must be far below the smallest std "
+                    "(1e-8, say), or np.where(sigma == 0, 1, sigma)")
+        return (True, f"{said}, and every cost of the run is within {_percent(apart)} of the "
+                f"library's (accepted within {SCALED_COST_RTOL:.0%})", None)
     return case
 
 
@@ -559,11 +658,20 @@ def _largest_tumours(X_test, count=20):
     return np.argsort(-X_test[0])[:count]
 
 
+def _same_inputs(got, expected) -> bool:
+    """The same array to rounding (TEST_RTOL, as a whole); never an error."""
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return relative_difference(got, expected) <= TEST_RTOL
+
+
 def _test_inputs(context):
     def case(fn):
         X_train, _, X_test, Y_test, _, _ = _capstone_data()
-        reference = _SAMPLE_STD if context["ddof"] else library_prepare
-        expected = reference(X_train, X_test)[1]
+        factors = context["factors"]
+        expected = factors * library_prepare(X_train, X_test)[1]
         yours = context["traces"]["yours"].history.params
         library = context["traces"]["library"].history.params
         largest = _largest_tumours(X_test)
@@ -580,20 +688,21 @@ def _test_inputs(context):
                   f"library's {accuracy['library']:.2f}); on a batch of the 20 largest tumours "
                   f"alone {accuracy['yours, 20 largest']:.2f} (the library's "
                   f"{accuracy['library, 20 largest']:.2f})")
-        test_ok = matches(context["out"][1], expected, rtol=TEST_RTOL)
-        batch_ok = matches(batch, expected[:, largest], rtol=TEST_RTOL)
+        test_ok = _same_inputs(context["out"][1], expected)
+        batch_ok = _same_inputs(batch, expected[:, largest])
         if test_ok and batch_ok:
             return True, f"the test set went through the training set's numbers: {scores}", None
         if test_ok:
             return (False, f"the whole test set is right, but a batch of the 20 largest tumours "
                     f"is not: {scores}", "a batch must go through the training set's mu and "
                     "sigma like any other example: never compute statistics on it")
-        mistake = known_mistake(context["out"][1], _test_mistakes(X_train, X_test,
-                                                                  context["ddof"]))
+        mistake = (_OWN_STATISTICS if _own_statistics(context["out"][1], expected) else
+                   known_mistake(context["out"][1], _test_mistakes(X_test), rtol=TEST_RTOL,
+                                 atol=TEST_ATOL))
         if mistake is not None:
             return False, f"{mistake.what}: {scores}", mistake.hint
         _, difference = describe_difference("X_test_std", context["out"][1], expected,
-                                            rtol=TEST_RTOL)
+                                            rtol=TEST_RTOL, atol=TEST_ATOL)
         return (False, f"{difference}: {scores}", "the test set goes through the same mu and "
                 "sigma as the training set, the ones fitted on X_train")
     return case
@@ -606,8 +715,9 @@ def standardization_in_run(prepare):
     full-batch steps at rate 1 and is compared step by step with the library's pipeline
     (costs and parameters within 1e-6); then your X_test_std, and a batch of the 20 largest
     tumours prepared alone, must equal the library's (relative 1e-7), and the test
-    accuracies are reported. The sample std (ddof=1) is accepted when its run stays within
-    1% of the library's (ddof=0) at every step."""
+    accuracies are reported. Another divisor close to the std, the sample std (ddof=1) or
+    sigma with a small guard epsilon, is accepted when its run stays within 1% of the
+    library's (ddof=0) at every step, and its test inputs go through the same divisor."""
     context = {}
     feedback = grade("Your standardization in a training run",
                      [_prepared_form(context), _training_run(context), _test_inputs(context)],

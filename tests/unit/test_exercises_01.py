@@ -219,3 +219,105 @@ def test_the_figure_draws_any_feedback(prepare):
     axes = cu.checks.plot_standardization_run(cu.checks.standardization_in_run(prepare))
     assert len(axes) == 2
     plt.close("all")
+
+
+# ---------------------------------------------------------------- other divisors, other idioms
+# (found in review: a guard epsilon and float32 arithmetic are right, and were refused)
+
+
+def reader_epsilon(X_train, X_test):
+    mu, sigma = _statistics(X_train)
+    return (X_train - mu) / (sigma + 1e-8), (X_test - mu) / (sigma + 1e-8)
+
+
+def reader_epsilon_in_the_root(X_train, X_test):
+    mu, var = X_train.mean(axis=1, keepdims=True), X_train.var(axis=1, keepdims=True)
+    return (X_train - mu) / np.sqrt(var + 1e-8), (X_test - mu) / np.sqrt(var + 1e-8)
+
+
+def reader_float32(X_train, X_test):
+    X_train, X_test = X_train.astype(np.float32), X_test.astype(np.float32)
+    mu, sigma = _statistics(X_train)
+    return (X_train - mu) / sigma, (X_test - mu) / sigma
+
+
+def reader_flat_statistics(X_train, X_test):
+    mu, sigma = X_train.mean(axis=1), X_train.std(axis=1)  # shape (30,), lined up by hand
+    return (X_train - mu[:, None]) / sigma[:, None], (X_test - mu[:, None]) / sigma[:, None]
+
+
+def reader_float32_sample_std(X_train, X_test):
+    mu, sigma = _statistics(X_train, ddof=1)
+    return [np.float32((X_train - mu) / sigma), np.float32((X_test - mu) / sigma)]
+
+
+@pytest.mark.parametrize("prepare", [reader_epsilon, reader_epsilon_in_the_root, reader_float32,
+                                     reader_flat_statistics, reader_float32_sample_std])
+def test_other_correct_divisors_and_idioms_pass(prepare):
+    feedback = cu.checks.standardization_in_run(prepare)
+    assert feedback.passed, str(feedback)
+
+
+def test_an_epsilon_is_named_and_its_distance_said():
+    said = str(cu.checks.standardization_in_run(reader_epsilon_in_the_root))
+    assert "larger than its std (ddof=0), as an epsilon added to sigma makes it" in said
+    assert "fractal dimension error" in said and "accepted within 1%" in said
+    assert "sample std (ddof=1)" in str(cu.checks.standardization_in_run(reader_float32_sample_std))
+
+
+def reader_large_epsilon(X_train, X_test):
+    mu, sigma = _statistics(X_train)
+    return (X_train - mu) / (sigma + 1e-3), (X_test - mu) / (sigma + 1e-3)
+
+
+def reader_no_keepdims(X_train, X_test):
+    mu, sigma = X_train.mean(axis=1), X_train.std(axis=1)
+    return (X_train - mu) / sigma, (X_test - mu) / sigma
+
+
+def reader_per_example_statistics_applied_to_the_test_set(X_train, X_test):
+    mu, sigma = X_train.mean(axis=0, keepdims=True), X_train.std(axis=0, keepdims=True)
+    return (X_train - mu) / sigma, (X_test - mu) / sigma
+
+
+def reader_sklearn_without_transpose(X_train, X_test):
+    from sklearn.preprocessing import StandardScaler
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test)
+
+
+def reader_swapped(X_train, X_test):
+    return reader_right(X_train, X_test)[::-1]
+
+
+def reader_training_set_twice(X_train, X_test):
+    X_train_std = reader_right(X_train, X_test)[0]
+    return X_train_std, X_train_std
+
+
+def reader_sample_std_own_test_statistics(X_train, X_test):
+    return reader_sample_std(X_train, X_test)[0], reader_sample_std(X_test, X_test)[1]
+
+
+def reader_epsilon_own_test_statistics(X_train, X_test):
+    return reader_epsilon(X_train, X_test)[0], reader_epsilon(X_test, X_test)[1]
+
+
+@pytest.mark.parametrize("prepare, message, hint", [
+    (reader_large_epsilon, "up to 3.8% from the library's, more than the 1% accepted",
+     "far below the smallest std"),
+    (reader_no_keepdims, "could not be broadcast", "keepdims"),
+    (reader_per_example_statistics_applied_to_the_test_set, "could not be broadcast",
+     "one entry per training example"),
+    (reader_sklearn_without_transpose, "took them for features", "X_train.T"),
+    (reader_swapped, "the test set first", "(X_train_std, X_test_std)"),
+    (reader_training_set_twice, "both arrays prepare returned have the training set's shape",
+     "the second array is the test set"),
+    (reader_sample_std_own_test_statistics, "its own mean and std", "no statistics of their own"),
+    (reader_epsilon_own_test_statistics, "its own mean and std", "no statistics of their own"),
+])
+def test_more_wrong_answers_get_their_own_message(prepare, message, hint):
+    feedback = cu.checks.standardization_in_run(prepare)
+    assert not feedback.passed
+    assert message in str(feedback), str(feedback)
+    assert hint in feedback.hint, feedback.hint

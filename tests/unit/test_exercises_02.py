@@ -270,3 +270,104 @@ def test_the_two_graded_runs_are_what_the_messages_say():
         assert all((n > graders.MAX_NORM) == above for n in norms), (gain, norms)
     with np.errstate(all="ignore"):
         assert graders._deep_run(2.0, graders.CLIP_STEPS, None).diverged_at == 6
+
+
+# ---------------------------------------------------------------- found in review
+
+
+def norms_float32(grads):  # right, in single precision: about 1e-7 from the library's
+    L = len(grads) // 2
+    return np.array([np.sqrt(np.sum(grads[f"dW{l}"].astype(np.float32) ** 2)
+                             + np.sum(grads[f"db{l}"].astype(np.float32) ** 2))
+                     for l in range(1, L + 1)])
+
+
+def norms_hypot_tuple(grads):
+    L = len(grads) // 2
+    return tuple(float(np.hypot(np.linalg.norm(grads[f"dW{l}"]), np.linalg.norm(grads[f"db{l}"])))
+                 for l in range(1, L + 1))
+
+
+def norms_as_dict_from_zero(grads):
+    return dict(enumerate(norms_right(grads)))
+
+
+@pytest.mark.parametrize("fn", [norms_float32, norms_hypot_tuple, norms_as_dict_from_zero])
+def test_more_correct_forms_of_the_layer_norms_pass(fn):
+    feedback = cu.checks.layer_norms_in_run(fn)
+    assert feedback.passed, str(feedback)
+
+
+def norms_spectral(grads):
+    L = len(grads) // 2
+    return np.array([np.sqrt(np.linalg.norm(grads[f"dW{l}"], 2) ** 2
+                             + np.linalg.norm(grads[f"db{l}"], 2) ** 2) for l in range(1, L + 1)])
+
+
+def test_the_spectral_norm_is_named():
+    feedback = cu.checks.layer_norms_in_run(norms_spectral)
+    assert not feedback.passed and "the spectral norm of dW" in str(feedback)
+    assert "np.sqrt(np.sum(dW ** 2))" in feedback.hint
+
+
+def clip_min_one(grads, max_norm):
+    scale = min(1.0, max_norm / _global(grads))
+    return {k: g * scale for k, g in grads.items()}
+
+
+def clip_float32_scale(grads, max_norm):
+    scale = np.float32(min(1.0, max_norm / _global(grads)))
+    return {k: g * scale for k, g in grads.items()}
+
+
+def clip_strict_comparison(grads, max_norm):
+    norm = np.sqrt(sum(np.vdot(g, g) for g in grads.values()))
+    return grads if norm < max_norm else {k: max_norm * g / norm for k, g in grads.items()}
+
+
+@pytest.mark.parametrize("fn", [clip_min_one, clip_float32_scale, clip_strict_comparison])
+def test_more_correct_forms_of_the_clipping_pass(fn):
+    feedback = cu.checks.clipping_in_run(fn)
+    assert feedback.passed, str(feedback)
+
+
+def _layer_norms(grads):
+    return norms_right(grads)
+
+
+def clip_sum_of_layer_norms(grads, max_norm):
+    norm = np.sum(_layer_norms(grads))
+    return grads if norm <= max_norm else {k: g * (max_norm / norm) for k, g in grads.items()}
+
+
+def clip_largest_layer_norm(grads, max_norm):
+    norm = np.max(_layer_norms(grads))
+    return grads if norm <= max_norm else {k: g * (max_norm / norm) for k, g in grads.items()}
+
+
+def clip_each_layer(grads, max_norm):
+    norms = _layer_norms(grads)
+    return {k: g * min(1.0, max_norm / norms[int(k[2:]) - 1]) for k, g in grads.items()}
+
+
+def clip_upside_down(grads, max_norm):
+    norm = _global(grads)
+    return grads if norm <= max_norm else {k: g * (norm / max_norm) for k, g in grads.items()}
+
+
+def clip_to_lists(grads, max_norm):
+    return {k: v.tolist() for k, v in clip_right(grads, max_norm).items()}
+
+
+@pytest.mark.parametrize("fn, message, hint", [
+    (clip_sum_of_layer_norms, "the layer norms were added up", "np.linalg.norm(layer_norms)"),
+    (clip_largest_layer_norm, "the largest layer norm", "np.linalg.norm(layer_norms)"),
+    (clip_each_layer, "each layer was clipped by its own norm", "layers one by one"),
+    (clip_upside_down, "the ratio upside down", "a factor below 1"),
+    (clip_to_lists, "dW1 is a list, expected a numpy array", "without .tolist()"),
+])
+def test_more_wrong_clippings_get_their_own_message(fn, message, hint):
+    feedback = cu.checks.clipping_in_run(fn)
+    assert not feedback.passed
+    assert message in str(feedback), str(feedback)
+    assert hint in feedback.hint

@@ -114,7 +114,7 @@ def reader_truncated_rescaled(fan_in, fan_out, rng):
 def test_every_correct_draw_is_accepted(my_init):
     feedback = checks.initializer_in_training(my_init)
     assert feedback.passed, str(feedback)
-    assert "comparable (at most 0.64)" in str(feedback)
+    assert f"comparable (at most {checks.INIT_TRAIN_CEILING:g})" in str(feedback)
     assert set(feedback.traces) == {"yours", "library"}
     assert len(feedback.layer_spread["yours"]) == 10
 
@@ -251,3 +251,56 @@ def test_a_function_initializer_takes_the_gain_and_one_rng_per_layer_list():
     np.testing.assert_allclose(once["W1"], 2 * plain["W1"])
     mixed = cu.init_params(spec, [reader_uniform, "zeros"], rng=1)
     assert mixed["W1"].shape == (5, 3) and not mixed["W2"].any()
+
+
+# ---------------------------------------------------------------- found in review
+
+
+def reader_float32(fan_in, fan_out, rng):
+    draws = rng.standard_normal((fan_out, fan_in), dtype=np.float32)
+    return draws * np.float32(np.sqrt(2 / fan_in))
+
+
+def reader_random_signs(fan_in, fan_out, rng):  # mean 0, variance 2 / fan_in: right too
+    return rng.choice([-1.0, 1.0], size=(fan_out, fan_in)) * np.sqrt(2 / fan_in)
+
+
+def reader_uniform_from_random(fan_in, fan_out, rng):
+    return (2 * rng.random((fan_out, fan_in)) - 1) * np.sqrt(6 / fan_in)
+
+
+@pytest.mark.parametrize("my_init", [reader_float32, reader_random_signs,
+                                     reader_uniform_from_random])
+def test_more_correct_draws_are_accepted(my_init):
+    feedback = checks.initializer_in_training(my_init)
+    assert feedback.passed, str(feedback)
+
+
+def reader_xavier_times_root_two(fan_in, fan_out, rng):
+    return rng.standard_normal((fan_out, fan_in)) * np.sqrt(2) * np.sqrt(2 / (fan_in + fan_out))
+
+
+def reader_uniform_from_zero(fan_in, fan_out, rng):
+    return rng.uniform(0, np.sqrt(6 / fan_in), (fan_out, fan_in))
+
+
+@pytest.mark.parametrize("my_init, message, hint", [
+    # 0.894 of He's std, as near a truncated normal's 0.880: named by the draws' shape
+    (reader_xavier_times_root_two, "Xavier's std times sqrt(2)", "fan_in alone"),
+    (reader_truncated_not_rescaled, "a normal truncated at 2 std without rescaling", "0.8796"),
+    (reader_uniform_from_zero, "expected about 0", "zero-mean distribution"),
+])
+def test_a_near_miss_is_named_by_its_ratio_and_its_shape(my_init, message, hint):
+    ok, said, given = checks._init_spread(my_init)
+    assert not ok and message in said and hint in given
+
+
+def test_the_bands_leave_room_for_the_scatter_of_correct_draws():
+    """The statistics' thresholds leave room for correct draws (measured in review, see the
+    comments at LAYER_BAND and INIT_TRAIN_CEILING): over 1,800 sets of 3 draws of He
+    normal, truncated and random signs the geometric-mean spread of z stayed within
+    0.23-2.6 of the prediction at every layer; single He-normal runs ended (last-50 median)
+    at up to 0.674, 1 in 20 above 0.64, while all but one of 160 LeCun runs ended at 0.67
+    or above (that one at 0.656)."""
+    assert checks.LAYER_BAND[0] <= 0.2 and checks.LAYER_BAND[1] >= 3
+    assert 0.64 < checks.INIT_TRAIN_CEILING < 0.67
