@@ -29,6 +29,7 @@ returns the value to judge: `lambda: answer` for an exercise whose answer is a v
 from __future__ import annotations
 
 import html
+import pathlib
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -92,6 +93,19 @@ def grade(title: str, cases, answer, stop_at_first_failure: bool = True) -> Feed
     return feedback
 
 
+_LIBRARY = str(pathlib.Path(__file__).resolve().parents[1])  # course_utils/
+
+
+def _readers_frame(error: Exception):
+    """The frame to show for an error: the deepest one in the reader's own code (a notebook
+    cell, a file of theirs), not inside course_utils, numpy or Python; else the last."""
+    frames = traceback.extract_tb(error.__traceback__)
+    own = [frame for frame in frames
+           if not frame.filename.startswith(_LIBRARY) and "site-packages" not in frame.filename
+           and "/lib/python" not in frame.filename]
+    return (own or frames)[-1]
+
+
 def _grade(title, cases, answer, stop_at_first_failure):
     feedback = Feedback(title)
     if not callable(answer):
@@ -102,7 +116,7 @@ def _grade(title, cases, answer, stop_at_first_failure):
         try:
             ok, message, hint = case(answer)
         except Exception as error:  # the reader's code failed: report it, don't raise
-            last = traceback.extract_tb(error.__traceback__)[-1]
+            last = _readers_frame(error)
             where = f" (line {last.lineno}: {last.line.strip()})" if last.line else ""
             ok, message = False, f"your code raised {type(error).__name__}: {error}{where}"
             hint = "run your function by itself on a small input and read the error"

@@ -3,6 +3,8 @@ exercises (the notebooks' graders are tested in the other test_checks_*.py files
 
 import numpy as np
 
+import course_utils as cu
+
 from course_utils.checks._core import (Mistake, array_case, fresh, grade, leaves_inputs_unchanged,
                                        matches, number_case, on_inputs, unchanged)
 
@@ -98,3 +100,14 @@ def test_fresh_and_unchanged():
     assert copy["a"] is not value["a"] and unchanged(copy, value)
     copy["b"][0][0] = 5.0
     assert not unchanged(copy, value)
+
+
+def test_an_error_is_shown_at_the_readers_line_not_inside_the_library():
+    """The reader's function hands the library something wrong; the error is raised inside
+    course_utils, but the message quotes the reader's own line that called it."""
+    def readers_function(X):
+        return cu.network.predict_proba(cu.Spec((2, 3, 1)), {"W1": X}, X)  # params incomplete
+
+    feedback = cu.checks.grade("t", [lambda fn: (fn(np.ones((2, 4))), "", None)], readers_function)
+    assert not feedback.passed
+    assert "cu.network.predict_proba(cu.Spec((2, 3, 1))" in str(feedback), str(feedback)
