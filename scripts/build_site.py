@@ -8,7 +8,8 @@ Sources are gathered in build/site-src/:
 - index.md: the README, with the notebook names in its table turned into links, and the
   table of contents (every notebook in order, then the glossary and the claims page);
 - the notebooks, each dashboard's stored output kept as the picture it stored (the live
-  widget needs a kernel), followed by a one-line note on how to run it live;
+  widget needs a kernel), followed by a one-line note on how to run it live; links to
+  files outside the site (solutions/, data/, ...) become their names, as in the README;
 - claims.md: generated from tests/claims/, each notebook's claims with the test that checks
   each one (the test's name and the first line of its docstring).
 Then Sphinx (myst-nb, sphinx-book-theme, MathJax bundled by sphinx-mathjax-offline) builds
@@ -55,6 +56,8 @@ def page_notebook(notebook: pathlib.Path) -> dict:
     nb = json.loads(notebook.read_text())
     cells = []
     for k, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "markdown":  # links to files outside the site, as in the README
+            cell["source"] = [re.sub(MARKDOWN_LINK, _site_link, "".join(cell["source"]))]
         cells.append(cell)
         outputs = cell.get("outputs", [])
         if not any(WIDGET_VIEW in output.get("data", {}) for output in outputs):
@@ -67,6 +70,9 @@ def page_notebook(notebook: pathlib.Path) -> dict:
     return nb
 
 
+MARKDOWN_LINK = r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)"  # a link, not an image
+
+
 def _site_link(match: re.Match) -> str:
     """A README link as the site shows it: pages of the site stay links, files of the
     repository (LICENSE, ...) become their names in code type (they are not on the site)."""
@@ -75,12 +81,15 @@ def _site_link(match: re.Match) -> str:
         return match.group(0)
     if target.startswith("site/"):
         return f"[{text}]({target.removeprefix('site/')})"
+    if target.split("#")[0] in {notebook.name for notebook in notebooks()}:
+        return match.group(0)  # another page of the site
+    target = target.removeprefix("../")  # a notebook's link to the repository's top
     return text if text == target else f"{text} (`{target}` in the repository)"
 
 
 def index_page() -> str:
     """The README as the landing page, notebook names linked, and the table of contents."""
-    readme = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", _site_link, (ROOT / "README.md").read_text())
+    readme = re.sub(MARKDOWN_LINK, _site_link, (ROOT / "README.md").read_text())
     for notebook in notebooks():
         readme = readme.replace(f"| `{notebook.stem}` |", f"| [{notebook.stem}]({notebook.name}) |")
     toc = "\n".join([notebook.name for notebook in notebooks()] + ["glossary", "claims"])
