@@ -34,7 +34,7 @@ from .doctor import diagnose
 # changes in the process that imports it.
 plotting.use_course_style()
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 
 def __getattr__(name):
