@@ -31,6 +31,9 @@ Y_LIMIT = 4.0  # dy/dx / rms is drawn in [-Y_LIMIT, Y_LIMIT]
 N_REFERENCE = 20  # noise draws averaged into each reference autocorrelation
 
 
+FEW_PIECES = 8  # dy/dx with this few constant pieces is a step function, not a random walk
+
+
 @dataclass
 class Result:
     """One setting: dy/dx along the grid (scaled to rms 1), its autocorrelation, lag 1."""
@@ -39,6 +42,11 @@ class Result:
     acf: np.ndarray       # (MAX_LAG,)
     lag1: float
     rms: float
+
+    @property
+    def pieces(self) -> int:
+        """How many constant pieces dy/dx has along the grid (1 + the places it changes)."""
+        return 1 + int(np.count_nonzero(np.abs(np.diff(self.gradient)) > 1e-9))
 
 
 class ShatteredDashboard(Dashboard):
@@ -119,6 +127,13 @@ class ShatteredDashboard(Dashboard):
                        "linear on the grid, so it has no autocorrelation to measure.", "warn")
             return
         self.note.set_text("")
+        if result.pieces <= FEW_PIECES:
+            self.frame(f"Lag-1 correlation {result.lag1:.2f}, but dy/dx takes only "
+                       f"{result.pieces} constant pieces along the grid: it is high because "
+                       "dy/dx rarely changes (the net has almost no kinks here), not because it "
+                       f"wanders like brown noise. dy/dx has rms {result.rms:.2g} along the grid.",
+                       "warn")
+            return
         if result.lag1 > 0.8:
             kind, level = "close to brown noise (a random walk, about 0.99)", "good"
         elif result.lag1 > 0.3:

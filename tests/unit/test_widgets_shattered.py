@@ -46,3 +46,14 @@ def test_overflow_and_a_constant_gradient_are_said_in_words():
     assert "overflowed" in text or "rms" in text
     dash.set(residual=False, gain=1.0, depth=3)  # no biases, no batch norm: a single step
     assert "Lag-1 correlation 0.99" in dash.status_text()
+
+
+def test_a_step_function_is_not_called_brown_noise(dash):
+    """Without batch norm (and without biases) a ReLU net's dy/dx is a single step on the
+    grid: its lag-1 correlation is 0.99, but the status says it has two pieces, not that
+    it wanders like brown noise."""
+    dash.set(depth=24, residual=False, batch_norm=False, gain=1.0)
+    text = dash.status_text()
+    assert "2 constant pieces" in text and "random walk" not in text, text
+    dash.set(depth=1, batch_norm=True)
+    assert "brown noise" in dash.status_text()
