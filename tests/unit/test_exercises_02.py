@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import course_utils as cu  # noqa: E402
+from notebook_code import run_code_cells, stored_outputs  # noqa: E402
 
 ROOT = pathlib.Path(__file__).parents[2]
 SOLUTIONS = ROOT / "solutions" / "02_vanishing_exploding_gradients_solutions.ipynb"
@@ -29,19 +30,7 @@ NOTEBOOK = ROOT / "notebooks" / "02_vanishing_exploding_gradients.ipynb"
 @pytest.fixture(scope="module")
 def solutions():
     """What the solutions notebook's code cells define, run as the notebook runs them."""
-    namespace = {}
-    for cell in nbformat.read(SOLUTIONS, as_version=4).cells:
-        if cell.cell_type == "code":
-            exec(cell.source, namespace)
-    plt.close("all")
-    return namespace
-
-
-def _outputs(path):
-    cells = nbformat.read(path, as_version=4).cells
-    return [(cell.source, "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
-                                  for o in cell.outputs))
-            for cell in cells if cell.cell_type == "code"]
+    return run_code_cells(SOLUTIONS)
 
 
 # ---------------------------------------------------------------- the solutions notebook
@@ -58,7 +47,7 @@ def test_the_solutions_notebook_passes_every_grader(solutions, grader, name):
 
 
 def test_the_solutions_notebook_stores_passing_verdicts_and_the_rescue():
-    texts = [text for _, text in _outputs(SOLUTIONS)]
+    texts = [text for _, text in stored_outputs(SOLUTIONS)]
     verdicts = [text for text in texts if "checks passed" in text or "not yet" in text]
     assert len(verdicts) >= 6 and all("not yet" not in text for text in verdicts)
     whole = next(text for text in texts if "no clipping" in text and "ClipNorm(5)" in text)
@@ -67,7 +56,7 @@ def test_the_solutions_notebook_stores_passing_verdicts_and_the_rescue():
 
 
 def test_the_topic_notebook_stores_the_stubs_not_the_answers():
-    stored = {source: text for source, text in _outputs(NOTEBOOK)}
+    stored = {source: text for source, text in stored_outputs(NOTEBOOK)}
     norms = next(t for s, t in stored.items() if "layer_norms_in_run(layer_gradient_norms)" in s)
     clipping = next(t for s, t in stored.items() if "clipping_in_run(clip_by_global_norm)" in s)
     assert "not yet" in norms and "not yet" in clipping

@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import course_utils as cu  # noqa: E402
+from notebook_code import run_code_cells, stored_outputs  # noqa: E402
 from course_utils import initializers  # noqa: E402
 from course_utils.checks import initialization as checks  # noqa: E402
 
@@ -30,19 +31,7 @@ NOTEBOOK = ROOT / "notebooks" / "03_initialization.ipynb"
 @pytest.fixture(scope="module")
 def solutions():
     """What the solutions notebook's code cells define, run as the notebook runs them."""
-    namespace = {}
-    for cell in nbformat.read(SOLUTIONS, as_version=4).cells:
-        if cell.cell_type == "code":
-            exec(cell.source, namespace)
-    plt.close("all")
-    return namespace
-
-
-def _outputs(path):
-    cells = nbformat.read(path, as_version=4).cells
-    return [(cell.source, "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
-                                  for o in cell.outputs))
-            for cell in cells if cell.cell_type == "code"]
+    return run_code_cells(SOLUTIONS)
 
 
 # ---------------------------------------------------------------- the solutions notebook
@@ -59,14 +48,14 @@ def test_the_solutions_notebook_passes_every_grader(solutions, grader, name):
 
 
 def test_the_solutions_notebook_stores_passing_verdicts():
-    verdicts = [text for _, text in _outputs(SOLUTIONS) if "checks passed" in text or
+    verdicts = [text for _, text in stored_outputs(SOLUTIONS) if "checks passed" in text or
                 "not yet" in text]
     assert len(verdicts) == 5
     assert all("not yet" not in text for text in verdicts)
 
 
 def test_the_topic_notebook_stores_the_stub_not_the_answer():
-    stored = {source: text for source, text in _outputs(NOTEBOOK)}
+    stored = {source: text for source, text in stored_outputs(NOTEBOOK)}
     capstone = next(text for source, text in stored.items()
                     if "initializer_in_training(my_init)" in source)
     assert "not yet" in capstone and "should return a numpy array, got NoneType" in capstone

@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import course_utils as cu  # noqa: E402
+from notebook_code import stored_outputs  # noqa: E402
 from course_utils import activations  # noqa: E402
 
 ROOT = pathlib.Path(__file__).parents[2]
@@ -44,13 +45,6 @@ def solutions():
     return namespace
 
 
-def _outputs(path):
-    cells = nbformat.read(path, as_version=4).cells
-    return [(cell.source, "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
-                                  for o in cell.outputs))
-            for cell in cells if cell.cell_type == "code"]
-
-
 def mine(f, df, name="my_selu"):
     return activations.Activation(name, f, df, "a reader's SELU")
 
@@ -67,7 +61,7 @@ def test_the_solutions_notebook_passes_every_grader(solutions):
 
 
 def test_the_solutions_notebook_stores_passing_verdicts():
-    outputs = _outputs(SOLUTIONS)
+    outputs = stored_outputs(SOLUTIONS)
     verdicts = [text for _, text in outputs if "checks passed" in text or "not yet" in text]
     assert len(verdicts) == 4
     assert all("not yet" not in text for text in verdicts)
@@ -75,7 +69,7 @@ def test_the_solutions_notebook_stores_passing_verdicts():
 
 
 def test_the_topic_notebook_stores_the_stub_not_the_answer():
-    stored = {source: text for source, text in _outputs(NOTEBOOK)}
+    stored = {source: text for source, text in stored_outputs(NOTEBOOK)}
     capstone = next(text for source, text in stored.items()
                     if "selu_in_training(my_selu)" in source)
     assert "not yet" in capstone and "should return a numpy array, got NoneType" in capstone

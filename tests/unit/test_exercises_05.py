@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import course_utils as cu  # noqa: E402
+from notebook_code import run_code_cells  # noqa: E402
 from course_utils.checks import optimizers as graders  # noqa: E402
 from course_utils.checks._runs import relative_difference, traced  # noqa: E402
 
@@ -33,12 +34,7 @@ LR_ADAM, BETA1, BETA2, EPS = (graders.ADAM_LR, graders.ADAM_BETA1, graders.ADAM_
 @pytest.fixture(scope="module")
 def solutions():
     """What the solutions notebook's code cells define, run as the notebook runs them."""
-    namespace = {}
-    for cell in nbformat.read(SOLUTIONS, as_version=4).cells:
-        if cell.cell_type == "code":
-            exec(cell.source, namespace)
-    plt.close("all")
-    return namespace
+    return run_code_cells(SOLUTIONS)
 
 
 # ---------------------------------------------------------------- the solutions notebook

@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import course_utils as cu  # noqa: E402
+from notebook_code import run_code_cells  # noqa: E402
 from course_utils.checks import gradcheck as graders  # noqa: E402
 
 ROOT = pathlib.Path(__file__).parents[2]
@@ -28,12 +29,7 @@ NOTEBOOK = ROOT / "notebooks" / "08_gradient_checking.ipynb"
 @pytest.fixture(scope="module")
 def solutions():
     """What the solutions notebook's code cells define, run as the notebook runs them."""
-    namespace = {}
-    for cell in nbformat.read(SOLUTIONS, as_version=4).cells:
-        if cell.cell_type == "code":
-            exec(cell.source, namespace)
-    plt.close("all")
-    return namespace
+    return run_code_cells(SOLUTIONS)
 
 
 @pytest.fixture(scope="module")
