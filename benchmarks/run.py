@@ -2,7 +2,8 @@
 
 Runs bench_training.py (the seed's loop vs course_utils), the timings two notebooks draw
 (bench_activation_cost.py, bench_gradcheck_cost.py), every bench_dashboard_*.py (headless
-response times), then the browser latencies if Chromium is present.
+response times), the notebooks' execution times (bench_notebooks.py), then the browser
+latencies and the browser's floor (bench_browser_floor.py) if Chromium is present.
 """
 
 from __future__ import annotations
@@ -32,10 +33,9 @@ def main() -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process after driving every dashboard: {peak_mb:.0f} MB "
           "(a notebook's kernel must stay under 1 GB)\n", flush=True)
-    browser = HERE / "bench_browser.py"
-    if browser.exists():
-        module = importlib.import_module("bench_browser")
-        print(module.report(module.run()), flush=True)
+    for name in ("bench_notebooks", "bench_browser", "bench_browser_floor"):
+        module = importlib.import_module(name)
+        print(module.report(module.run()), "\n", flush=True)
 
 
 if __name__ == "__main__":
