@@ -12,6 +12,14 @@ computes it and remembers it (least recently used forgotten beyond `cache_size`)
 changes controls as a reader would; `timings` records how long each update took to show
 its first and last frame.
 
+The frame last shown at each position of the controls is kept too (its PNG): coming back
+to a position, `show(result)` still puts the result on the panels (cheap: new data for the
+artists), but the figure is not drawn and encoded again, the stored frame is sent. Drawing
+text and encoding the PNG cost 10-60 ms a frame; the stored frame is the same picture,
+since what a dashboard draws depends only on its result and its controls. (Frames are kept
+by every control's value, not by key(): a key may leave out a control that changes only
+the drawing, as the gradient-checking dashboard's eps does.)
+
 Why `_repr_mimebundle_`: JupyterLab shows the live widgets; a reader without a kernel
 (GitHub, nbconvert HTML) sees the PNG of the current figure stored beside them, and nbval
 compares only the short text summary.
@@ -56,6 +64,9 @@ class Dashboard:
         self._hold = False  # True while several controls change at once (see set)
         self._cache: OrderedDict = OrderedDict()  # key() -> result, least recently used first
         self._cache_size = cache_size
+        # every control's value -> the PNG last shown there, least recently used first
+        self._frames_shown: OrderedDict = OrderedDict()
+        self._replay = None  # while showing a remembered setting: its stored PNG
 
     # ---------------------------------------------------------------- layout and display
 
@@ -120,6 +131,13 @@ class Dashboard:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
+    def _keep_frame(self, position: tuple) -> None:
+        """Keep the frame now shown as the one for `position` (every control's value)."""
+        self._frames_shown[position] = self.view.png
+        self._frames_shown.move_to_end(position)
+        while len(self._frames_shown) > self._cache_size:
+            self._frames_shown.popitem(last=False)
+
     # ---------------------------------------------------------------- one setting
 
     def key(self) -> tuple:
@@ -133,13 +151,19 @@ class Dashboard:
         `compute()` it (which draws its own progress frames and the final one) and remember
         it. Records the timing."""
         self._start_update()
-        key = self.key()
+        key, position = self.key(), tuple(self.state().values())
         result = self._recall(key)
         if result is not None:
-            self.show(result)
+            self._replay = self._frames_shown.get(position)
+            try:
+                self.show(result)
+            finally:
+                self._replay = None
+            self._keep_frame(position)
             self._end_update("cached")
             return
         self._remember(key, self.compute())
+        self._keep_frame(position)
         self._end_update("trained")
 
     def compute(self):  # pragma: no cover - every dashboard that uses update() defines it
@@ -151,9 +175,13 @@ class Dashboard:
         raise NotImplementedError
 
     def frame(self, status: str, level: str = "info") -> None:
-        """The last step of every show(): the status line, then the figure's new frame."""
+        """The last step of every show(): the status line, then the figure's new frame (the
+        stored one, when update() is showing a remembered setting)."""
         self.say(status, level)
-        self.view.redraw()
+        if self._replay is not None:
+            self.view.show_png(self._replay)
+        else:
+            self.view.redraw()
         self._frame_shown()
 
     @staticmethod

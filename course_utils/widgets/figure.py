@@ -69,6 +69,11 @@ class FigureView:
         self.png = self._encode()
         self.image.value = self.png
 
+    def show_png(self, png: bytes) -> None:
+        """Show a frame drawn before (the same figure, stored as its PNG), without drawing."""
+        self.png = png
+        self.image.value = png
+
     def _encode(self) -> bytes:
         width, height = self.canvas.get_width_height()
         rgba = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)

@@ -110,3 +110,56 @@ def test_boundary_panel_shows_an_overflowed_network_as_undecided():
     params = cu.init_params(spec, rng=0)
     params["W2"][:] = np.nan
     assert np.all(panel.probabilities(spec, params) == 0.5)
+
+
+# ---------------------------------------------------------------- a remembered setting's frame
+
+DASHBOARDS = sorted(name for name in dir(cu.widgets)
+                    if name.endswith(("_dashboard", "_demo")) and callable(getattr(cu.widgets, name)))
+
+
+def another_value(control):
+    """A value of the control other than its current one (None if it has no other)."""
+    if isinstance(control, widgets.Checkbox):
+        return not control.value
+    options = getattr(control, "options", None)
+    if options:
+        values = [o[1] if isinstance(o, tuple) else o for o in options]
+        return next((v for v in values if v != control.value), None)
+    if hasattr(control, "max"):
+        return control.max if control.value != control.max else control.min
+    return None
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_coming_back_to_a_setting_sends_the_frame_a_fresh_drawing_would(name):
+    """Back at a position of the controls seen before, the stored frame is sent instead of
+    drawing again: it must be the very picture that drawing the artists now gives."""
+    dashboard = getattr(cu.widgets, name)()
+    start = dashboard.state()
+    control, other = next((n, another_value(c)) for n, c in dashboard.controls.items()
+                          if not getattr(c, "disabled", False) and another_value(c) is not None)
+    dashboard.set(**{control: other})
+    moved = dashboard.view.png
+    dashboard.set(**start)
+    if "cached" not in dashboard.timings[-1]["kind"]:
+        pytest.skip(f"{name} does not recall a setting through Dashboard.update")
+    replayed = dashboard.view.png
+    assert replayed != moved, f"{name}: moving {control} and back left the same picture"
+    dashboard.view.redraw()
+    assert dashboard.view.png == replayed, f"{name}: the stored frame differs from a fresh drawing"
+    assert dashboard.view.image.value == replayed
+
+
+def test_a_control_left_out_of_the_key_still_gets_its_own_frame():
+    """The gradient-checking dashboard's key leaves eps out (a result holds the whole eps
+    sweep): two eps under one key are two frames, neither sent for the other."""
+    dashboard = cu.widgets.gradcheck_dashboard()
+    start = dashboard.state()
+    dashboard.set(eps=1e-10)
+    other = dashboard.view.png
+    dashboard.set(**start)
+    assert dashboard.timings[-1]["kind"] == "cached" and dashboard.view.png != other
+    replayed = dashboard.view.png
+    dashboard.view.redraw()
+    assert dashboard.view.png == replayed
