@@ -58,8 +58,11 @@ def report(result) -> str:
         for slider in r.get("never_enabled", []):
             lines.append(f"  note: {slider} was disabled throughout, so never dragged")
 
-    lines.append("browser (JupyterLab in headless Chromium), release of a control -> figure in "
-                 "the page, by the kind of update the dashboard recorded:")
+    records = [r for n in notebooks.values() for r in n["records"]]
+    from_input = sum(bool(r.get("from_input")) for r in records)
+    lines.append("browser (JupyterLab in headless Chromium), release of a control (its input "
+                 f"event in the page: {from_input} of {len(records)} moves) -> figure in the "
+                 "page, by the kind of update the dashboard recorded:")
     groups = {}
     for r in notebooks.values():
         for record in r["records"]:

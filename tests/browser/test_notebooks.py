@@ -206,18 +206,38 @@ def dashboards(page):
 
 
 def watch_figure(box) -> None:
-    """Start recording when the dashboard's image changes (its src is a new blob each frame)."""
+    """Start recording when the dashboard's image changes (its src is a new blob each frame),
+    and when the reader's input reaches the page: the release of a pointer, a click, a
+    changed selection (listened for on the document, before any widget sees it)."""
     box.evaluate("""(box) => {
         const img = Array.from(box.children).find(c => c.matches('img.widget-image'));
-        window.__figure = {start: performance.now(), changes: []};
+        window.__figure = {start: performance.now(), input: null, changes: []};
         if (window.__observer) window.__observer.disconnect();
         window.__observer = new MutationObserver(() => window.__figure.changes.push(performance.now()));
         window.__observer.observe(img, {attributes: true, attributeFilter: ['src']});
+        if (!window.__inputListener) {
+            window.__inputListener = () => {
+                if (window.__figure.changes.length === 0) window.__figure.input = performance.now();
+            };
+            for (const type of ['pointerup', 'mouseup', 'click', 'change'])
+                document.addEventListener(type, window.__inputListener, true);
+        }
     }""")
 
 
 def mark_action(page) -> None:
-    page.evaluate("() => { window.__figure.start = performance.now(); }")
+    """Just before the input: Playwright then checks the element is ready, which a reader's
+    click does not wait for, so the latency is counted from the input event itself (the
+    last one before the first new frame), and from here only if none was seen."""
+    page.evaluate("() => { window.__figure.start = performance.now(); window.__figure.input = null; }")
+
+
+# Release of the control (its input event) -> the first and the last new frame, in ms.
+LATENCY_JS = """() => {
+    const f = window.__figure, t0 = f.input === null ? f.start : f.input;
+    return {first: f.changes[0] - t0, last: f.changes[f.changes.length - 1] - t0,
+            frames: f.changes.length, from_input: f.input !== null};
+}"""
 
 
 def figure_changed(page) -> bool:
@@ -291,10 +311,7 @@ class DashboardDriver:
         self.timings = timings
         if not changed:
             return None
-        record = page.evaluate("""() => ({first: window.__figure.changes[0] - window.__figure.start,
-                                           last: window.__figure.changes[window.__figure.changes.length - 1]
-                                                 - window.__figure.start,
-                                           frames: window.__figure.changes.length})""")
+        record = page.evaluate(LATENCY_JS)
         kinds = sorted({u["kind"] for u in updates})
         record = {"control": control, **record,
                   "kind": "+".join(kinds) if kinds else "unrecorded",
