@@ -311,7 +311,18 @@ class LandscapeDashboard(Dashboard):
             if c[f"show_{name}"].value or name == c["optimizer"].value:
                 trips[name], cached = self.trajectory(name)
                 all_cached &= cached
-        self.show(trips)
+        # What is drawn depends on the controls and on every optimizer's rate and beta on
+        # this landscape (the sliders show only the selected one's): a position seen before
+        # gets its stored frame (see Dashboard.update).
+        position = (tuple(self.state().values()),
+                    tuple((n, s["lr"], s["beta"]) for n, s in self._settings_for(landscape).items()))
+        if all_cached and not redrawn:
+            self._replay = self._frames_shown.get(position)
+        try:
+            self.show(trips)
+        finally:
+            self._replay = None
+        self._keep_frame(position)
         self._end_update("landscape" if redrawn else ("cached" if all_cached else "trained"))
 
     # ---------------------------------------------------------------- drawing and words

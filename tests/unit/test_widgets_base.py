@@ -163,3 +163,29 @@ def test_a_control_left_out_of_the_key_still_gets_its_own_frame():
     replayed = dashboard.view.png
     dashboard.view.redraw()
     assert dashboard.view.png == replayed
+
+
+def test_the_paths_dashboard_sends_a_stored_frame_only_for_the_same_rates_of_every_optimizer():
+    """Its picture depends on every optimizer's rate on the landscape, not only on the
+    sliders (which show the selected optimizer's): a stored frame is keyed by both."""
+    dashboard = cu.widgets.landscape_dashboard()
+    start, lr = dashboard.state(), dashboard.controls["lr"].value
+    dashboard.set(lr=lr * 2)
+    doubled = dashboard.view.png
+    dashboard.set(lr=lr)
+    assert dashboard.timings[-1]["kind"] == "cached" and dashboard.view.png != doubled
+    replayed = dashboard.view.png
+    dashboard.view.redraw()
+    assert dashboard.view.png == replayed
+    # Another optimizer's rate changed, then the sliders back on the first: a new picture.
+    other = next(value for _, value in dashboard.controls["optimizer"].options
+                 if value != start["optimizer"])
+    dashboard.set(optimizer=other)
+    dashboard.set(lr=dashboard.controls["lr"].value * 2)
+    dashboard.set(optimizer=start["optimizer"])
+    assert dashboard.view.png != replayed
+    dashboard.view.redraw()
+    fresh = dashboard.view.png
+    dashboard.set(lr=lr * 2)
+    dashboard.set(lr=lr)
+    assert dashboard.view.png == fresh
