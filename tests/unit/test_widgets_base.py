@@ -131,7 +131,9 @@ def another_value(control):
     return None
 
 
-@pytest.mark.parametrize("name", DASHBOARDS)
+# The optimizer paths dashboard keeps its own update() (its first control redraws the
+# landscape): its stored frames have a test of their own below.
+@pytest.mark.parametrize("name", [n for n in DASHBOARDS if n != "landscape_dashboard"])
 def test_coming_back_to_a_setting_sends_the_frame_a_fresh_drawing_would(name):
     """Back at a position of the controls seen before, the stored frame is sent instead of
     drawing again: it must be the very picture that drawing the artists now gives."""
@@ -142,8 +144,7 @@ def test_coming_back_to_a_setting_sends_the_frame_a_fresh_drawing_would(name):
     dashboard.set(**{control: other})
     moved = dashboard.view.png
     dashboard.set(**start)
-    if "cached" not in dashboard.timings[-1]["kind"]:
-        pytest.skip(f"{name} does not recall a setting through Dashboard.update")
+    assert dashboard.timings[-1]["kind"] == "cached", f"{name}: moving back was not recalled"
     replayed = dashboard.view.png
     assert replayed != moved, f"{name}: moving {control} and back left the same picture"
     dashboard.view.redraw()
