@@ -184,6 +184,14 @@ class Dashboard:
             self.view.redraw()
         self._frame_shown()
 
+    def static_changed(self) -> None:
+        """For show(): call after changing a static part of the figure (axis limits, labels).
+        Draws them now, or, when a stored frame is about to be sent, at the next new frame."""
+        if self._replay is not None:
+            self.view.invalidate()
+        else:
+            self.view.full_redraw()
+
     @staticmethod
     def throttled(draw, seconds: float = FRAME_SECONDS):
         """`draw`, called at most once every `seconds` (later calls in between are

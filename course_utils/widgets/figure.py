@@ -69,6 +69,10 @@ class FigureView:
         self.png = self._encode()
         self.image.value = self.png
 
+    def invalidate(self) -> None:
+        """The static parts changed but need not be drawn now: the next redraw() draws them."""
+        self._background = None
+
     def show_png(self, png: bytes) -> None:
         """Show a frame drawn before (the same figure, stored as its PNG), without drawing."""
         self.png = png

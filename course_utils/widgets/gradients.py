@@ -248,7 +248,7 @@ class GradientFlowDashboard(Dashboard):
         """The cost panel spans the run; a new length needs a full redraw (rare)."""
         if self.cost.ax.get_xlim() != (0, steps):
             self.cost.ax.set_xlim(0, steps)
-            self.view.full_redraw()
+            self.static_changed()
 
     def show(self, result: Result) -> None:
         self._set_steps_axis(self.key()[4])  # the cost panel spans the current setting's run

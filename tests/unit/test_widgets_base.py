@@ -190,3 +190,19 @@ def test_the_paths_dashboard_sends_a_stored_frame_only_for_the_same_rates_of_eve
     dashboard.set(lr=lr * 2)
     dashboard.set(lr=lr)
     assert dashboard.view.png == fresh
+
+
+def test_a_stored_frame_with_other_axis_limits_is_sent_without_drawing_them():
+    """The gradients dashboard's cost axis spans the run: going back to 150 steps sends the
+    stored frame, and the axes of 150 steps are drawn only when a new frame needs them."""
+    dashboard = cu.widgets.gradient_flow_dashboard()
+    start = dashboard.state()
+    longer = max(o for o in dashboard.controls["steps"].options if o != start["steps"])
+    dashboard.set(steps=longer)
+    dashboard.set(**start)
+    assert dashboard.timings[-1]["kind"] == "cached"
+    assert dashboard.view._background is None  # left to the next new frame
+    replayed = dashboard.view.png
+    dashboard.view.redraw()
+    assert dashboard.view.png == replayed
+    assert dashboard.cost.ax.get_xlim() == (0, start["steps"])
