@@ -1,13 +1,22 @@
 """The floor under every dashboard's browser latency: the same JupyterLab, headless Chromium
-and slider drag as tests/browser, but the kernel does nothing except hand the image a
-ready-made PNG of a dashboard's size (and, in a second slider, set a status line first,
-as every dashboard does). What this measures is the round trip itself (the drag's
-release, the message to the kernel through the server and back, the page swapping the
-image), which no change to the course's code can make shorter.
+and slider drag as tests/browser, but the kernel does nothing except hand the image one of
+two ready frames of a real dashboard (06's). Four sliders: the image alone; a status line
+first, as every dashboard writes one; also the busy mark on and off, as Dashboard.update
+does; and all that followed by 0.4 s of training, as a retrain move keeps the kernel busy
+after its first frame. They sit at the end of a long page (a copy of
+06_batch_normalization, run), as a reader's dashboards do.
+
+What this measures is the round trip itself (the release, the message to the kernel
+through the server and back, the page swapping the image), which no change to the
+course's code can make shorter: a dashboard's browser latency is this floor plus its own
+work in the kernel.
+
+    python benchmarks/bench_browser_floor.py [notebook to append the sliders to, or ""]
 """
 
 from __future__ import annotations
 
+import os
 import pathlib
 import shutil
 import subprocess
@@ -96,7 +105,7 @@ def run(host: str | None = HOST) -> dict | None:
 
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="course-floor-")) / "notebooks"
     workdir.mkdir()
-    server = None
+    server = log = None
     try:
         name = _notebook(workdir, host)
         port = conftest._free_port()
@@ -107,7 +116,7 @@ def run(host: str | None = HOST) -> dict | None:
              "--IdentityProvider.token=", "--ServerApp.password=", "--allow-root",
              "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={workdir}"],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            env=dict(conftest.os.environ, JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
+            env=dict(os.environ, JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
                      JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces")))
         url = f"http://127.0.0.1:{port}/"
         conftest._wait_for_server(url, server, workdir / "server.log")
@@ -136,6 +145,8 @@ def run(host: str | None = HOST) -> dict | None:
     finally:
         if server is not None:
             conftest._stop_server(server)
+        if log is not None:
+            log.close()
         shutil.rmtree(workdir.parent, ignore_errors=True)
 
 
