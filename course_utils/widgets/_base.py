@@ -186,11 +186,10 @@ class Dashboard:
 
     def static_changed(self) -> None:
         """For show(): call after changing a static part of the figure (axis limits, labels).
-        Draws them now, or, when a stored frame is about to be sent, at the next new frame."""
-        if self._replay is not None:
-            self.view.invalidate()
-        else:
-            self.view.full_redraw()
+        The next frame drawn draws them: this show()'s own frame(), or, when a stored frame
+        is sent instead, the next new one. (Drawing them at once would encode and send one
+        frame more.)"""
+        self.view.invalidate()
 
     @staticmethod
     def throttled(draw, seconds: float = FRAME_SECONDS):
