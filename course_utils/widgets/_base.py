@@ -138,6 +138,14 @@ class Dashboard:
         while len(self._frames_shown) > self._cache_size:
             self._frames_shown.popitem(last=False)
 
+    def _show_stored(self, position: tuple, result) -> None:
+        """show(result), sending the frame stored for `position` (if any) instead of drawing."""
+        self._replay = self._frames_shown.get(position)
+        try:
+            self.show(result)
+        finally:
+            self._replay = None
+
     # ---------------------------------------------------------------- one setting
 
     def key(self) -> tuple:
@@ -154,11 +162,7 @@ class Dashboard:
         key, position = self.key(), tuple(self.state().values())
         result = self._recall(key)
         if result is not None:
-            self._replay = self._frames_shown.get(position)
-            try:
-                self.show(result)
-            finally:
-                self._replay = None
+            self._show_stored(position, result)
             self._keep_frame(position)
             self._end_update("cached")
             return

@@ -317,11 +317,9 @@ class LandscapeDashboard(Dashboard):
         position = (tuple(self.state().values()),
                     tuple((n, s["lr"], s["beta"]) for n, s in self._settings_for(landscape).items()))
         if all_cached and not redrawn:
-            self._replay = self._frames_shown.get(position)
-        try:
+            self._show_stored(position, trips)
+        else:
             self.show(trips)
-        finally:
-            self._replay = None
         self._keep_frame(position)
         self._end_update("landscape" if redrawn else ("cached" if all_cached else "trained"))
 
