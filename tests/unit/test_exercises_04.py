@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import course_utils as cu  # noqa: E402
-from notebook_code import stored_outputs  # noqa: E402
+from notebook_code import run_code_cells, stored_outputs  # noqa: E402
 from course_utils import activations  # noqa: E402
 
 ROOT = pathlib.Path(__file__).parents[2]
@@ -33,16 +33,11 @@ LAMBDA, ALPHA = activations.SELU_SCALE, activations.SELU_ALPHA
 def solutions():
     """What the solutions notebook's code cells define, run as the notebook runs them (it
     registers "my_selu": removed afterwards)."""
-    namespace = {}
     try:
-        for cell in nbformat.read(SOLUTIONS, as_version=4).cells:
-            if cell.cell_type == "code":
-                exec(cell.source, namespace)
+        return run_code_cells(SOLUTIONS)
     finally:
-        plt.close("all")
         if "my_selu" in activations.NAMES:
             activations.unregister("my_selu")
-    return namespace
 
 
 def mine(f, df, name="my_selu"):
