@@ -62,12 +62,26 @@ def describe_block_error(key: str, g, g_num, m: int | None = None) -> str:
         if m is not None and m > 1 and _is_close(factor, 1 / m):
             return (f"{name} is m = {m} times too small: the 1/m is applied twice (dZ "
                     "already holds it, so sum over the examples, do not average)")
-        return (f"{name} is {factor:.3g} times the true gradient: a constant factor is wrong "
+        said, note = _factor_words(factor)
+        return (f"{name} is {said} times the true gradient{note}: a constant factor is wrong "
                 "in the line that computes it")
     if g.ndim == 2 and g.shape[0] == g.shape[1] and _gradcheck.relative_error(g, g_num.T) < 1e-6:
         return f"{name} is the transpose of the right answer: dW = dZ @ A_prev.T"
     return (f"{name} is wrong, and not by a constant factor: compare its line with the chain "
             "rule, term by term")
+
+
+def _factor_words(factor: float) -> tuple[str, str]:
+    """(the factor, a note): ('2', '') for 2, ('-0.5', ''); a factor near 1 with the digits
+    that tell it from 1, and its relative difference: 1.0001 -> ('1.0001', ' (0.01% too
+    large)'), where .3g said '1'."""
+    off = abs(abs(factor) - 1)
+    if off >= 0.05 or off == 0 or not np.isfinite(off):
+        return f"{factor:.3g}", ""
+    digits = min(15, max(3, int(np.ceil(-np.log10(off))) + 2))
+    note = (f" ({100 * off:.2g}% too {'large' if factor > 1 else 'small'})" if factor > 0
+            else "")
+    return f"{factor:.{digits}g}", note
 
 
 def _layer(key: str) -> int:

@@ -55,7 +55,16 @@ def _he_std_mistakes(fan_in, fan_out):
                 "He's variance divides by fan_in, the number of inputs each unit sums"),
         Mistake("2 / fan_in (the variance, not the std)", 2 / fan_in,
                 "2 / fan_in is the variance; multiply the standard normal draws by its square root"),
-        Mistake("1", 1.0, "multiply the standard normal draws by sqrt(2 / fan_in)"),
+        Mistake("2 / sqrt(fan_in), the 2 outside the square root: LeCun's std doubled, "
+                "variance 4 / fan_in", 2 / np.sqrt(fan_in),
+                "He doubles LeCun's variance, not its std: std = sqrt(2 / fan_in) = "
+                "sqrt(2) / sqrt(fan_in), so the 2 goes under the square root"),
+        Mistake("He's std doubled, 2 * sqrt(2 / fan_in): variance 8 / fan_in",
+                2 * np.sqrt(2 / fan_in),
+                "the factor 2 of He is already inside sqrt(2 / fan_in), on the variance: "
+                "multiply the standard normal draws by sqrt(2 / fan_in) alone"),
+        Mistake("std 1: the standard normal draws, unscaled", 1.0,
+                "multiply the standard normal draws by sqrt(2 / fan_in)"),
     ]
 
 
@@ -73,10 +82,10 @@ def _he_spread(fn):
     if abs(std / target - 1) < SPREAD_RTOL:
         return _he_is_normal(W, std, target)
     mistake = known_mistake(std, _he_std_mistakes(fan_in, fan_out), rtol=SPREAD_RTOL, atol=0.0)
+    ratio = f"{std / target:.3f} times He's sqrt(2 / fan_in) = {target:.4f}"
     if mistake is not None:
-        return (False, f"std {std:.4f} looks like {mistake.what}, expected sqrt(2 / fan_in) = "
-                f"{target:.4f}", mistake.hint)
-    return (False, f"std {std:.4f}, expected sqrt(2 / fan_in) = {target:.4f}",
+        return (False, f"std {std:.4f}, {ratio}: that looks like {mistake.what}", mistake.hint)
+    return (False, f"std {std:.4f}, {ratio}",
             "He: W = rng.standard_normal((fan_out, fan_in)) * sqrt(2 / fan_in)")
 
 
@@ -248,31 +257,42 @@ INIT_TRAIN_STEPS, INIT_TRAIN_LR, INIT_TAIL = 300, 0.03, 50
 INIT_TRAIN_CEILING = 0.66
 INIT_NAME = "my_init"
 
-# Known wrong standard deviations, as a ratio to He's for the first fans, (200, 300)
-_FAN_IN, _FAN_OUT = INIT_FANS[0]
-_INIT_STD_MISTAKES = [
-    Mistake("Xavier's sqrt(2 / (fan_in + fan_out))", np.sqrt(_FAN_IN / (_FAN_IN + _FAN_OUT)),
-            "that is Xavier's rule, made for tanh; for ReLU, He's variance is 2 / fan_in: "
-            "ReLU zeroes half of z, and the factor 2 gives it back"),
-    Mistake("LeCun's sqrt(1 / fan_in)", np.sqrt(1 / 2),
-            "the factor 2 is missing: ReLU halves E[a^2], so He's variance is 2 / fan_in"),
-    Mistake("sqrt(2 / fan_out)", np.sqrt(_FAN_IN / _FAN_OUT),
-            "He's variance divides by fan_in, the number of inputs each unit sums"),
-    Mistake("the variance 2 / fan_in used as the std", np.sqrt(2 / _FAN_IN),
-            "2 / fan_in is the variance; the std is its square root, sqrt(2 / fan_in)"),
-    Mistake("Xavier's std times sqrt(2), sqrt(4 / (fan_in + fan_out))",
-            np.sqrt(2 * _FAN_IN / (_FAN_IN + _FAN_OUT)),
-            "He's variance divides by fan_in alone, not by the mean of fan_in and fan_out: "
-            "2 / fan_in"),
-    Mistake("a uniform on [-s, s] with s = sqrt(2 / fan_in)", 1 / np.sqrt(3),
-            "a uniform on [-a, a] has variance a^2 / 3: for He's variance the bound is "
-            "a = sqrt(6 / fan_in)"),
-    Mistake("a normal truncated at 2 std without rescaling", 0.87962566,
-            "cutting off the tails lowers the std to 0.88 of the normal's: divide the "
-            "truncated draws by 0.8796 (as Keras does), or draw a plain normal"),
-    Mistake("a standard normal (std 1)", 1 / np.sqrt(2 / _FAN_IN),
-            "multiply the standard normal draws by sqrt(2 / fan_in)"),
-]
+
+def _init_std_mistakes(fan_in: int, fan_out: int) -> list[Mistake]:
+    """Known wrong standard deviations, as a ratio to He's std at fans (fan_in, fan_out). A
+    mistake is named only when the measured ratio matches its ratio at every fan pair tried
+    (INIT_FANS), within INIT_STD_RTOL: a std 0.9 of He's is 0.894 of it like Xavier's std
+    times sqrt(2) at (200, 300), but not at (50, 500), where that one is 0.43."""
+    return [
+        Mistake("Xavier's sqrt(2 / (fan_in + fan_out))", np.sqrt(fan_in / (fan_in + fan_out)),
+                "that is Xavier's rule, made for tanh; for ReLU, He's variance is 2 / fan_in: "
+                "ReLU zeroes half of z, and the factor 2 gives it back"),
+        Mistake("LeCun's sqrt(1 / fan_in)", np.sqrt(1 / 2),
+                "the factor 2 is missing: ReLU halves E[a^2], so He's variance is 2 / fan_in"),
+        Mistake("sqrt(2 / fan_out)", np.sqrt(fan_in / fan_out),
+                "He's variance divides by fan_in, the number of inputs each unit sums"),
+        Mistake("the variance 2 / fan_in used as the std", np.sqrt(2 / fan_in),
+                "2 / fan_in is the variance; the std is its square root, sqrt(2 / fan_in)"),
+        Mistake("Xavier's std times sqrt(2), sqrt(4 / (fan_in + fan_out))",
+                np.sqrt(2 * fan_in / (fan_in + fan_out)),
+                "He's variance divides by fan_in alone, not by the mean of fan_in and "
+                "fan_out: 2 / fan_in"),
+        Mistake("2 / sqrt(fan_in), the 2 outside the square root: LeCun's std doubled, "
+                "variance 4 / fan_in", np.sqrt(2),
+                "He doubles LeCun's variance, not its std: std = sqrt(2 / fan_in) = "
+                "sqrt(2) / sqrt(fan_in), so the 2 goes under the square root"),
+        Mistake("He's std doubled, 2 * sqrt(2 / fan_in): variance 8 / fan_in", 2.0,
+                "the factor 2 of He is already inside sqrt(2 / fan_in), on the variance: "
+                "multiply the standard normal draws by sqrt(2 / fan_in) alone"),
+        Mistake("a uniform on [-s, s] with s = sqrt(2 / fan_in)", 1 / np.sqrt(3),
+                "a uniform on [-a, a] has variance a^2 / 3: for He's variance the bound is "
+                "a = sqrt(6 / fan_in)"),
+        Mistake("a normal truncated at 2 std without rescaling", 0.87962566,
+                "cutting off the tails lowers the std to 0.88 of the normal's: divide the "
+                "truncated draws by 0.8796 (as Keras does), or draw a plain normal"),
+        Mistake("a standard normal (std 1)", 1 / np.sqrt(2 / fan_in),
+                "multiply the standard normal draws by sqrt(2 / fan_in)"),
+    ]
 
 
 # Mistakes named by their ratio and by the shape of the draws: a truncated normal has nothing
@@ -336,8 +356,12 @@ def _init_uses_rng(fn):
 
 
 def _init_spread(fn):
-    """The pooled std over INIT_SEEDS draws, at both INIT_FANS, against sqrt(2 / fan_in)."""
-    for k, (fan_in, fan_out) in enumerate(INIT_FANS):
+    """The pooled std over INIT_SEEDS draws, at both INIT_FANS, against sqrt(2 / fan_in).
+    A wrong std is said as its ratio to He's; it is named as a known mistake only when its
+    ratios at both fans match that mistake's (within INIT_STD_RTOL) and the draws have the
+    mistake's shape (`_has_the_shape_of`)."""
+    measured = []  # (fan_in, fan_out, W, He's std) at each fan pair
+    for fan_in, fan_out in INIT_FANS:
         W = np.concatenate([np.ravel(_init_draw(fn, fan_in, fan_out, 10 + seed))
                             for seed in INIT_SEEDS]).astype(float)
         target = np.sqrt(2 / fan_in)
@@ -345,23 +369,43 @@ def _init_spread(fn):
             return (False, f"the weights have mean {W.mean():.3g}, expected about 0 (He's std "
                     f"is {target:.3g})", "use a zero-mean distribution: rng.standard_normal, "
                     "or rng.uniform(-a, a)")
-        ratio = W.std() / target
-        if abs(ratio - 1) <= INIT_STD_RTOL:
-            continue
-        said = (f"for fan_in={fan_in}, fan_out={fan_out} your weights' std is {W.std():.4f}, "
-                f"{ratio:.3f} times He's sqrt(2 / fan_in) = {target:.4f}")
-        # the mistakes' ratios are those of the first fans
-        # the bounded mistakes first: their shape is the more specific evidence
-        candidates = sorted((m for m in _INIT_STD_MISTAKES if _has_the_shape_of(m, W, target)),
-                            key=lambda m: m.what not in _BOUNDED)
-        mistake = (known_mistake(ratio, candidates, rtol=INIT_STD_RTOL, atol=0.0)
-                   if k == 0 else None)
-        if mistake is not None:
-            return False, f"{said}: that is {mistake.what}", mistake.hint
-        return (False, said, "He: Var(w) = 2 / fan_in, so std = sqrt(2 / fan_in) (for a "
-                "uniform U(-a, a): a = sqrt(6 / fan_in))")
-    return (True, f"the weights' std is within {INIT_STD_RTOL:.0%} of He's sqrt(2 / fan_in) at "
-            f"both fans tried ({len(INIT_SEEDS)} draws each), mean about 0", None)
+        measured.append((fan_in, fan_out, W, target))
+    ratios = [W.std() / target for _, _, W, target in measured]
+    wrong = [k for k, ratio in enumerate(ratios) if abs(ratio - 1) > INIT_STD_RTOL]
+    if not wrong:
+        return (True, f"the weights' std is within {INIT_STD_RTOL:.0%} of He's sqrt(2 / fan_in) "
+                f"at both fans tried ({len(INIT_SEEDS)} draws each), mean about 0", None)
+    k = wrong[0]
+    fan_in, fan_out, W, target = measured[k]
+    said = (f"for fan_in={fan_in}, fan_out={fan_out} your weights' std is {W.std():.4f}, "
+            f"{ratios[k]:.3f} times He's sqrt(2 / fan_in) = {target:.4f}")
+    said += "".join(f" ({ratios[j]:.3f} times at fan_in={measured[j][0]}, "
+                    f"fan_out={measured[j][1]})" for j in range(len(measured)) if j != k)
+    mistake = _named_std_mistake(measured, ratios)
+    if mistake is not None:
+        return False, f"{said}: that is {mistake.what}", mistake.hint
+    if np.allclose(ratios, ratios[k], rtol=INIT_STD_RTOL, atol=0.0):  # He's form, another c
+        return (False, f"{said}: the same factor at both fans, so your variance is c / fan_in "
+                f"with c = {2 * ratios[k] ** 2:.3g}, where He's is 2 / fan_in",
+                "He: Var(w) = 2 / fan_in, so std = sqrt(2 / fan_in) (for a uniform U(-a, a): "
+                "a = sqrt(6 / fan_in))")
+    return (False, f"{said}: not the same factor at both fans, so your std does not follow "
+            "sqrt(2 / fan_in) as the fans change", "He's variance divides by fan_in alone, the "
+            "number of inputs each unit sums: std = sqrt(2 / fan_in)")
+
+
+def _named_std_mistake(measured, ratios):
+    """The known mistake whose ratio to He's std matches the measured one at every fan pair
+    (within INIT_STD_RTOL) and whose shape the draws have, or None. The bounded mistakes
+    are tried first: their shape is the more specific evidence."""
+    per_fans = [_init_std_mistakes(fan_in, fan_out) for fan_in, fan_out, _, _ in measured]
+    for index in sorted(range(len(per_fans[0])),
+                        key=lambda i: per_fans[0][i].what not in _BOUNDED):
+        if all(np.isclose(ratio, mistakes[index].wrong, rtol=INIT_STD_RTOL, atol=0.0)
+               and _has_the_shape_of(mistakes[index], W, target)
+               for ratio, mistakes, (_, _, W, target) in zip(ratios, per_fans, measured)):
+            return per_fans[0][index]
+    return None
 
 
 def _layer_spread(spec, init, X):
@@ -433,8 +477,37 @@ def _init_layers_case(measured: dict):
     return case
 
 
-def _init_training_case(traces: dict):
-    """Short runs from INIT_TRAIN_SEEDS draws: the cost must fall like He's."""
+def _training_hint(measured: dict) -> str:
+    """Why the runs did not learn, from the spread of z the layer case measured: a spread
+    that fades (or grows) layer by layer scales the gradient of every layer's weights, the
+    first's as much as the last's. A weight gradient is dZ_l a_(l-1)^T: its input a_(l-1) has
+    faded through the l - 1 layers before, dZ_l through the layers after, on its way back;
+    together about the same factor for every layer (measured: He x 0.5 scales every layer's
+    gradient by 5e-4 to 6e-4, layer 10's spread by 1e-3)."""
+    fix = "fix the weights' std first: Var(w) = 2 / fan_in, std = sqrt(2 / fan_in)"
+    if "yours" not in measured:
+        return fix
+    ratio = measured["yours"] / measured["predicted"]
+    if np.all((ratio >= LAYER_BAND[0]) & (ratio <= LAYER_BAND[1])):
+        return (f"the spread of z stays within {LAYER_BAND[0]:.2g} to {LAYER_BAND[1]:g} times "
+                "He's prediction at every layer, yet the runs barely learned: look at the draws "
+                "themselves, independent and zero-mean, one per weight (the same row for every "
+                "unit keeps the units copies of each other)")
+    last = float(ratio[-1])
+    how, size = ("fades", "small") if last < 1 else ("grows", "large")
+    at_10 = ("z is 0 for every example" if last == 0 else
+             "z overflows to inf or NaN" if not np.isfinite(last) else
+             f"its std is {last:.2g} times He's prediction")
+    return (f"the spread of z {how} layer by layer (at layer 10 {at_10}), and every layer's "
+            "weight gradient with it, the first layer's as much as the last's: a weight "
+            "gradient is the error flowing back (dZ, scaled by the layers above) times the "
+            "layer's input (a, scaled by the layers below), so every layer's steps are far "
+            f"too {size}; {fix}")
+
+
+def _init_training_case(traces: dict, measured: dict):
+    """Short runs from INIT_TRAIN_SEEDS draws: the cost must fall like He's. The hint says
+    why they did not, from the layer spreads measured by `_init_layers_case` (`measured`)."""
     def case(fn):
         spec, X, Y = _capstone_data()
         library = _library_runs(spec, X, Y)
@@ -448,9 +521,7 @@ def _init_training_case(traces: dict):
         if yours <= INIT_TRAIN_CEILING:
             return True, f"{said}: comparable (at most {INIT_TRAIN_CEILING:g})", None
         return (False, f"{said}; a cost above {INIT_TRAIN_CEILING:g} means the network barely "
-                f"learned (ln 2 = 0.69 is a coin toss)",
-                "a start whose spread fades (or blows up) over 10 layers leaves the first "
-                "layers without a gradient: fix the weights' std first")
+                f"learned (ln 2 = 0.69 is a coin toss)", _training_hint(measured))
     return case
 
 
@@ -471,7 +542,8 @@ def initializer_in_training(my_init):
     - W's shape (fan_out, fan_in) on non-square fans (a gate: nothing else runs without it);
     - the rng: the same seed gives the same W, another seed another W; not a constant;
     - the std of W pooled over 3 draws within 3% of sqrt(2 / fan_in) at fans (200, 300) and
-      (50, 500), its mean near 0; known mistakes are named by their ratio to He's std;
+      (50, 500), its mean near 0; a known mistake is named when its ratio to He's std
+      matches at both fans, any other std is said as its ratio;
     - the std of z at each of the 10 layers, the geometric mean over 3 draws, within 1/5 to
       5 times the prediction (1,800 sets of 3 He draws stayed within 0.23-2.6; Xavier's
       falls to about 0.006 by layer 10);
@@ -482,7 +554,7 @@ def initializer_in_training(my_init):
     measured, traces = {}, {}
     feedback = _gated("Your initializer in a 10-layer ReLU network", _init_shape,
                       [_init_uses_rng, _init_spread, _init_layers_case(measured),
-                       _init_training_case(traces)], my_init)
+                       _init_training_case(traces, measured)], my_init)
     feedback.layer_spread = measured
     feedback.traces = traces
     return feedback

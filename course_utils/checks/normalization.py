@@ -701,11 +701,30 @@ def _test_inputs(context):
                                  atol=TEST_ATOL))
         if mistake is not None:
             return False, f"{mistake.what}: {scores}", mistake.hint
-        _, difference = describe_difference("X_test_std", context["out"][1], expected,
-                                            rtol=TEST_RTOL, atol=TEST_ATOL)
+        entrywise, difference = describe_difference("X_test_std", context["out"][1], expected,
+                                                    rtol=TEST_RTOL, atol=TEST_ATOL)
+        if entrywise:  # every entry within TEST_ATOL, yet as a whole more than TEST_RTOL off
+            return (False, _close_not_same(context["out"][1], expected) + f": {scores}",
+                    "close is not enough here: put the test set through the very same mu and "
+                    "sigma as the training set, unrounded, with the same divisor (the same "
+                    "ddof, the same epsilon, if any)")
         return (False, f"{difference}: {scores}", "the test set goes through the same mu and "
                 "sigma as the training set, the ones fitted on X_train")
     return case
+
+
+def _close_not_same(got, expected) -> str:
+    """The test inputs are within TEST_ATOL of the right ones entry by entry, but more than
+    TEST_RTOL from them as a whole (rounded, or through a slightly other divisor): say so,
+    with the largest difference."""
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    diff = np.abs(got - expected)
+    where = np.unravel_index(int(np.nanargmax(diff)), diff.shape)
+    at = tuple(int(i) for i in where)
+    return (f"X_test_std is close to the library's but not the same: every entry is within about "
+            f"{TEST_ATOL:g} of it, yet as a whole it is {relative_difference(got, expected):.2g} "
+            f"away (relative), more than the {TEST_RTOL:g} accepted; the largest difference is "
+            f"at {at}: you have {got[where]:.8g}, expected {expected[where]:.8g}")
 
 
 def standardization_in_run(prepare):

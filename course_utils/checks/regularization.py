@@ -570,12 +570,19 @@ def _mask_statistics(answer):
     out = np.asarray(out, dtype=float)
     kept = out != 0
     share = kept.mean()
-    for axis, what, fix in ((1, "a unit (row) is kept or dropped for every example of the "
+    # A is (units, batch). A mask constant along axis 1 is one draw per unit shared by every
+    # example of the batch; constant along axis 0, one draw per example shared by its units;
+    # constant along both, one draw for the whole layer.
+    for axis, what, fix in ((None, "your mask is one draw for the whole layer: every unit of "
+                             "every example is kept or dropped together", "rng.random()"),
+                            (1, "your mask does not vary along the batch: one draw per unit, "
+                             "so a unit (row) is kept or dropped for every example of the "
                              "batch at once", "rng.random((n, 1))"),
-                            (0, "an example (column) keeps or drops all its units at once",
+                            (0, "your mask is shared across the units: one draw per example, "
+                             "so an example (column) keeps or drops all its units together",
                              "rng.random((1, m))")):
         if np.any(kept.all(axis=axis) | ~kept.any(axis=axis)):  # chance: below 1e-9
-            return (False, f"your mask does not vary along the batch: {what}",
+            return (False, what,
                     f"draw one number per unit and example, rng.random(A.shape), not "
                     f"{fix}: each unit of each example is kept on its own")
     if abs(share - (1 - RUN_KEEP_PROB)) < SHARE_TOLERANCE:

@@ -273,6 +273,10 @@ def test_gradient_case_takes_an_exercise_specific_hint():
     (np.zeros((2, 2)), "all zeros"),
     (-np.array([[1.0, 2.0], [3.0, 4.0]]), "wrong sign"),
     (3 * np.array([[1.0, 2.0], [3.0, 4.0]]), "3 times the true gradient"),
+    # a factor near 1 keeps the digits that tell it from 1 (.3g said "1 times")
+    (1.0001 * np.array([[1.0, 2.0], [3.0, 4.0]]),
+     "1.0001 times the true gradient (0.01% too large)"),
+    (0.999 * np.array([[1.0, 2.0], [3.0, 4.0]]), "0.999 times the true gradient (0.1% too small)"),
     (np.array([[1.0, 3.0], [2.0, 4.0]]), "transpose"),
     (np.array([[1.0, 2.0], [3.0, 5.0]]), "not by a constant factor"),
 ])

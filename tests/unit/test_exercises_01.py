@@ -310,3 +310,25 @@ def test_more_wrong_answers_get_their_own_message(prepare, message, hint):
     assert not feedback.passed
     assert message in str(feedback), str(feedback)
     assert hint in feedback.hint, feedback.hint
+
+
+# ---------------------------------------------------------------- found in review: marks and words agree
+
+
+def reader_rounds_the_test_set(X_train, X_test):
+    mu, sigma = _statistics(X_train)
+    return (X_train - mu) / sigma, np.round((X_test - mu) / sigma, 5)
+
+
+def test_test_inputs_close_but_not_the_same_are_not_called_right():
+    """Test inputs within 1e-5 of the library's entry by entry but more than 1e-6 from them
+    as a whole (here rounded to 5 decimals) were refused with "✗ X_test_std is right": a
+    cross beside words that say it is right. The line now says what is wrong."""
+    feedback = cu.checks.standardization_in_run(reader_rounds_the_test_set)
+    assert not feedback.passed
+    failed = [message for ok, message in feedback.results if not ok]
+    assert len(failed) == 1, str(feedback)
+    assert "is right" not in failed[0], str(feedback)
+    assert failed[0].startswith("X_test_std is close to the library's but not the same"), failed[0]
+    assert "more than the 1e-06 accepted" in failed[0]
+    assert "unrounded" in feedback.hint

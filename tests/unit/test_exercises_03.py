@@ -9,6 +9,7 @@ grader's own list of mistakes, so the test checks that a mistake is recognised b
 statistics it produces, not by the code that produced it."""
 
 import pathlib
+import re
 
 import matplotlib
 
@@ -293,3 +294,64 @@ def test_the_bands_leave_room_for_the_scatter_of_correct_draws():
     or above (that one at 0.656)."""
     assert checks.LAYER_BAND[0] <= 0.2 and checks.LAYER_BAND[1] >= 3
     assert 0.64 < checks.INIT_TRAIN_CEILING < 0.67
+
+
+# ---------------------------------------------------------------- found in review: mistakes named
+
+
+def reader_he_doubled(fan_in, fan_out, rng):  # variance 8 / fan_in
+    return rng.standard_normal((fan_out, fan_in)) * 2 * np.sqrt(2 / fan_in)
+
+
+def reader_two_over_root_fan_in(fan_in, fan_out, rng):  # variance 4 / fan_in
+    return rng.standard_normal((fan_out, fan_in)) * 2 / np.sqrt(fan_in)
+
+
+def reader_he_times_0_9(fan_in, fan_out, rng):
+    return rng.standard_normal((fan_out, fan_in)) * 0.9 * np.sqrt(2 / fan_in)
+
+
+@pytest.mark.parametrize("my_init, message, hint", [
+    (reader_he_doubled, "He's std doubled, 2 * sqrt(2 / fan_in): variance 8 / fan_in",
+     "already inside sqrt(2 / fan_in)"),
+    (reader_two_over_root_fan_in, "2 / sqrt(fan_in), the 2 outside the square root",
+     "the 2 goes under the square root"),
+])
+def test_a_doubled_std_is_named_with_its_factor(my_init, message, hint):
+    """He x 2 and 2 / sqrt(fan_in) were refused with their ratio to He's std but no name,
+    by both graders of 03."""
+    factor = 2.0 if my_init is reader_he_doubled else np.sqrt(2)
+    ok, said, given = checks._init_spread(my_init)
+    assert not ok and message in said and hint in given, said
+    assert abs(_ratio_said(said) - factor) < 0.02, said
+    feedback = cu.checks.he_init(my_init)
+    assert not feedback.passed and message in str(feedback), str(feedback)
+    assert abs(_ratio_said(str(feedback)) - factor) < 0.02 and hint in feedback.hint
+
+
+def _ratio_said(text: str) -> float:
+    """The measured ratio in "..., 1.416 times He's sqrt(2 / fan_in) ..." (the first)."""
+    return float(re.search(r"(\d+\.\d+) times He's", text).group(1))
+
+
+def test_a_factor_near_1_is_said_as_a_ratio_not_named_as_another_rule():
+    """He x 0.9 is 0.9 of He's std at both fans; Xavier's std times sqrt(2) is 0.894 of it at
+    (200, 300) but 0.43 at (50, 500): it was named so from the first fans alone."""
+    ok, said, given = checks._init_spread(reader_he_times_0_9)
+    assert not ok and "Xavier" not in said + given, said
+    assert "0.90" in said and "times He's sqrt(2 / fan_in)" in said
+    assert "the same factor at both fans" in said and "c = 1.6" in said
+    feedback = cu.checks.he_init(reader_he_times_0_9)
+    assert "0.899 times He's" in str(feedback) and "looks like" not in str(feedback)
+
+
+def test_the_training_hint_says_every_layer_is_starved():
+    """A start too small fades the spread of z layer by layer; every layer's gradient shrinks
+    with it (its input a from below, dZ from above), not only the first layers'."""
+    measured, traces = {}, {}
+    checks._init_layers_case(measured)(lambda fi, fo, rng: reader_he_times_0_9(fi, fo, rng) / 1.8)
+    ok, said, hint = checks._init_training_case(traces, measured)(
+        lambda fi, fo, rng: reader_he_times_0_9(fi, fo, rng) / 1.8)
+    assert not ok and "barely learned" in said
+    assert "first layers" not in hint and "fades layer by layer" in hint
+    assert "every layer's weight gradient" in hint and "far too small" in hint

@@ -236,7 +236,7 @@ def _l2_sign_gradient(params, lambd, m):
     ({"dropout_forward": _forward_mask_shape(lambda A: (A.shape[0], 1))},
      ["does not vary along the batch", "a unit (row)", "rng.random(A.shape)"]),
     ({"dropout_forward": _forward_mask_shape(lambda A: (1, A.shape[1]))},
-     ["does not vary along the batch", "an example (column)"]),
+     ["shared across the units", "an example (column)", "rng.random(A.shape)"]),
     ({"dropout_forward": _forward_times_keep_prob}, ["step 0", "dropout_forward's out differs"]),
     ({"dropout_backward": _backward_new_mask},
      ["dropout_backward differs", "reuse the forward's mask"]),
@@ -248,3 +248,21 @@ def test_more_mistakes_get_their_message(solution, replaced, words):
     assert not feedback.passed
     for word in words:
         assert word in str(feedback), str(feedback)
+
+
+# A is (units, batch): a mask shared along axis 1 is one draw per unit for the whole batch;
+# along axis 0, one draw per example for all its units (this one was said to "not vary along
+# the batch", which it does).
+@pytest.mark.parametrize("mask_shape, said, not_said", [
+    (lambda A: (A.shape[0], 1), "your mask does not vary along the batch: one draw per unit",
+     "shared across the units"),
+    (lambda A: (1, A.shape[1]), "your mask is shared across the units: one draw per example",
+     "does not vary along the batch"),
+    (lambda A: (1, 1), "your mask is one draw for the whole layer", "one draw per"),
+])
+def test_a_mask_shared_along_an_axis_is_said_along_that_axis(solution, mask_shape, said,
+                                                              not_said):
+    feedback = grade(solution, dropout_forward=_forward_mask_shape(mask_shape))
+    assert not feedback.passed
+    assert said in str(feedback) and not_said not in str(feedback), str(feedback)
+    assert "rng.random(A.shape)" in feedback.hint

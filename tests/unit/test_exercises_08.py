@@ -507,3 +507,17 @@ def test_step2_does_not_train_gradients_of_the_wrong_shape(solutions):
     feedback = step2(solutions, library_forward, flat)
     assert "not trained: dgamma has shape (3,), expected (3, 1)" in str(feedback)
     assert "your code raised" not in str(feedback)
+
+
+def dgamma_slightly_off(dout, cache):
+    dZ, dgamma, dbeta = cu.layers.batchnorm_backward(dout, cache)
+    return dZ, 1.0001 * dgamma, dbeta
+
+
+def test_step2_a_factor_near_1_is_told_from_1(solutions):
+    """A dgamma 1.0001 times the true one was said to be "1 times the true gradient" (.3g)."""
+    feedback = step2(solutions, library_forward, dgamma_slightly_off)
+    assert not feedback.passed
+    assert "dgamma is 1.0001 times the true gradient (0.01% too large)" in feedback.hint, \
+        feedback.hint
+    assert "is 1 times" not in feedback.hint
