@@ -60,10 +60,10 @@ lab: $(STAMP)
 # Two lanes at once: the kernel's tests (unit and claims, then nbval twice), shown as they
 # run, and the browser's (the site, then JupyterLab in Chromium), whose output is kept in
 # build/browser-tests.log and shown at the end. The browser's lane mostly waits on pages and
-# kernels (0.7 of a core over its 450 s), so the two share the cores: measured on 2 cores,
-# 801 s for the two lanes against about 960 s one after the other (unit and claims 268 s,
-# nbval 2 x 110 s, the site 22 s, the browser 450 s, each alone). Browser latencies are
-# measured by `make bench`, which runs the browser tests alone.
+# kernels (0.7 of a core over its 450 s), so the two share the cores. Measured on 2 cores:
+# 728 and 801 s (two runs) for the two lanes, against about 960 s one after the other
+# (each alone: unit and claims 268 s, nbval 2 x 110 s, the site 22 s, the browser 450 s).
+# Browser latencies are measured by `make bench`, which runs the browser tests alone.
 BROWSER_LOG := build/browser-tests.log
 
 test: $(STAMP)
