@@ -570,12 +570,15 @@ def _mask_statistics(answer):
     out = np.asarray(out, dtype=float)
     kept = out != 0
     share = kept.mean()
+    if kept.all() or not kept.any():  # a mask never applied, or one draw for the layer
+        what = "keeps every unit" if kept.all() else "drops every unit"
+        return (False, f"your forward {what} of every example: either the mask is not "
+                "applied to A, or it is one draw for the whole layer (rng.random())",
+                "draw one number per unit and example, mask = rng.random(A.shape) < keep_prob, "
+                "then A * mask / keep_prob: each unit of each example is kept on its own")
     # A is (units, batch). A mask constant along axis 1 is one draw per unit shared by every
-    # example of the batch; constant along axis 0, one draw per example shared by its units;
-    # constant along both, one draw for the whole layer.
-    for axis, what, fix in ((None, "your mask is one draw for the whole layer: every unit of "
-                             "every example is kept or dropped together", "rng.random()"),
-                            (1, "your mask does not vary along the batch: one draw per unit, "
+    # example of the batch; constant along axis 0, one draw per example shared by its units.
+    for axis, what, fix in ((1, "your mask does not vary along the batch: one draw per unit, "
                              "so a unit (row) is kept or dropped for every example of the "
                              "batch at once", "rng.random((n, 1))"),
                             (0, "your mask is shared across the units: one draw per example, "

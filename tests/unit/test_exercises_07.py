@@ -258,7 +258,7 @@ def test_more_mistakes_get_their_message(solution, replaced, words):
      "shared across the units"),
     (lambda A: (1, A.shape[1]), "your mask is shared across the units: one draw per example",
      "does not vary along the batch"),
-    (lambda A: (1, 1), "your mask is one draw for the whole layer", "one draw per"),
+    (lambda A: (1, 1), "one draw for the whole layer", "one draw per"),
 ])
 def test_a_mask_shared_along_an_axis_is_said_along_that_axis(solution, mask_shape, said,
                                                               not_said):
@@ -266,3 +266,22 @@ def test_a_mask_shared_along_an_axis_is_said_along_that_axis(solution, mask_shap
     assert not feedback.passed
     assert said in str(feedback) and not_said not in str(feedback), str(feedback)
     assert "rng.random(A.shape)" in feedback.hint
+
+
+def _forward_without_mask(A, keep_prob, train, rng=None, mask=None):
+    """A mask drawn but never applied: the forward keeps every unit."""
+    if mask is None and train:
+        mask = rng.random(A.shape) < keep_prob
+    return A, (mask, keep_prob)
+
+
+def test_the_mask_statistics_say_a_forward_that_drops_nothing_may_not_apply_its_mask():
+    """In the grader the run comparison catches an unapplied mask first; the mask statistics
+    on their own name it too, not only as a whole-layer draw."""
+    from types import SimpleNamespace
+    from course_utils.checks.regularization import _mask_statistics
+    passed, said, hint = _mask_statistics(lambda: SimpleNamespace(
+        dropout_forward=_forward_without_mask))
+    assert not passed
+    assert "keeps every unit" in said and "not applied" in said, said
+    assert "rng.random(A.shape)" in hint
