@@ -521,3 +521,21 @@ def test_step2_a_factor_near_1_is_told_from_1(solutions):
     assert "dgamma is 1.0001 times the true gradient (0.01% too large)" in feedback.hint, \
         feedback.hint
     assert "is 1 times" not in feedback.hint
+
+
+def _doubled_dgamma(dout, cache):
+    dZ, dgamma, dbeta = cu.layers.batchnorm_backward(dout, cache)
+    return dZ, 2 * dgamma, dbeta
+
+
+def test_step2_under_adam_a_doubled_dgamma_trains_the_same_run_and_only_the_check_sees_it(
+        solutions):
+    """The capstone's text: Adam divides each step by its gradient's size, so a dgamma twice
+    too large keeps its costs within 2e-7 of the library's; the gradient check refuses it."""
+    feedback = step2(solutions, library_forward, _doubled_dgamma)
+    text = str(feedback)
+    assert not feedback.passed
+    assert "✓ your batch norm trains the network as the library's does" in text, text
+    yours, library = feedback.traces["yours"].costs, feedback.traces["library"].costs
+    assert np.max(np.abs(np.subtract(yours, library)) / np.abs(library)) < 2e-7
+    assert "dgamma is 2 times the true gradient" in text + feedback.hint, text
