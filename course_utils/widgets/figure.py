@@ -24,7 +24,8 @@ class FigureView:
 
     Register the artists that change with `animate(*artists)`; call `redraw()` after
     changing them (fast) or `full_redraw()` after changing anything else, such as axis
-    limits or labels (slow, but rare).
+    limits or labels (slow, but rare). Static parts that take a few states (a cost axis for
+    150 or 600 steps) can each keep their background: `use_background(key)`.
     """
 
     def __init__(self, figsize=(11, 3.6), dpi: int = 80):
@@ -35,6 +36,9 @@ class FigureView:
                                                                       height=f"{height}px"))
         self._animated = []
         self._background = None
+        # use_background(key): the backgrounds drawn so far, by the name of their static parts
+        self._backgrounds: dict = {}
+        self._background_key = None
         self.png = b""
 
     def animate(self, *artists) -> None:
@@ -51,9 +55,27 @@ class FigureView:
 
     def full_redraw(self) -> None:
         """Draw the static parts, save them as the background, then draw a frame."""
+        self.draw_background()
+        self.redraw()
+
+    def draw_background(self) -> None:
+        """Draw the static parts and save them as the background (kept under the key last
+        given to use_background, if any), without sending a frame."""
         self.canvas.draw()  # Agg skips animated artists here
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
-        self.redraw()
+        if self._background_key is not None:
+            self._backgrounds[self._background_key] = self._background
+
+    def use_background(self, key) -> None:
+        """The static parts are now those named `key` (e.g. an axis's length): call after
+        setting them. A background drawn before under `key` is pasted again, without
+        drawing; a new key is drawn by the next redraw() (about 150 ms) and kept. For a
+        dashboard whose static parts take a few states, such as a cost axis for each run
+        length."""
+        if key == self._background_key and self._background is not None:
+            return
+        self._background_key = key
+        self._background = self._backgrounds.get(key)
 
     def redraw(self) -> None:
         """Paste the background back, draw the changing artists, show the new PNG."""
@@ -72,6 +94,8 @@ class FigureView:
     def invalidate(self) -> None:
         """The static parts changed but need not be drawn now: the next redraw() draws them."""
         self._background = None
+        self._background_key = None
+        self._backgrounds.clear()  # drawn with the old static parts
 
     def show_png(self, png: bytes) -> None:
         """Show a frame drawn before (the same figure, stored as its PNG), without drawing."""

@@ -194,15 +194,51 @@ def test_the_paths_dashboard_sends_a_stored_frame_only_for_the_same_rates_of_eve
 
 def test_a_stored_frame_with_other_axis_limits_is_sent_without_drawing_them():
     """The gradients dashboard's cost axis spans the run: going back to 150 steps sends the
-    stored frame, and the axes of 150 steps are drawn only when a new frame needs them."""
+    stored frame, drawn on the background kept for 150 steps."""
     dashboard = cu.widgets.gradient_flow_dashboard()
     start = dashboard.state()
     longer = max(o for o in dashboard.controls["steps"].options if o != start["steps"])
     dashboard.set(steps=longer)
     dashboard.set(**start)
     assert dashboard.timings[-1]["kind"] == "cached"
-    assert dashboard.view._background is None  # left to the next new frame
     replayed = dashboard.view.png
     dashboard.view.redraw()
     assert dashboard.view.png == replayed
     assert dashboard.cost.ax.get_xlim() == (0, start["steps"])
+    dashboard.view.full_redraw()  # the static parts drawn anew: the same picture
+    assert dashboard.view.png == replayed
+
+
+def count_full_draws(view, monkeypatch) -> list:
+    """Patch the view's canvas so that every full drawing of the figure is counted."""
+    calls = []
+    draw = view.canvas.draw
+    monkeypatch.setattr(view.canvas, "draw", lambda *a, **k: calls.append(1) or draw(*a, **k))
+    return calls
+
+
+def test_a_kept_background_is_pasted_not_drawn_and_is_the_same_picture(monkeypatch):
+    """A change of run length in the gradients dashboard pastes the background drawn for
+    that length when the dashboard was built (no full drawing, ~150 ms), and the frame is
+    the picture a full drawing gives."""
+    dashboard = cu.widgets.gradient_flow_dashboard()
+    longer = max(dashboard.controls["steps"].options)
+    draws = count_full_draws(dashboard.view, monkeypatch)
+    dashboard.set(steps=longer)
+    assert dashboard.timings[-1]["kind"] == "trained" and not draws
+    assert dashboard.cost.ax.get_xlim() == (0, longer)
+    shown = dashboard.view.png
+    dashboard.view.full_redraw()
+    assert draws and dashboard.view.png == shown
+
+
+def test_a_changed_static_part_forgets_every_kept_background(monkeypatch):
+    """invalidate() says the static parts changed: no kept background may be pasted again."""
+    dashboard = cu.widgets.gradient_flow_dashboard()
+    start, longer = dashboard.steps, max(dashboard.controls["steps"].options)
+    dashboard.view.invalidate()
+    draws = count_full_draws(dashboard.view, monkeypatch)
+    dashboard.set(steps=longer)
+    dashboard.set(steps=start, depth=dashboard.controls["depth"].value + 1)
+    assert len(draws) == 2  # each length drawn again, once
+    assert dashboard.cost.ax.get_xlim() == (0, start)
