@@ -701,6 +701,10 @@ def _test_inputs(context):
                                  atol=TEST_ATOL))
         if mistake is not None:
             return False, f"{mistake.what}: {scores}", mistake.hint
+        other_divisor = _other_test_divisor(context["out"][1], expected, factors)
+        if other_divisor is not None:
+            return (False, f"{other_divisor}: {scores}", "divide the test set by the very "
+                    "number you divided the training set by: the same ddof, the same epsilon")
         entrywise, difference = describe_difference("X_test_std", context["out"][1], expected,
                                                     rtol=TEST_RTOL, atol=TEST_ATOL)
         if entrywise:  # every entry within TEST_ATOL, yet as a whole more than TEST_RTOL off
@@ -711,6 +715,42 @@ def _test_inputs(context):
         return (False, f"{difference}: {scores}", "the test set goes through the same mu and "
                 "sigma as the training set, the ones fitted on X_train")
     return case
+
+
+def _other_test_divisor(got, expected, factors):
+    """Words for test inputs that are the right ones with each feature multiplied by its own
+    factor (to SAME_FORM_RTOL): the test set divided by another number than the training
+    set (e.g. sigma for the test set, sigma + 1e-8 for the training set). None otherwise."""
+    try:
+        got = np.asarray(got, dtype=float)
+        ratio = np.sum(got * expected, axis=1, keepdims=True) / np.sum(expected ** 2, axis=1,
+                                                                      keepdims=True)
+    except (TypeError, ValueError):
+        return None
+    if (got.shape != expected.shape or not np.all(np.isfinite(ratio))
+            or np.linalg.norm(got - ratio * expected) > SAME_FORM_RTOL * np.linalg.norm(expected)
+            or np.allclose(ratio, 1, rtol=0, atol=SAME_FORM_RTOL)):
+        return None
+    train_divisor = 1 / factors  # the training set's divisor, per feature, in units of the std
+    test_divisor = train_divisor / ratio
+    return ("your test set was divided by another number than your training set: the "
+            f"training set by {_times_std(train_divisor)}, the test set by "
+            f"{_times_std(test_divisor)}")
+
+
+def _times_std(divisors) -> str:
+    """Per-feature divisors, in units of each feature's std (ddof=0), in words, with enough
+    digits to tell them from 1: 'the std itself', '1.0012 times the std', '1 to 1.0000043
+    times the std'."""
+    low, high = float(np.min(divisors)), float(np.max(divisors))
+    digits = max(3, int(np.ceil(-np.log10(max(abs(high - 1), abs(low - 1), 1e-12)))) + 1)
+
+    def show(x):
+        return f"{x:.{digits}f}".rstrip("0").rstrip(".")
+
+    if show(low) == show(high):
+        return "the std itself" if show(low) == "1" else f"{show(low)} times the std"
+    return f"{show(low)} to {show(high)} times the std"
 
 
 def _close_not_same(got, expected) -> str:
