@@ -128,6 +128,28 @@ def _grade(title, cases, answer, stop_at_first_failure):
     return feedback
 
 
+def past(value: float, *limits: float) -> str:
+    """`value` in scientific notation with the digits that keep it from reading as one of
+    `limits`: a relative difference of 1.04e-6 refused at 1e-6 is '1.04e-06', not '1.0e-06'
+    (which reads as the limit itself, as if it had passed)."""
+    for digits in range(1, 16):
+        text = f"{value:.{digits}e}"
+        if all(float(text) != limit for limit in limits):
+            return text
+    return repr(value)
+
+
+def apart(a: float, b: float) -> tuple[str, str]:
+    """Two numbers that differ, each with the significant digits (6 at least) that show
+    they differ: (0.69314701, 0.69314704) -> ('0.69314701', '0.69314704'), not '0.693147'
+    twice."""
+    for digits in range(6, 17):
+        first, second = f"{a:.{digits}g}", f"{b:.{digits}g}"
+        if first != second or a == b:
+            return first, second
+    return repr(a), repr(b)
+
+
 def is_real_number(value) -> bool:
     """True for a real number of any kind: Python int or float, numpy int64, float32, ...,
     or a 0-d numeric array. False for bools, complex numbers, strings, None, lists."""

@@ -29,7 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..training import History
-from ._core import grade
+from ._core import apart, grade, past
 
 COST_RTOL = 1e-6   # relative difference of two costs that counts as "the same run"
 PARAM_RTOL = 1e-6  # relative difference of a parameter array (its norm), likewise
@@ -120,7 +120,7 @@ def _first_parting(yours, reference, cost_rtol, param_rtol):
         if param is not None and param[1] > param_rtol:
             blown = not np.all(np.isfinite(yours.snapshots[k].get(param[0], np.nan)))
             return {"step": k, "cost": None, "param": param, "diverged": False,
-                    "nonfinite": blown}
+                    "nonfinite": blown, "param_rtol": param_rtol}
     return None
 
 
@@ -148,12 +148,13 @@ def describe_parting(parting: dict, yours: str = "your run") -> str:
         return f"{yours} stopped after {step} steps; the library's went on"
     said = f"{yours} parts from the library's at step {step}"
     if parting["cost"] is not None:
-        mine, theirs = parting["cost"]
-        said += f": cost {mine:.6g} where the library's is {theirs:.6g}"
+        mine, theirs = apart(*parting["cost"])
+        said += f": cost {mine} where the library's is {theirs}"
     if parting["param"] is not None and parting["param"][1] > 0:
         name, difference = parting["param"]
         before = "; before it, " if parting["cost"] is not None else ": "
-        said += f"{before}{name} differs most (relative difference {difference:.1e})"
+        limit = parting.get("param_rtol", PARAM_RTOL)
+        said += f"{before}{name} differs most (relative difference {past(difference, limit)})"
     return said
 
 

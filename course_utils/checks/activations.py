@@ -14,7 +14,7 @@ from ..datasets import load_moons
 from ..network import Spec, init_params
 from ..optimizers import sgd
 from ..training import train
-from ._core import Mistake, array_case, choice_case, grade, known_mistake, number_case
+from ._core import Mistake, array_case, choice_case, grade, known_mistake, number_case, past
 from ._runs import RunMistake, first_parting, plot_runs, run_case
 
 __all__ = ["elu", "derivative_bound", "dead_fraction", "selu_in_training", "plot_selu_run"]
@@ -515,7 +515,7 @@ def _selu_df_case(answer):
         side = "z > 0" if Z[k] > 0 else "z < 0"
         off = abs(got[k] - truth[k]) / abs(truth[k])
         return (False, f"your derivative at z = {Z[k]:g} is {got[k]:.10g}; SELU's derivative "
-                f"there is {truth[k]:.10g} (relative difference {off:.1e})",
+                f"there is {truth[k]:.10g} (relative difference {past(off, DF_RTOL)})",
                 f"check the {side} branch: the slope is lambda = 1.0507 for z > 0 and "
                 "lambda alpha e^z for z < 0")
     low, high = sorted((left[~away][0], right[~away][0]))

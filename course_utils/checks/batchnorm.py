@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import datasets, layers, network, training
 from .. import optimizers as course_optimizers
-from ._core import Mistake, array_case, grade, known_mistake
+from ._core import Mistake, array_case, grade, known_mistake, past
 from ._runs import RunMistake, first_parting, grade_run, relative_difference, run_case, traced
 from .gradcheck import describe_block_error, gradient_case
 
@@ -657,7 +657,7 @@ def _evaluation_case(answer):
                 "with train=False use running_mean and running_var: a prediction must not "
                 "depend on which other examples share the batch")
     return (False, f"in evaluation mode your test logits differ from the library's (relative "
-            f"difference {difference:.1e})",
+            f"difference {past(difference, EVAL_RTOL)})",
             "with train=False: Z_hat = (Z - running_mean) / sqrt(running_var + eps), then "
             "gamma * Z_hat + beta")
 

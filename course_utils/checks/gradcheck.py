@@ -27,7 +27,7 @@ from .. import datasets as _datasets, gradcheck as _gradcheck, layers as _layers
 from .. import network as _network, optimizers as _optimizers
 from ..training import History, train
 from ._core import (Mistake, array_case, as_number, choice_case, describe_difference,
-                    form_problem, fresh, grade, matches, number_case)
+                    form_problem, fresh, grade, matches, number_case, past)
 from ._runs import RunMistake, run_case
 
 __all__ = ["gradient_case", "describe_block_error", "two_sided_difference", "which_block",
@@ -173,7 +173,8 @@ def gradient_case(problem, where: str = "", m: int | None = None, eps: float = 1
         report = _gradcheck.compare(grads, grads_num, eps)
         # Errors of the blocks that pass are rounding noise: their verdict says enough.
         summary = ", ".join(f"{b.key} ok" if b.verdict == "ok" else
-                            f"{b.key} {b.relative_error:.1e} {b.verdict}" for b in report.blocks)
+                            f"{b.key} {_error(b.relative_error)} {b.verdict}"
+                            for b in report.blocks)
         if report.passed:  # its digits are round-off, which differs by computer: a bound
             return (True, f"gradient check{at}: every block ok (each relative error below "
                     "1e-7)", None)
@@ -704,8 +705,14 @@ def _said(errors: dict) -> str:
     """'dZ ok, dgamma 3.1e-01 bug, ...': a part that passes shows only its verdict (its digits
     are round-off, which differs from computer to computer)."""
     return ", ".join(f"{part} ok" if _gradcheck.verdict(error) == "ok"
-                     else f"{part} {error:.1e} {_gradcheck.verdict(error)}"
+                     else f"{part} {_error(error)} {_gradcheck.verdict(error)}"
                      for part, error in errors.items())
+
+
+def _error(error: float) -> str:
+    """A relative error beside its verdict, with the digits that keep it from reading as
+    one of the verdicts' bounds (1.04e-07 'look closer', not 1.0e-07)."""
+    return past(error, _gradcheck.OK, _gradcheck.LOOK_CLOSER)
 
 
 def _passes_right_layers(numerical_gradient, relative_error, eps):

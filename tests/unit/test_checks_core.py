@@ -2,11 +2,13 @@
 exercises (the notebooks' graders are tested in the other test_checks_*.py files)."""
 
 import numpy as np
+import pytest
 
 import course_utils as cu
 
-from course_utils.checks._core import (Mistake, array_case, fresh, grade, leaves_inputs_unchanged,
-                                       matches, number_case, on_inputs, unchanged)
+from course_utils.checks._core import (Mistake, apart, array_case, fresh, grade,
+                                       leaves_inputs_unchanged, matches, number_case, on_inputs,
+                                       past, unchanged)
 
 DOUBLE = Mistake("the double", np.array([2.0, 4.0]), "divide by 2")
 
@@ -111,3 +113,33 @@ def test_an_error_is_shown_at_the_readers_line_not_inside_the_library():
     feedback = cu.checks.grade("t", [lambda fn: (fn(np.ones((2, 4))), "", None)], readers_function)
     assert not feedback.passed
     assert "cu.network.predict_proba(cu.Spec((2, 3, 1))" in str(feedback), str(feedback)
+
+
+# ---------------------------------------------------------------- numbers beside a limit (found in review)
+
+
+@pytest.mark.parametrize("value, limits, text", [
+    (1.04e-6, (1e-6,), "1.04e-06"),         # refused at 1e-6: it must not read "1.0e-06"
+    (1.0000001e-6, (1e-6,), "1.0000001e-06"),
+    (9.99e-4, (1e-7, 1e-3), "9.99e-04"),    # "look closer", not the bug bound 1.0e-03
+    (3.1e-1, (1e-7, 1e-3), "3.1e-01"),      # far from every limit: two digits
+])
+def test_a_number_past_a_limit_never_reads_as_the_limit(value, limits, text):
+    assert past(value, *limits) == text
+
+
+def test_two_costs_that_differ_are_printed_apart():
+    assert apart(0.69314701, 0.69314704) == ("0.69314701", "0.69314704")  # not 0.693147 twice
+    assert apart(0.25, 0.75) == ("0.25", "0.75")
+
+
+def test_a_parting_run_says_its_numbers_apart_from_each_other_and_the_limit():
+    """Found in review: a parameter 1.04e-6 off (refused at 1e-6) read "relative difference
+    1.0e-06", and two costs 3e-8 apart both read 0.693147."""
+    from course_utils.checks._runs import describe_parting
+    said = describe_parting({"step": 4, "cost": None, "param": ("W2", 1.04e-6),
+                             "diverged": False, "param_rtol": 1e-6})
+    assert said.endswith("W2 differs most (relative difference 1.04e-06)"), said
+    said = describe_parting({"step": 4, "cost": (0.69314701, 0.69314704), "param": None,
+                             "diverged": False})
+    assert "cost 0.69314701 where the library's is 0.69314704" in said, said
