@@ -315,7 +315,9 @@ class DashboardDriver:
         kinds = sorted({u["kind"] for u in updates})
         record = {"control": control, **record,
                   "kind": "+".join(kinds) if kinds else "unrecorded",
-                  "kernel_total": 1000 * sum(u["total_s"] for u in updates)}
+                  "kernel_total": 1000 * sum(u["total_s"] for u in updates),
+                  "kernel_first": 1000 * updates[0]["first_frame_s"] if updates else None,
+                  "updates": len(updates)}
         self.records.append(record)
         return record
 
