@@ -225,6 +225,17 @@ def watch_figure(box) -> None:
     }""")
 
 
+# Resolves when the page's main thread has a moment with nothing to do (or after 2 s).
+IDLE_JS = """() => new Promise(resolve => requestIdleCallback(() => resolve(), {timeout: 2000}))"""
+
+
+def settle(page) -> None:
+    """Wait until the page has finished what it was doing (drawing the outputs scrolled into
+    view, the last move's frame) before the next input: a reader moves a control seconds
+    apart, not while the page is still busy with the one before."""
+    page.evaluate(IDLE_JS)
+
+
 def mark_action(page) -> None:
     """Just before the input: Playwright then checks the element is ready, which a reader's
     click does not wait for, so the latency is counted from the input event itself (the
@@ -289,6 +300,7 @@ class DashboardDriver:
         and the page are done; return the latency record, or None if the figure did not
         change. Fails if the dashboard reports an error."""
         page, box = self.page, self.box
+        settle(page)
         watch_figure(box)
         act()
         time.sleep(0.1)  # the input's message is on its way to the kernel before the query
