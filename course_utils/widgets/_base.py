@@ -179,14 +179,15 @@ class Dashboard:
         raise NotImplementedError
 
     def frame(self, status: str, level: str = "info") -> None:
-        """The last step of every show(): the status line, then the figure's new frame (the
-        stored one, when update() is showing a remembered setting)."""
-        self.say(status, level)
+        """The last step of every show(): the figure's new frame (the stored one, when
+        update() is showing a remembered setting), then the status line. The frame goes
+        first: the page handles messages in order, and a changed text costs it a layout."""
         if self._replay is not None:
             self.view.show_png(self._replay)
         else:
             self.view.redraw()
         self._frame_shown()
+        self.say(status, level)
 
     def static_changed(self) -> None:
         """For show(): call after changing a static part of the figure (axis limits, labels).

@@ -341,8 +341,8 @@ class LandscapeDashboard(Dashboard):
             gaps = np.clip(trip.gaps, *GAP_LIMITS)
             self.gap_lines[name].set_data(np.arange(gaps.size), gaps)
         self.start_marker.set_data([self.controls["x0"].value], [self.controls["y0"].value])
-        self.settings_line.value = self.settings_html(trips)
         self.frame(*self._verdict(trips))
+        self.settings_line.value = self.settings_html(trips)  # after the frame, as the status
 
     def settings_html(self, trips: dict) -> str:
         """Each shown optimizer's learning rate and beta, in its colour."""
