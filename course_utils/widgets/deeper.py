@@ -23,7 +23,7 @@ import numpy as np
 from .. import datasets, network, optimizers, training
 from ..lessons import deeper
 from ._base import Dashboard
-from .panels import COLOURS, CostPanel, LayerPanel, corner_note
+from .panels import COLOURS, CostPanel, LayerPanel, accuracies, corner_note
 
 __all__ = ["DeeperDashboard", "deeper_dashboard"]
 
@@ -32,6 +32,7 @@ NORMS = ("none", "batch", "layer")
 COST_LIMITS = (1e-2, 1e2)
 GRAD_LIMITS = (1e-8, 1e4)
 WIDTH, N_EXAMPLES, STEPS, LR = 16, 64, 20, 0.02
+FAR_YET = 0.8  # a run that learned, with a training accuracy below this, is "not far yet"
 
 
 @dataclass
@@ -61,6 +62,8 @@ class DeeperDashboard(Dashboard):
         super().__init__(figsize=(12, 3.6), dpi=80, cache_size=cache_size)
         X, Y, _, _ = datasets.load_digits()
         self.X, self.Y = X[:, :N_EXAMPLES], Y[:, :N_EXAMPLES]
+        # the accuracy of always answering the most frequent class of these examples
+        self.guess_accuracy = float(np.max(np.mean(self.Y, axis=1)))
         self.seed, self.steps = seed, steps
         self.maps = {kind: load_map(kind) for kind in ("plain", "residual")}
         self._build_controls(depth, residual, norm, sigma_w2, warmup)
@@ -157,15 +160,28 @@ class DeeperDashboard(Dashboard):
         return result
 
     def _verdict(self, hist, sizes, seconds):
+        """The run in words (History.status, the course's one rule), its training accuracy
+        beside the best constant guess's, and the gradient's flow at the start. A run that
+        learned but is still far from fitting its 64 examples (accuracy below FAR_YET) is
+        said so, in the warning colour, not as a plain success; so is one whose cost fell
+        while its answers are still no better than always guessing the commonest class."""
         g = sizes.dW_norm
         ratio = g[0] / g[-1] if np.all(np.isfinite(g)) and g[-1] > 0 else np.nan
         if not np.isfinite(ratio):
             flow = "the first pass overflowed"
         else:
             flow = f"at the start layer 1's gradient is {ratio:.1e} times the output layer's"
-        text = f"{hist.status()}; {flow} ({seconds:.1f} s)."
+        text = hist.status()
         level = "good" if hist.verdict == "learned" else "bad"
-        return text, level
+        if not hist.diverged:
+            acc = accuracies(self.spec(), hist.params, {"train": (self.X, self.Y)},
+                             hist.state)["train"]
+            text += f"; training accuracy {acc:.2f} (a constant guess: {self.guess_accuracy:.2f})"
+            if level == "good" and acc <= self.guess_accuracy:
+                text, level = text + ": the cost fell, the answers are no better yet", "warn"
+            elif level == "good" and acc < FAR_YET:
+                text, level = text + f", not far yet in {hist.steps} steps", "warn"
+        return f"{text}; {flow} ({seconds:.1f} s).", level
 
     def show(self, result: Result) -> None:
         self.cost.show(result.costs)

@@ -34,3 +34,35 @@ def test_an_exploding_setting_is_said_in_words(dashboard):
     text = dashboard.status_text()
     assert not text.startswith("Learned")
     assert any(word in text for word in ("Diverged", "Blew up", "At chance", "Stalled", "Got worse"))
+
+
+# ---------------------------------------------------------------- found in review: "Learned" at a guess's accuracy
+
+
+def level_of(dashboard) -> str:
+    """The status line's colour, as a level name."""
+    from course_utils.plotting import colour_of
+    colours = {colour_of(level): level for level in ("good", "warn", "bad")}
+    return next((level for colour, level in colours.items() if colour in dashboard.status.value),
+                "info")
+
+
+def test_a_cost_that_fell_with_answers_no_better_than_a_guess_is_not_a_plain_success():
+    """The default (16 layers, He's scale, 20 steps) lowers the cost below chance, so the
+    course's rule says "Learned", but its training accuracy is the constant guess's: it was
+    shown in green as a success."""
+    dashboard = cu.widgets.deeper_dashboard()
+    text = dashboard.status_text()
+    assert text.startswith("Learned") and "the answers are no better yet" in text, text
+    assert level_of(dashboard) == "warn"
+
+
+def test_a_run_far_from_fitting_its_examples_is_said_so():
+    dashboard = cu.widgets.deeper_dashboard(depth=64, sigma_w2=4.0, residual=True, norm="layer")
+    text = dashboard.status_text()
+    assert text.startswith("Learned") and "not far yet in 20 steps" in text, text
+    assert level_of(dashboard) == "warn"
+    dashboard.set(depth=2, residual=False, norm="none", sigma_w2=2.0)
+    text = dashboard.status_text()
+    assert "training accuracy 0.88" in text and "not far yet" not in text, text
+    assert level_of(dashboard) == "good"
