@@ -61,6 +61,7 @@ def test_a_run_far_from_fitting_its_examples_is_said_so():
     dashboard = cu.widgets.deeper_dashboard(depth=64, sigma_w2=4.0, residual=True, norm="layer")
     text = dashboard.status_text()
     assert text.startswith("Learned") and "not far yet in 20 steps" in text, text
+    assert "training accuracy 0.44 (a constant guess: 0.16)" in text  # as TEACHING.md says
     assert level_of(dashboard) == "warn"
     dashboard.set(depth=2, residual=False, norm="none", sigma_w2=2.0)
     text = dashboard.status_text()
