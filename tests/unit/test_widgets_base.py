@@ -275,3 +275,23 @@ def test_the_paths_dashboard_sends_its_figure_before_its_words():
     order = messages_in_order(dashboard, settings=dashboard.settings_line)
     dashboard.set(lr=dashboard.controls["lr"].value * 2)
     assert order[0] == "figure" and set(order[1:]) == {"status", "settings"}, order
+
+
+def test_coming_back_to_a_landscape_pastes_its_background(monkeypatch):
+    """05's paths: each landscape keeps its contours and its drawn background. Back on the
+    ravine, nothing is drawn in full, and the frame is what a full drawing gives (so the
+    other landscape's contours, hidden, are in neither)."""
+    dashboard = cu.widgets.landscape_dashboard(tuned=TUNED)
+    first = dashboard.view.png
+    dashboard.set(landscape="saddle")
+    draws = count_full_draws(dashboard.view, monkeypatch)
+    dashboard.set(landscape="ravine")
+    assert dashboard.timings[-1]["kind"] == "landscape" and not draws
+    assert dashboard.view.png == first
+    dashboard.view.full_redraw()
+    assert draws and dashboard.view.png == first
+
+
+# the notebook passes its own tuned rates; any rates do here (tuning takes 300 ms a landscape)
+TUNED = {name: {opt: 0.01 for opt in cu.widgets.optimizers.PATH_OPTIMIZERS}
+         for name in ("ravine", "saddle")}
