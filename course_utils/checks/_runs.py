@@ -115,7 +115,7 @@ def _first_parting(yours, reference, cost_rtol, param_rtol):
             return {"step": k, "cost": (a[k], b[k]), "param": None, "diverged": True}
         if not np.isclose(a[k], b[k], rtol=cost_rtol, atol=1e-12):
             return {"step": k, "cost": (a[k], b[k]), "param": _worst_param(yours, reference, k - 1),
-                    "diverged": False}
+                    "diverged": False, "param_rtol": param_rtol}
         param = _worst_param(yours, reference, k)
         if param is not None and param[1] > param_rtol:
             blown = not np.all(np.isfinite(yours.snapshots[k].get(param[0], np.nan)))

@@ -610,6 +610,9 @@ def _what_divisor(factors, m: int) -> str:
     import sklearn.datasets  # the features' names, as section 4 prints them
     names = sklearn.datasets.load_breast_cancer().feature_names
     worst = int(np.argmin(factors[:, 0]))
+    if np.min(factors) < 1 / 1.05:  # far more than an epsilon or a ddof does (the range, say)
+        return (f"each feature was divided by {_times_std(1 / factors)} (ddof=0), not by "
+                f"the std; most on {names[worst]}")
     return (f"each feature was divided by a number up to {_percent(1 / factors[worst, 0] - 1)} "
             f"larger than its std (ddof=0), as an epsilon added to sigma makes it; most on "
             f"{names[worst]}, whose std is {_capstone_data()[0][worst].std():.2g}")
@@ -727,12 +730,16 @@ def _other_test_divisor(got, expected, factors):
                                                                       keepdims=True)
     except (TypeError, ValueError):
         return None
-    if (got.shape != expected.shape or not np.all(np.isfinite(ratio))
+    if (got.shape != expected.shape or not np.all(np.isfinite(ratio) & (ratio > 0))
             or np.linalg.norm(got - ratio * expected) > SAME_FORM_RTOL * np.linalg.norm(expected)
             or np.allclose(ratio, 1, rtol=0, atol=SAME_FORM_RTOL)):
         return None
     train_divisor = 1 / factors  # the training set's divisor, per feature, in units of the std
     test_divisor = train_divisor / ratio
+    # Only what an epsilon or a ddof makes: each divisor at or a little above the std. Any
+    # other rescaling (the test set's own std, a pooled std, no division) is another mistake.
+    if not all(np.all((d > 1 - SAME_FORM_RTOL) & (d < 1.05)) for d in (train_divisor, test_divisor)):
+        return None
     return ("your test set was divided by another number than your training set: the "
             f"training set by {_times_std(train_divisor)}, the test set by "
             f"{_times_std(test_divisor)}")

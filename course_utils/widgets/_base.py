@@ -246,7 +246,7 @@ class Dashboard:
         finally:
             self._hold = False
         if changed:
-            self.update()
+            self._update_or_say_why()  # as a reader's move: a failure is said on the status
 
     def state(self) -> dict:
         """The value of every control, e.g. to come back to this setting with set(**state)."""

@@ -177,7 +177,7 @@ class LandscapeDashboard(Dashboard):
         before = self.state()
         self._held(**{name: values[name] for name in self.SET_ORDER if name in values})
         if self.state() != before:
-            self.update()
+            self._update_or_say_why()
 
     @contextmanager
     def _holding(self):
@@ -223,7 +223,7 @@ class LandscapeDashboard(Dashboard):
         land = lesson.get(landscape)
         self._load_sliders()
         self._held(x0=land.start[0], y0=land.start[1])
-        self.update()
+        self._update_or_say_why()
 
     # ---------------------------------------------------------------- figure
 

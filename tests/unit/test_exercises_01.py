@@ -307,7 +307,23 @@ def reader_epsilon_for_the_test_set_only(X_train, X_test):
     return (X_train - mu) / sigma, (X_test - mu) / (sigma + 1e-8)
 
 
+def reader_centred_then_range(X_train, X_test):
+    mu = X_train.mean(axis=1, keepdims=True)
+    spread = np.ptp(X_train, axis=1, keepdims=True)
+    return (X_train - mu) / spread, (X_test - mu) / spread
+
+
+def reader_test_set_own_std(X_train, X_test):
+    mu, sigma = _statistics(X_train)
+    return (X_train - mu) / sigma, (X_test - mu) / X_test.std(axis=1, keepdims=True)
+
+
 @pytest.mark.parametrize("prepare, message, hint", [
+    # found in review: centring then dividing by the range was said to be "as an epsilon
+    # added to sigma makes it"; and the divisor message below must not take other mistakes
+    (reader_centred_then_range, "divided by 4.341 to 11.544 times the std (ddof=0), not by the "
+     "std", "divide by the std itself"),
+    (reader_test_set_own_std, "X_test_std differs", "the ones fitted on X_train"),
     # found in review: these were refused as "X_test_std differs", with a hint about mu and
     # sigma fitted on X_train, which they were
     (reader_epsilon_for_training_only, "the training set by 1 to 1.0000043 times the std, the "

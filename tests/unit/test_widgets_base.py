@@ -295,3 +295,18 @@ def test_coming_back_to_a_landscape_pastes_its_background(monkeypatch):
 # the notebook passes its own tuned rates; any rates do here (tuning takes 300 ms a landscape)
 TUNED = {name: {opt: 0.01 for opt in cu.widgets.optimizers.PATH_OPTIMIZERS}
          for name in ("ravine", "saddle")}
+
+
+def test_a_failure_from_a_button_is_said_on_the_status_line(monkeypatch):
+    """Found in review: the buttons' moves went around the reader's path (set() called
+    update() itself), so a failure left the old words and the busy mark in place."""
+    dashboard = cu.widgets.gradient_flow_dashboard()
+
+    def broken():
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr(dashboard.view, "redraw", broken)
+    with pytest.raises(RuntimeError):
+        dashboard.set(scale=2.0)
+    assert dashboard.status_text() == "Something went wrong: RuntimeError: drawing failed"
+    assert "cu-busy" not in dashboard.status._dom_classes

@@ -67,3 +67,23 @@ def test_a_run_far_from_fitting_its_examples_is_said_so():
     text = dashboard.status_text()
     assert "training accuracy 0.88" in text and "not far yet" not in text, text
     assert level_of(dashboard) == "good"
+
+
+def test_batch_norm_accuracy_is_measured_as_its_cost_is():
+    """Found in review: with batch norm the accuracy was taken with the running averages,
+    which after 20 steps still hold 12% of their start, beside a cost measured with the
+    batch's statistics: a near-perfect fit (cost 0.063) read "0.62, not far yet"."""
+    dashboard = cu.widgets.deeper_dashboard(depth=16, residual=True, norm="batch")
+    text = dashboard.status_text()
+    assert "cost 3.895 -> 0.06343" in text and "training accuracy 1.00" in text, text
+    assert level_of(dashboard) == "good"
+
+
+def test_at_chance_with_answers_better_than_a_guess_says_why_both_hold():
+    """Found in review: "At chance ... no better than guessing" beside an accuracy of 0.30
+    against the guess's 0.16 read as a contradiction; the line now says how both hold."""
+    dashboard = cu.widgets.deeper_dashboard(depth=8, residual=True, sigma_w2=16.0)
+    text = dashboard.status_text()
+    assert text.startswith("At chance") and "training accuracy 0.30" in text, text
+    assert "the wrong ones are confidently wrong" in text
+    assert level_of(dashboard) == "bad"
