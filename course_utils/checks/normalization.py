@@ -738,8 +738,9 @@ def _other_test_divisor(got, expected, factors):
     test_divisor = train_divisor / ratio
     # Only what an epsilon or a ddof makes: each divisor at or a little above the std. Any
     # other rescaling (the test set's own std, a pooled std, no division) is another mistake.
-    if not all(np.all((d > 1 - SAME_FORM_RTOL) & (d < 1.05)) for d in (train_divisor, test_divisor)):
-        return None
+    for divisor in (train_divisor, test_divisor):
+        if not np.all((divisor > 1 - SAME_FORM_RTOL) & (divisor < 1.05)):
+            return None
     return ("your test set was divided by another number than your training set: the "
             f"training set by {_times_std(train_divisor)}, the test set by "
             f"{_times_std(test_divisor)}")

@@ -182,7 +182,7 @@ class DeeperDashboard(Dashboard):
                 text, level = text + ": the cost fell, the answers are no better yet", "warn"
             elif learned and acc < FAR_YET:
                 text, level = text + f", not far yet in {hist.steps} steps", "warn"
-            elif not learned and acc > guess:
+            elif hist.at_chance and acc > guess:
                 text += (": more answers are right than a guess's, but the cost says the "
                          "wrong ones are confidently wrong")
         return f"{text}; {flow} ({seconds:.1f} s).", level

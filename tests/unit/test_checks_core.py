@@ -115,7 +115,7 @@ def test_an_error_is_shown_at_the_readers_line_not_inside_the_library():
     assert "cu.network.predict_proba(cu.Spec((2, 3, 1))" in str(feedback), str(feedback)
 
 
-# ---------------------------------------------------------------- numbers beside a limit (found in review)
+# ------------------------------------------------- numbers beside a limit (found in review)
 
 
 @pytest.mark.parametrize("value, limits, text", [

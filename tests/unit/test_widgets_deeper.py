@@ -36,7 +36,7 @@ def test_an_exploding_setting_is_said_in_words(dashboard):
     assert any(word in text for word in ("Diverged", "Blew up", "At chance", "Stalled", "Got worse"))
 
 
-# ---------------------------------------------------------------- found in review: "Learned" at a guess's accuracy
+# ------------------------------------------ found in review: "Learned" at a guess's accuracy
 
 
 def level_of(dashboard) -> str:
