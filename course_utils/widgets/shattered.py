@@ -124,15 +124,16 @@ class ShatteredDashboard(Dashboard):
         if np.isnan(result.lag1):
             self.note.set_text("dy/dx is constant")
             self.frame(f"dy/dx is the same at every input (rms {result.rms:.2g}): the net is "
-                       "linear on the grid, so it has no autocorrelation to measure.", "warn")
+                       "linear on the grid, so it has no autocorrelation to measure."
+                       + self._scale_note(), "warn")
             return
         self.note.set_text("")
         if result.pieces <= FEW_PIECES:
             self.frame(f"Lag-1 correlation {result.lag1:.2f}, but dy/dx takes only "
                        f"{result.pieces} constant pieces along the grid: it is high because "
                        "dy/dx rarely changes (the net has almost no kinks here), not because it "
-                       f"wanders like brown noise. dy/dx has rms {result.rms:.2g} along the grid.",
-                       "warn")
+                       f"wanders like brown noise. dy/dx has rms {result.rms:.2g} along the grid."
+                       + self._scale_note(), "warn")
             return
         if result.lag1 > 0.8:
             kind, level = "close to brown noise (a random walk, about 0.99)", "good"
@@ -141,7 +142,17 @@ class ShatteredDashboard(Dashboard):
         else:
             kind, level = "shattered: close to white noise (about 0)", "bad"
         self.frame(f"Lag-1 correlation {result.lag1:.2f}, {kind}. dy/dx has rms "
-                   f"{result.rms:.2g} along the grid.", level)
+                   f"{result.rms:.2g} along the grid.{self._scale_note()}", level)
+
+    def _scale_note(self) -> str:
+        """Why the init scale leaves the picture alone in a plain net without batch norm:
+        rectifiers with zero biases are scale-free, so a factor c on every weight multiplies
+        dy/dx by c^(depth+1) and changes nothing else (tests/claims/test_10_...)."""
+        c = self.controls
+        if c["residual"].value or c["batch_norm"].value:
+            return ""
+        return (" (In a plain net without batch norm the init scale changes only this size, "
+                "not the curve: rectifiers with zero biases are scale-free.)")
 
 
 def shattered_dashboard(**options) -> ShatteredDashboard:

@@ -146,3 +146,26 @@ def test_training_both_fit_and_the_resnet_interpolates_better():
         assert max(r["train"] for r in by_lr[lr]) < 1e-3
         best[residual] = [r["test"] for r in by_lr[lr]]
     assert max(best[True]) < min(best[False])
+
+
+@pytest.mark.parametrize("depth", [1, 5, 24, 50])
+def test_the_init_scale_only_scales_a_plain_nets_gradient(depth):
+    """The dashboard's status line: in a plain net without batch norm (rectifiers, zero
+    biases) a factor c on every weight multiplies dy/dx by c^(depth+1) and leaves its shape,
+    so the picture, alone. With batch norm or residual connections it does not: the shape
+    moves (the claim is only made for the plain net)."""
+    x = np.linspace(-2, 2, 256).reshape(1, -1)
+
+    def gradient(gain, **options):
+        spec = shattered.net_spec(depth, width=32, **options)
+        return shattered.gradient_along_grid(spec, shattered.init_net(spec, 0, gain=gain), x)
+
+    base, scaled = gradient(1.0, residual=False, batch_norm=False), gradient(2.0, residual=False,
+                                                                            batch_norm=False)
+    np.testing.assert_allclose(scaled, 2.0 ** (depth + 1) * base, rtol=1e-9, atol=0)
+    if depth >= 5:  # the other nets' shapes do change
+        for options in ({"residual": False, "batch_norm": True},
+                        {"residual": True, "batch_norm": False}):
+            a, b = gradient(1.0, **options), gradient(2.0, **options)
+            shape_a, shape_b = a / np.sqrt(np.mean(a ** 2)), b / np.sqrt(np.mean(b ** 2))
+            assert np.max(np.abs(shape_a - shape_b)) > 0.01, options  # 0.04-14 measured

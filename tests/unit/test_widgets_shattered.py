@@ -65,3 +65,16 @@ def test_a_step_function_is_not_called_brown_noise(dash):
     assert "2 constant pieces" in text and "random walk" not in text, text
     dash.set(depth=1, batch_norm=True)
     assert "brown noise" in dash.status_text()
+
+
+def test_a_plain_net_says_why_the_init_scale_leaves_the_curve_alone():
+    """Found in review: in a plain net without batch norm the init scale slider changes
+    only the rms in the status line, never the picture; the line now says why."""
+    dashboard = cu.widgets.shattered_dashboard(depth=5, residual=False, batch_norm=False)
+    assert "rectifiers with zero biases are scale-free" in dashboard.status_text()
+    before = dashboard.grad_line.get_ydata().copy(), dashboard.acf_line.get_ydata().copy()
+    dashboard.set(gain=1.5)
+    np.testing.assert_allclose(dashboard.grad_line.get_ydata(), before[0], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(dashboard.acf_line.get_ydata(), before[1], rtol=1e-9, atol=1e-12)
+    dashboard.set(batch_norm=True)
+    assert "scale-free" not in dashboard.status_text()
