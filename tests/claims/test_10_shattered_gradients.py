@@ -168,4 +168,4 @@ def test_the_init_scale_only_scales_a_plain_nets_gradient(depth):
                         {"residual": True, "batch_norm": False}):
             a, b = gradient(1.0, **options), gradient(2.0, **options)
             shape_a, shape_b = a / np.sqrt(np.mean(a ** 2)), b / np.sqrt(np.mean(b ** 2))
-            assert np.max(np.abs(shape_a - shape_b)) > 0.01, options  # 0.04-14 measured
+            assert np.max(np.abs(shape_a - shape_b)) > 0.01, options  # 0.06-14 measured
