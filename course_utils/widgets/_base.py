@@ -189,13 +189,6 @@ class Dashboard:
         self._frame_shown()
         self.say(status, level)
 
-    def static_changed(self) -> None:
-        """For show(): call after changing a static part of the figure (axis limits, labels).
-        The next frame drawn draws them: this show()'s own frame(), or, when a stored frame
-        is sent instead, the next new one. (Drawing them at once would encode and send one
-        frame more.)"""
-        self.view.invalidate()
-
     @staticmethod
     def throttled(draw, seconds: float = FRAME_SECONDS):
         """`draw`, called at most once every `seconds` (later calls in between are

@@ -92,7 +92,9 @@ class FigureView:
         self.image.value = self.png
 
     def invalidate(self) -> None:
-        """The static parts changed but need not be drawn now: the next redraw() draws them."""
+        """The static parts changed but need not be drawn now: the next redraw() draws them
+        (a show() that changes axis limits or labels calls this, or use_background(key) for
+        static parts that take a few states; a stored frame sent meanwhile needs neither)."""
         self._background = None
         self._background_key = None
         self._backgrounds.clear()  # drawn with the old static parts
