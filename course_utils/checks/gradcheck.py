@@ -957,8 +957,9 @@ def batchnorm_in_training(forward, backward, numerical_gradient, relative_error,
     own checker from step 1 part by part, then trained.
 
     Every case runs, so the reader sees all of it: the forward against the library's; the
-    relative error of dZ, dgamma and dbeta by the reader's checker (by cu.gradcheck while the
-    checker does not pass step 1), with the library's verdict as the judge; then a 50-step
+    relative error of dZ, dgamma and dbeta by the reader's checker, with cu.gradcheck's
+    verdict as the judge (while the checker does not pass step 1 this case fails and says
+    so: it cannot check a layer yet); then a 50-step
     run of a 2-8-8-1 batch-norm network with the reader's layer plugged in (cu.train with
     Spec(functions=...), see `plugged`) beside the same run with the library's (costs and
     parameters within 1e-6 at every step). The Feedback carries the
